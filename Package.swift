@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// slalog: ingest → normalize → aggregate → report.
+/// `ls Sources` shows the stages; C libraries are reached only through the
+/// four `C*` system-library targets, each wrapped by one Swift file.
+let package = Package(
+    name: "slalog",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "slalog", targets: ["slalog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // Thin C modules: a modulemap and a shim header each, no logic.
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // Shared value types: instants, events, problems, interning.
+        .target(name: "SLACore"),
+        // Stage 1: files → decompressed byte chunks → lines.
+        .target(name: "Ingest", dependencies: ["SLACore", "CLZ4", "CZlib", "CZstd"]),
+        // Stage 2: lines → events (PCRE2 rules, timestamps).
+        .target(name: "Normalize", dependencies: ["SLACore", "CPCRE2"]),
+        // Stage 3: events → ticket timelines → metrics → summaries.
+        .target(name: "Aggregate", dependencies: ["SLACore"]),
+        // Stage 4: summaries → CSV files, atomically.
+        .target(name: "Report", dependencies: ["SLACore", "Aggregate"]),
+        // The pipeline definition (YAML) and the runner wiring the stages.
+        .target(name: "Pipeline", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Report", "Yams"]),
+        .executableTarget(name: "slalog", dependencies: [
+            "Pipeline", "SLACore", "Normalize", "Aggregate",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "SLACore"]),
+        .testTarget(name: "NormalizeTests", dependencies: ["Normalize", "SLACore"]),
+        .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "SLACore"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Aggregate", "SLACore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SLACore", "Aggregate"], resources: []),
+    ]
+)

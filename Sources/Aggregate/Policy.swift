@@ -1,0 +1,82 @@
+import SLACore
+
+/// The three metrics of SEMANTICS.md §3.
+public enum Metric: String, CaseIterable, Sendable {
+    case firstResponse = "first_response"
+    case nextReply = "next_reply"
+    case resolution
+}
+
+/// One SLA policy: conditions on ticket attributes, a calendar, and targets.
+public struct Policy: Sendable {
+    public var name: String
+    /// Glob patterns per attribute; an empty list matches anything, a
+    /// non-empty list matches if any pattern matches (absent values never do).
+    public var customer: [GlobPattern]
+    public var channel: [GlobPattern]
+    public var priority: [GlobPattern]
+    public var calendar: BusinessCalendar
+    /// Target per metric in milliseconds of calendar time; a missing target never breaches.
+    public var targets: [Metric: Milliseconds]
+
+    public init(name: String, customer: [GlobPattern] = [], channel: [GlobPattern] = [], priority: [GlobPattern] = [],
+                calendar: BusinessCalendar = .alwaysOpen, targets: [Metric: Milliseconds]) {
+        self.name = name; self.customer = customer; self.channel = channel; self.priority = priority
+        self.calendar = calendar; self.targets = targets
+    }
+
+    /// Whether every condition holds for these attribute values.
+    public func matches(customer c: String?, channel ch: String?, priority p: String?) -> Bool {
+        Self.holds(customer, c) && Self.holds(channel, ch) && Self.holds(priority, p)
+    }
+
+    private static func holds(_ patterns: [GlobPattern], _ value: String?) -> Bool {
+        if patterns.isEmpty { return true }
+        guard let value else { return false }
+        return patterns.contains { $0.matches(value) }
+    }
+}
+
+/// A shell-style pattern: `*` any run, `?` one character, everything else literal.
+public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
+    public let text: String
+    private let characters: [Character]
+
+    public init(_ text: String) { self.text = text; characters = Array(text) }
+
+    public var description: String { text }
+
+    public func matches(_ value: String) -> Bool {
+        let s = Array(value)
+        var p = 0, i = 0, starP = -1, starI = 0
+        while i < s.count {
+            if p < characters.count && (characters[p] == "?" || characters[p] == s[i]) {
+                p += 1; i += 1
+            } else if p < characters.count && characters[p] == "*" {
+                starP = p; starI = i; p += 1
+            } else if starP >= 0 {
+                p = starP + 1; starI += 1; i = starI
+            } else {
+                return false
+            }
+        }
+        while p < characters.count && characters[p] == "*" { p += 1 }
+        return p == characters.count
+    }
+}
+
+/// The ordered policy list: the first policy whose conditions all match applies.
+public struct PolicySet: Sendable {
+    public var policies: [Policy]
+    /// Fraction of a target at which a running instance is `at_risk` (default 0.75).
+    public var atRiskFraction: Double
+
+    public init(policies: [Policy], atRiskFraction: Double = 0.75) {
+        self.policies = policies; self.atRiskFraction = atRiskFraction
+    }
+
+    /// Index of the first matching policy, or nil (reported as policy `none`).
+    public func match(customer: String?, channel: String?, priority: String?) -> Int? {
+        policies.firstIndex { $0.matches(customer: customer, channel: channel, priority: priority) }
+    }
+}

@@ -1,0 +1,138 @@
+import SLACore
+
+/// What a summary row is keyed by (SEMANTICS.md §6).
+public enum GroupDimension: String, CaseIterable, Sendable {
+    case customer, channel, priority, agent, policy
+    /// Local date of the ticket's open in the grouping zone: `2026-03-01`.
+    case day
+    /// ISO week of the open: `2026-W09`.
+    case week
+    /// Month of the open: `2026-03`.
+    case month
+}
+
+/// Counters and durations of one metric within one group.
+public struct MetricStats: Sendable, Equatable {
+    public var measured = 0
+    public var met = 0
+    public var breached = 0
+    public var ongoingBreached = 0
+    public var atRisk = 0
+    public var overTargetTotal: Milliseconds = 0
+    /// Values of stopped instances (for mean and percentiles), unsorted.
+    public var durations: [Milliseconds] = []
+
+    public init() {}
+
+    mutating func add(_ instance: MetricInstance) {
+        if instance.outcome.isMeasured { measured += 1 }
+        switch instance.outcome {
+        case .met: met += 1
+        case .breached: breached += 1
+        case .ongoingBreach: breached += 1; ongoingBreached += 1
+        case .atRisk: atRisk += 1
+        case .running, .unmeasured: break
+        }
+        if let over = instance.overTarget { overTargetTotal += over }
+        if instance.isStoppedDuration { durations.append(instance.value) }
+    }
+
+    /// met / measured × 100 in hundredths of a percent, rounded half up; nil when nothing was measured.
+    public var complianceHundredths: Int? {
+        guard measured > 0 else { return nil }
+        return (met * 20_000 + measured) / (2 * measured)
+    }
+
+    /// Mean over_target of breaches, rounded to the millisecond; nil without breaches.
+    public var meanOverTarget: Milliseconds? { Self.mean(total: overTargetTotal, count: breached) }
+
+    public var mean: Milliseconds? { Self.mean(total: durations.reduce(0, +), count: durations.count) }
+
+    /// Nearest-rank percentile: the value at rank ceil(p/100 × n) in ascending order.
+    public func percentile(_ p: Int, sorted: [Milliseconds]) -> Milliseconds? {
+        guard !sorted.isEmpty else { return nil }
+        let rank = (p * sorted.count + 99) / 100
+        return sorted[max(rank, 1) - 1]
+    }
+
+    static func mean(total: Milliseconds, count: Int) -> Milliseconds? {
+        guard count > 0 else { return nil }
+        let n = Int64(count)
+        return total >= 0 ? (total + n / 2) / n : -((-total + n / 2) / n)
+    }
+}
+
+/// One row of the summary: a group's ticket counts and metric statistics.
+public struct GroupSummary: Sendable {
+    /// One value per grouping dimension (empty string: attribute absent).
+    public var key: [String]
+    public var tickets = 0
+    public var resolved = 0
+    public var openAtAsOf = 0
+    public var incomplete = 0
+    public var ticketsBreached = 0
+    public var metrics: [Metric: MetricStats] = [:]
+
+    public init(key: [String]) { self.key = key }
+}
+
+/// Groups ticket results and accumulates their statistics.
+public struct Summarizer: Sendable {
+    public let dimensions: [GroupDimension]
+    public let zone: ZoneRules
+    public let policyNames: [String]
+    private var groups: [[String]: GroupSummary] = [:]
+
+    public init(dimensions: [GroupDimension] = [.customer], zone: ZoneRules = .utc, policyNames: [String]) {
+        self.dimensions = dimensions
+        self.zone = zone
+        self.policyNames = policyNames
+    }
+
+    public mutating func add(_ ticket: TicketResult) {
+        let key = dimensions.map { value(of: $0, for: ticket) }
+        var group = groups[key] ?? GroupSummary(key: key)
+        group.tickets += 1
+        switch ticket.state {
+        case .incomplete: group.incomplete += 1
+        case .resolved: group.resolved += 1
+        case .active, .waiting: group.openAtAsOf += 1
+        }
+        if ticket.isBreached { group.ticketsBreached += 1 }
+        for instance in ticket.instances { group.metrics[instance.metric, default: MetricStats()].add(instance) }
+        groups[key] = group
+    }
+
+    /// Rows ordered by key (byte order of the UTF-8 values), so output never depends on threads.
+    public func rows() -> [GroupSummary] {
+        groups.values.sorted { $0.key.lexicographicallyPrecedes($1.key) { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
+    }
+
+    func value(of dimension: GroupDimension, for ticket: TicketResult) -> String {
+        switch dimension {
+        case .customer: return ticket.customer ?? ""
+        case .channel: return ticket.channel ?? ""
+        case .priority: return ticket.priority ?? ""
+        case .agent: return ticket.agent ?? ""
+        case .policy: return ticket.policy.map { policyNames[$0] } ?? "none"
+        case .day, .week, .month:
+            guard let opened = ticket.openedAt else { return "" }
+            let local = opened.milliseconds + zone.offset(atUTC: opened.milliseconds)
+            let date = CivilDate(daysSinceEpoch: Int(local.floorDivided(by: 86_400_000).quotient))
+            switch dimension {
+            case .day: return date.description
+            case .month: return String(date.description.prefix(7))
+            default: return Self.isoWeek(date)
+            }
+        }
+    }
+
+    /// ISO 8601 week label (`2026-W09`): weeks start Monday; week 1 holds the year's first Thursday.
+    static func isoWeek(_ date: CivilDate) -> String {
+        let thursday = date.daysSinceEpoch - date.isoWeekday + 4
+        let weekYear = CivilDate(daysSinceEpoch: thursday).year
+        let firstDay = CivilDate.daysFromCivil(year: weekYear, month: 1, day: 1)
+        let week = (thursday - firstDay) / 7 + 1
+        return "\(weekYear)-W\(week < 10 ? "0" : "")\(week)"
+    }
+}

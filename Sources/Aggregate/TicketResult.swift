@@ -1,0 +1,108 @@
+import SLACore
+
+/// A ticket's state (SEMANTICS.md §2); `incomplete` when its open is not in the input.
+public enum TicketState: String, Sendable {
+    case active, waiting, resolved, incomplete
+}
+
+/// Outcome of one metric instance (SEMANTICS.md §3).
+public enum Outcome: String, Sendable {
+    case met, breached
+    /// Still running at `as_of` and already over target.
+    case ongoingBreach = "ongoing_breach"
+    /// Still running at `as_of`, within target.
+    case running
+    /// Running, within target, but at or past the at-risk threshold.
+    case atRisk = "at_risk"
+    case unmeasured
+
+    public var isBreach: Bool { self == .breached || self == .ongoingBreach }
+    /// Counts toward `measured` (met + breached, ongoing included).
+    public var isMeasured: Bool { self == .met || isBreach }
+}
+
+/// What ended a metric instance.
+public enum StopReason: String, Sendable {
+    /// An agent reply (reply metrics) or the final resolve (resolution).
+    case completed
+    /// The ticket was resolved before any reply (reply metrics only):
+    /// a breach if already over target, otherwise unmeasured.
+    case resolvedWithoutReply = "resolved_without_reply"
+    /// Not stopped by `as_of`.
+    case running
+}
+
+/// One measurement of a metric on one ticket.
+public struct MetricInstance: Sendable, Equatable {
+    public var metric: Metric
+    public var start: Instant
+    /// When it stopped; nil while running at `as_of`.
+    public var stop: Instant?
+    public var stopReason: StopReason
+    /// Wall-clock spans that counted before the calendar is applied
+    /// (one span for reply metrics; the `active` spans for resolution).
+    public var spans: [Span]
+    /// Business time counted, in milliseconds (elapsed so far if running).
+    public var value: Milliseconds
+    public var target: Milliseconds?
+    /// Index of the policy whose target applies, nil for `none`.
+    public var policy: Int?
+    public var outcome: Outcome
+    /// The event that stopped it, if any.
+    public var stopSource: SourceLocation?
+
+    /// How late: value − target for breaches, else nil.
+    public var overTarget: Milliseconds? {
+        guard outcome.isBreach, let target else { return nil }
+        return value - target
+    }
+
+    /// Whether the value is a completed duration (feeds mean/percentiles).
+    public var isStoppedDuration: Bool { stopReason == .completed }
+
+    public struct Span: Sendable, Equatable {
+        public var start: Instant
+        public var end: Instant
+    }
+}
+
+/// Everything the report says about one ticket.
+public struct TicketResult: Sendable {
+    public var ticket: String
+    public var customer: String?
+    public var priority: String?
+    public var channel: String?
+    public var agent: String?
+    public var requester: Requester
+    public var state: TicketState
+    public var openedAt: Instant?
+    public var openSource: SourceLocation?
+    /// Latest entry into `resolved`, if the ticket is resolved at `as_of`.
+    public var resolvedAt: Instant?
+    public var reopens: Int
+    /// Policy for the ticket's attributes at `as_of` (nil: `none`).
+    public var policy: Int?
+    public var firstResponse: MetricInstance?
+    public var nextReplies: [MetricInstance]
+    public var resolution: MetricInstance?
+
+    /// All instances, in metric order.
+    public var instances: [MetricInstance] {
+        (firstResponse.map { [$0] } ?? []) + nextReplies + (resolution.map { [$0] } ?? [])
+    }
+
+    public var isBreached: Bool { instances.contains { $0.outcome.isBreach } }
+}
+
+/// An event the aggregate stage did not use, and why (duplicates, anomalies).
+public struct SetAside: Sendable, Equatable {
+    public enum Reason: String, Sendable {
+        case duplicate
+        case beforeOpen = "before_open"
+        case secondOpen = "second_open"
+    }
+    public var reason: Reason
+    public var source: SourceLocation
+    public var rule: UInt16
+    public var ticket: String
+}

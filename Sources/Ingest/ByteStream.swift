@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A source of bytes read in order: a plain file or a decoder over one.
+public protocol ByteStream: AnyObject {
+    /// Fills up to `buffer.count` bytes; returns 0 only at the end of the stream.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int
+    /// Bytes consumed from the underlying file so far (compressed offset).
+    var fileOffset: Int64 { get }
+}
+
+/// Reads a file with `read(2)`; owns the descriptor and closes it in `deinit`.
+public final class FileReader: ByteStream {
+    private let descriptor: Int32
+    public private(set) var fileOffset: Int64 = 0
+    public let path: String
+
+    /// Opens `path` read-only. The corresponding C function is `open`.
+    public init(path: String) throws(IngestError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw .cannotOpen(path: path, reason: "is a directory")
+        }
+        descriptor = fd
+    }
+
+    deinit { close(descriptor) }
+
+    /// The corresponding C function is `read`; retries on `EINTR`.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        while true {
+            let n = Glibc.read(descriptor, base, buffer.count)
+            if n >= 0 { fileOffset += Int64(n); return n }
+            if errno == EINTR { continue }
+            throw .readFailed(reason: String(cString: strerror(errno)), compressedOffset: fileOffset)
+        }
+    }
+}
+
+/// A file's first bytes replayed in front of the rest, after format sniffing.
+final class PrefixedStream: ByteStream {
+    private var prefix: [UInt8]
+    private var prefixPosition = 0
+    private let rest: FileReader
+
+    init(prefix: [UInt8], rest: FileReader) { self.prefix = prefix; self.rest = rest }
+
+    var fileOffset: Int64 { rest.fileOffset - Int64(prefix.count - prefixPosition) }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
+        if prefixPosition < prefix.count {
+            let n = min(buffer.count, prefix.count - prefixPosition)
+            prefix.withUnsafeBytes { source in
+                buffer.baseAddress!.copyMemory(from: source.baseAddress! + prefixPosition, byteCount: n)
+            }
+            prefixPosition += n
+            return n
+        }
+        return try rest.read(into: buffer)
+    }
+}

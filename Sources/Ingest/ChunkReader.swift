@@ -1,0 +1,183 @@
+import SLACore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A run of whole lines from one input, ready to be parsed on any thread.
+public struct Chunk: Sendable {
+    /// Index of the input in the run's input list.
+    public var file: Int32
+    /// Position of this chunk among the file's chunks (0, 1, 2, …).
+    public var index: Int
+    /// Offset of `bytes[0]` in the decoded stream.
+    public var startOffset: Int64
+    /// Whole lines; the last may lack its newline only at end of file.
+    public var bytes: [UInt8]
+    /// Lines too long to buffer, cut by the reader (see `LongLine`).
+    public var cutLines: [CutLine]
+
+    /// A line the reader cut to `maxLineLength` bytes because it did not fit
+    /// in a buffer. `droppedBytes` were skipped after position `end`.
+    public struct CutLine: Sendable {
+        public var end: Int
+        public var droppedBytes: Int64
+    }
+
+    /// Decoded-stream offset of a position in `bytes`.
+    public func streamOffset(of position: Int) -> Int64 {
+        var offset = startOffset + Int64(position)
+        for cut in cutLines where cut.end <= position { offset += cut.droppedBytes }
+        return offset
+    }
+}
+
+/// Cuts a decoded byte stream into `Chunk`s of whole lines, in bounded memory.
+///
+/// Each chunk is about `chunkSize` bytes. A line that does not fit is kept up
+/// to `maxLineLength` bytes and the rest is skipped (and recorded), so memory
+/// never depends on the size of the file or of its longest line.
+public final class ChunkReader {
+    private let stream: ByteStream
+    private let file: Int32
+    private let chunkSize: Int
+    private let maxLineLength: Int
+    private var carry: [UInt8] = []
+    private var carryOffset: Int64 = 0
+    private var nextIndex = 0
+    private var finished = false
+    private var pendingError: IngestError?
+
+    public init(stream: ByteStream, file: Int32, chunkSize: Int = 4 << 20, maxLineLength: Int = 1 << 20) {
+        self.stream = stream
+        self.file = file
+        self.chunkSize = max(chunkSize, 64)
+        self.maxLineLength = max(maxLineLength, 16)
+    }
+
+    /// The next chunk, nil at the end. When the stream fails, the complete
+    /// lines decoded before the failure come first; the error is thrown by
+    /// the following call.
+    public func next() throws(IngestError) -> Chunk? {
+        if let error = pendingError { pendingError = nil; finished = true; throw error }
+        if finished { return nil }
+        var capacity = max(chunkSize, carry.count + chunkSize / 2)
+        while true {
+            var atEnd = false
+            var failure: IngestError?
+            var bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                let raw = UnsafeMutableRawBufferPointer(buffer)
+                carry.withUnsafeBytes { raw.baseAddress!.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(raw.baseAddress!), byteCount: $0.count) }
+                count = carry.count
+                while count < capacity {
+                    do throws(IngestError) {
+                        let n = try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[count...]))
+                        if n == 0 { atEnd = true; break }
+                        count += n
+                    } catch {
+                        failure = error
+                        break
+                    }
+                }
+            }
+            let start = carryOffset
+            carry = []
+            if let failure {
+                // Keep the complete lines; the partial line at the damage is reported with the error.
+                let keep = Self.lastNewline(in: bytes).map { $0 + 1 } ?? 0
+                carryOffset = start + Int64(keep)
+                bytes.removeLast(bytes.count - keep)
+                pendingError = failure
+                if bytes.isEmpty { return try next() }
+                return emit(bytes, start: start)
+            }
+            if atEnd {
+                finished = true
+                return bytes.isEmpty ? nil : emit(bytes, start: start)
+            }
+            if let newline = Self.lastNewline(in: bytes) {
+                carry = Array(bytes[(newline + 1)...])
+                carryOffset = start + Int64(newline + 1)
+                bytes.removeLast(bytes.count - newline - 1)
+                return emit(bytes, start: start)
+            }
+            if bytes.count >= maxLineLength {
+                return cutLongLine(bytes, start: start)
+            }
+            // One partial line longer than the buffer but under the limit: grow.
+            carry = bytes
+            carryOffset = start
+            capacity = min(capacity * 2, maxLineLength + chunkSize)
+        }
+    }
+
+    /// Keeps the first `maxLineLength` bytes of a line and skips to its newline.
+    private func cutLongLine(_ bytes: [UInt8], start: Int64) -> Chunk {
+        var kept = Array(bytes.prefix(maxLineLength))
+        var dropped = Int64(bytes.count - maxLineLength)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        defer { scratch.deallocate() }
+        skipping: while true {
+            let n: Int
+            do throws(IngestError) {
+                n = try stream.read(into: scratch)
+            } catch {
+                pendingError = error
+                break skipping
+            }
+            if n == 0 { finished = true; break }
+            if let newline = UnsafeRawBufferPointer(rebasing: scratch.prefix(n)).firstIndex(of: 0x0a) {
+                dropped += Int64(newline)
+                carry = Array(scratch[(newline + 1)..<n])
+                carryOffset = start + Int64(maxLineLength) + dropped + 1
+                break skipping
+            }
+            dropped += Int64(n)
+        }
+        kept.append(0x0a)
+        var chunk = emit(kept, start: start)
+        chunk.cutLines = [Chunk.CutLine(end: maxLineLength, droppedBytes: dropped)]
+        return chunk
+    }
+
+    private func emit(_ bytes: [UInt8], start: Int64) -> Chunk {
+        defer { nextIndex += 1 }
+        return Chunk(file: file, index: nextIndex, startOffset: start, bytes: bytes, cutLines: [])
+    }
+
+    static func lastNewline(in bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBytes { ByteSearch.lastIndex(of: 0x0a, in: $0) }
+    }
+}
+
+/// Splits a chunk into lines: `\n` or `\r\n`, last line with or without newline.
+public enum LineSplitter {
+    /// Calls `body(line, lineIndex, position)` for each line of `bytes`, where
+    /// `lineIndex` counts from 0 in this buffer and `position` is the offset of
+    /// the line's first byte. The line excludes its `\n` / `\r\n`.
+    /// Returns the number of lines.
+    @inlinable
+    @discardableResult
+    public static func forEachLine(
+        in bytes: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer, Int, Int) -> Void
+    ) -> Int {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+        var position = 0
+        var index = 0
+        let end = bytes.count
+        while position < end {
+            let rest = end - position
+            let newline = memchr(base + position, 0x0a, rest)
+            var lineEnd = newline.map { UnsafeRawPointer($0) - base } ?? end
+            let next = lineEnd + 1
+            if lineEnd > position && bytes[lineEnd - 1] == 0x0d { lineEnd -= 1 }
+            body(UnsafeRawBufferPointer(start: base + position, count: lineEnd - position), index, position)
+            index += 1
+            position = next
+        }
+        return index
+    }
+}

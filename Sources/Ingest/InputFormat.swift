@@ -1,0 +1,38 @@
+/// How an input is encoded, detected from its first bytes (never its name).
+public enum InputFormat: String, Sendable, CustomStringConvertible {
+    case plain, gzip, lz4, zstd
+
+    public var description: String { rawValue }
+
+    /// Recognizes the magic numbers: gzip `1f 8b`, LZ4 frame `04 22 4d 18`,
+    /// zstd `28 b5 2f fd`. Anything else is plain text.
+    public static func detect(_ head: some Collection<UInt8>) -> InputFormat {
+        let bytes = Array(head.prefix(4))
+        if bytes.count >= 2, bytes[0] == 0x1f, bytes[1] == 0x8b { return .gzip }
+        if bytes == [0x04, 0x22, 0x4d, 0x18] { return .lz4 }
+        if bytes == [0x28, 0xb5, 0x2f, 0xfd] { return .zstd }
+        return .plain
+    }
+}
+
+/// Opens `path`, sniffs its format, and returns a stream of decoded bytes.
+public func openInput(path: String) throws(IngestError) -> (stream: ByteStream, format: InputFormat) {
+    let file = try FileReader(path: path)
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4, alignment: 1)
+    defer { buffer.deallocate() }
+    var filled = 0
+    while filled < 4 {
+        let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+        if n == 0 { break }
+        filled += n
+    }
+    let head = Array(buffer.prefix(filled))
+    let format = InputFormat.detect(head)
+    let raw = PrefixedStream(prefix: head, rest: file)
+    switch format {
+    case .plain: return (raw, format)
+    case .gzip: return (try GzipDecoder(source: raw), format)
+    case .lz4: return (try LZ4FrameDecoder(source: raw), format)
+    case .zstd: return (try ZstdDecoder(source: raw), format)
+    }
+}

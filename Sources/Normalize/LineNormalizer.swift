@@ -1,0 +1,120 @@
+import SLACore
+
+/// What became of one line.
+public enum LineOutcome: Sendable, Equatable {
+    /// No rule matched (noise).
+    case noMatch
+    /// A rule matched and says the line is not an event.
+    case ignored
+    /// An event (symbols in the normalizer's current `interner`).
+    case event(Event)
+    /// A rule matched but the line cannot become an event.
+    case reject(rule: Int, reason: String)
+}
+
+/// Turns lines into events. One per worker thread: it owns its PCRE2 match
+/// scratch and an interner that the caller resets per batch of lines.
+public final class LineNormalizer {
+    public let rules: [Rule]
+    private let scratch: MatchScratch
+    /// Strings captured since the last `resetInterner()`.
+    public private(set) var interner = Interner()
+
+    public init(rules: [Rule], matchLimit: UInt32 = 1_000_000, depthLimit: UInt32 = 10_000) {
+        self.rules = rules
+        scratch = MatchScratch(maxGroups: max(32, rules.map(\.highestGroup).max() ?? 0),
+                               matchLimit: matchLimit, depthLimit: depthLimit)
+    }
+
+    /// Starts a new symbol table (call per chunk; the merger remaps symbols).
+    public func resetInterner() { interner = Interner() }
+
+    /// Hands over the current symbol table and starts a new one.
+    public func takeInterner() -> Interner {
+        defer { interner = Interner() }
+        return interner
+    }
+
+    /// Tries the rules in order on `line`; the first whose prefilter and
+    /// pattern match decides the outcome (first matching rule wins).
+    public func normalize(_ line: UnsafeRawBufferPointer, source: SourceLocation) -> LineOutcome {
+        for index in rules.indices {
+            let rule = rules[index]
+            if !rule.prefilter.isEmpty && !Self.containsAll(rule.prefilter, in: line) { continue }
+            switch rule.regex.matches(line, scratch: scratch) {
+            case .noMatch: continue
+            case .matched: return build(rule: index, line: line, source: source)
+            case let .limitExceeded(message): return .reject(rule: index, reason: "regex limit exceeded: \(message)")
+            case let .failed(message): return .reject(rule: index, reason: "regex error: \(message)")
+            }
+        }
+        return .noMatch
+    }
+
+    private func build(rule index: Int, line: UnsafeRawBufferPointer, source: SourceLocation) -> LineOutcome {
+        let rule = rules[index]
+        let kind: EventKind
+        switch resolve(rule.kind, line) {
+        case let .success(.event(k)): kind = k
+        case .success(.ignore): return .ignored
+        case let .failure(failure): return .reject(rule: index, reason: failure.reason)
+        }
+        guard let tsRange = scratch.range(ofGroup: rule.timeGroup), !tsRange.isEmpty else {
+            return .reject(rule: index, reason: "empty timestamp")
+        }
+        let time: Instant
+        switch rule.timestamp.parse(UnsafeRawBufferPointer(rebasing: line[tsRange])) {
+        case let .success(t): time = t
+        case let .failure(f):
+            return .reject(rule: index, reason: "bad timestamp '\(Self.text(line, tsRange))': \(f.reason)")
+        }
+        guard let ticketRange = scratch.range(ofGroup: rule.ticketGroup), !ticketRange.isEmpty else {
+            return .reject(rule: index, reason: "empty ticket id")
+        }
+        let requester: Requester
+        switch resolve(rule.requester, line) {
+        case let .success(r): requester = r
+        case let .failure(failure): return .reject(rule: index, reason: failure.reason)
+        }
+        var attributes: [Symbol] = [.none, .none, .none, .none]
+        for slot in 0..<4 {
+            if let group = rule.attributeGroups[slot], let range = scratch.range(ofGroup: group), !range.isEmpty {
+                attributes[slot] = interner.intern(Self.text(line, range))
+            } else if let value = rule.attributeValues[slot] {
+                attributes[slot] = interner.intern(value)
+            }
+        }
+        return .event(Event(
+            time: time, ticket: interner.intern(Self.text(line, ticketRange)), kind: kind, requester: requester,
+            rule: UInt16(index), customer: attributes[0], priority: attributes[1], channel: attributes[2],
+            agent: attributes[3], source: source))
+    }
+
+    private func resolve<Value>(_ mapping: FieldMapping<Value>, _ line: UnsafeRawBufferPointer) -> Result<Value, MappingFailure> {
+        switch mapping {
+        case let .fixed(value): return .success(value)
+        case let .mapped(group, groupName, table, otherwise):
+            let range = scratch.range(ofGroup: group) ?? 0..<0
+            let captured = UnsafeRawBufferPointer(rebasing: line[range])
+            for entry in table where entry.key.count == captured.count {
+                if entry.key.withUnsafeBytes({ $0.elementsEqual(captured) }) { return .success(entry.value) }
+            }
+            if let otherwise { return .success(otherwise) }
+            return .failure(MappingFailure(reason: "unknown \(groupName) value '\(Self.text(line, range))'"))
+        }
+    }
+
+    private struct MappingFailure: Error { var reason: String }
+
+    /// The bytes as a String; invalid UTF-8 becomes U+FFFD.
+    static func text(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self)
+    }
+
+    static func containsAll(_ literals: [[UInt8]], in line: UnsafeRawBufferPointer) -> Bool {
+        for literal in literals {
+            if !literal.withUnsafeBytes({ ByteSearch.contains($0, in: line) }) { return false }
+        }
+        return true
+    }
+}

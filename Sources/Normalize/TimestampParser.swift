@@ -1,0 +1,158 @@
+import SLACore
+
+/// Which text a rule's `ts` group holds.
+public enum TimestampFormat: String, Sendable, CaseIterable {
+    /// Any of the forms below, told apart by their shape.
+    case auto
+    /// `2026-03-01T09:15:02[.123](Z|+01:00|+0100|+01)`; the `T` is required.
+    case iso8601
+    /// `2026-03-01 09:15:02[.123] [+0100]` or `2026/03/01 09:15:02`.
+    case datetime
+    /// Seconds since the epoch, optional fraction: `1772356502.123`.
+    case epochSeconds = "epoch_seconds"
+    /// Milliseconds since the epoch: `1772356502123`.
+    case epochMillis = "epoch_millis"
+}
+
+/// Parses timestamps by hand from bytes (no `DateFormatter`, no `String`).
+public struct TimestampParser: Sendable {
+    public var format: TimestampFormat
+    /// Zone for times written without an offset; nil makes such times an error.
+    public var zone: ZoneRules?
+
+    public init(format: TimestampFormat = .auto, zone: ZoneRules? = nil) {
+        self.format = format; self.zone = zone
+    }
+
+    /// Why a timestamp was rejected (becomes a rejects.csv reason).
+    public struct Failure: Error, Sendable, Equatable { public var reason: String }
+
+    /// Parses `bytes` into a UTC instant.
+    public func parse(_ bytes: UnsafeRawBufferPointer) -> Result<Instant, Failure> {
+        var cursor = ByteCursor(bytes)
+        let isAllDigits = !bytes.isEmpty && bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2e }
+        switch format {
+        case .epochSeconds: return parseEpoch(&cursor, millis: false)
+        case .epochMillis: return parseEpoch(&cursor, millis: true)
+        case .auto where isAllDigits:
+            // 12+ integer digits can only be milliseconds for any date after 1973.
+            let integerDigits = bytes.prefix { $0 != 0x2e }.count
+            return parseEpoch(&cursor, millis: integerDigits >= 12)
+        case .auto, .iso8601, .datetime:
+            return parseDateTime(&cursor)
+        }
+    }
+
+    private func parseEpoch(_ c: inout ByteCursor, millis: Bool) -> Result<Instant, Failure> {
+        guard let whole = c.digits(min: 1, max: 15) else { return fail("epoch time is not a number") }
+        var ms = millis ? whole : whole * 1000
+        if c.take(0x2e) {
+            guard let (fraction, digits) = c.fraction() else { return fail("missing digits after '.'") }
+            ms += millis ? 0 : scaleToMillis(fraction, digits)
+        }
+        guard c.atEnd else { return fail("unexpected text after epoch time") }
+        return .success(Instant(milliseconds: ms))
+    }
+
+    private func parseDateTime(_ c: inout ByteCursor) -> Result<Instant, Failure> {
+        guard let year = c.digits(min: 4, max: 4) else { return fail("expected a 4-digit year") }
+        let separator = c.peek
+        guard separator == 0x2d || separator == 0x2f else { return fail("expected '-' or '/' after the year") }
+        c.advance()
+        guard let month = c.digits(min: 2, max: 2), c.take(separator!), let day = c.digits(min: 2, max: 2) else {
+            return fail("expected YYYY-MM-DD or YYYY/MM/DD")
+        }
+        guard (1...12).contains(month) else { return fail("month \(month) out of range") }
+        guard day >= 1, day <= Int64(CivilDate.daysInMonth(year: Int(year), month: Int(month))) else {
+            return fail("day \(day) out of range for \(year)-\(month)")
+        }
+        let dateTimeSeparator = c.peek
+        switch (format, dateTimeSeparator) {
+        case (.iso8601, 0x54), (.auto, 0x54), (.auto, 0x20), (.datetime, 0x20): c.advance()
+        case (.iso8601, _): return fail("expected 'T' between date and time")
+        default: return fail("expected a space or 'T' between date and time")
+        }
+        guard let hour = c.digits(min: 2, max: 2), c.take(0x3a), let minute = c.digits(min: 2, max: 2),
+              c.take(0x3a), let second = c.digits(min: 2, max: 2) else {
+            return fail("expected HH:MM:SS")
+        }
+        guard hour <= 23, minute <= 59, second <= 59 else { return fail("time \(hour):\(minute):\(second) out of range") }
+        var millis: Int64 = 0
+        if c.take(0x2e) || c.take(0x2c) {
+            guard let (fraction, digits) = c.fraction() else { return fail("missing digits after the decimal point") }
+            millis = scaleToMillis(fraction, digits)
+        }
+        let days = Int64(CivilDate.daysFromCivil(year: Int(year), month: Int(month), day: Int(day)))
+        let local = (days * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + millis
+        _ = c.take(0x20)
+        if c.atEnd {
+            guard let zone else { return fail("timestamp has no UTC offset and the pipeline sets no timezone") }
+            return .success(Instant(milliseconds: zone.utc(fromLocal: local)))
+        }
+        guard let offset = c.utcOffset() else { return fail("bad UTC offset (expected Z, +HH:MM, +HHMM or +HH)") }
+        guard c.atEnd else { return fail("unexpected text after the timestamp") }
+        return .success(Instant(milliseconds: local - offset))
+    }
+
+    private func fail(_ reason: String) -> Result<Instant, Failure> { .failure(Failure(reason: reason)) }
+
+    private func scaleToMillis(_ fraction: Int64, _ digits: Int) -> Int64 {
+        switch digits {
+        case 1: fraction * 100
+        case 2: fraction * 10
+        case 3: fraction
+        default: fraction / pow10(digits - 3) // truncate sub-millisecond digits
+        }
+    }
+
+    private func pow10(_ n: Int) -> Int64 { (0..<n).reduce(1) { acc, _ in acc * 10 } }
+}
+
+/// A forward-only reader over timestamp bytes.
+struct ByteCursor {
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var atEnd: Bool { position == bytes.count }
+    var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
+    mutating func advance() { position += 1 }
+
+    mutating func take(_ byte: UInt8) -> Bool {
+        guard peek == byte else { return false }
+        position += 1
+        return true
+    }
+
+    /// Reads between `min` and `max` decimal digits.
+    mutating func digits(min: Int, max: Int) -> Int64? {
+        var value: Int64 = 0, count = 0
+        while count < max, let b = peek, b >= 0x30, b <= 0x39 {
+            value = value * 10 + Int64(b - 0x30)
+            count += 1
+            position += 1
+        }
+        return count >= min ? value : nil
+    }
+
+    /// Reads 1–9 fraction digits; returns the value and how many digits.
+    mutating func fraction() -> (Int64, Int)? {
+        let start = position
+        guard let value = digits(min: 1, max: 9) else { return nil }
+        while let b = peek, b >= 0x30, b <= 0x39 { position += 1 } // ignore digits past nanoseconds
+        return (value, Swift.min(position - start, 9))
+    }
+
+    /// `Z`, `+HH:MM`, `+HHMM` or `+HH` (also `-`), in milliseconds.
+    mutating func utcOffset() -> Int64? {
+        if take(0x5a) { return 0 }
+        let sign: Int64
+        if take(0x2b) { sign = 1 } else if take(0x2d) { sign = -1 } else { return nil }
+        guard let hours = digits(min: 2, max: 2), hours <= 18 else { return nil }
+        _ = take(0x3a)
+        let minutes = digits(min: 2, max: 2) ?? 0
+        guard minutes <= 59 else { return nil }
+        return sign * (hours * 3600 + minutes * 60) * 1000
+    }
+}

@@ -1,0 +1,67 @@
+import Ingest
+import Normalize
+import SLACore
+
+/// What one worker made of one chunk. Line numbers are chunk-relative until
+/// the merger knows how many lines came before the chunk in its file.
+struct ChunkOutput: Sendable {
+    var file: Int32
+    var index: Int
+    var lines: Int64 = 0
+    var bytes: Int64 = 0
+    var unmatched: Int64 = 0
+    var ignored: Int64 = 0
+    var longLines: Int64 = 0
+    var firstLongLine: Int64?
+    var events: [Event] = []
+    var rejects: [PendingReject] = []
+    /// Strings behind the symbols of `events`.
+    var strings = Interner()
+
+    struct PendingReject: Sendable {
+        var line: Int64
+        var offset: Int64
+        var rule: Int
+        var ticket: String
+        var reason: String
+    }
+}
+
+/// Parses chunks into events on one worker thread (owns its normalizer).
+final class ChunkParser {
+    private let normalizer: LineNormalizer
+    private let maxLineLength: Int
+
+    init(definition: PipelineDefinition) {
+        normalizer = LineNormalizer(rules: definition.rules, matchLimit: definition.matchLimit, depthLimit: definition.depthLimit)
+        maxLineLength = definition.maxLineLength
+    }
+
+    func parse(_ chunk: Chunk) -> ChunkOutput {
+        var output = ChunkOutput(file: chunk.file, index: chunk.index)
+        output.bytes = Int64(chunk.bytes.count) + chunk.cutLines.reduce(0) { $0 + $1.droppedBytes }
+        let limit = maxLineLength
+        chunk.bytes.withUnsafeBytes { raw in
+            output.lines = Int64(LineSplitter.forEachLine(in: raw) { line, index, position in
+                var line = line
+                let number = Int64(index + 1)
+                // A chunk with a cut line holds only that line (see ChunkReader).
+                if line.count > limit || (!chunk.cutLines.isEmpty && index == 0) {
+                    output.longLines += 1
+                    if output.firstLongLine == nil { output.firstLongLine = number }
+                    line = UnsafeRawBufferPointer(rebasing: line.prefix(limit))
+                }
+                switch normalizer.normalize(line, source: SourceLocation(file: chunk.file, line: number)) {
+                case .noMatch: output.unmatched += 1
+                case .ignored: output.ignored += 1
+                case let .event(event): output.events.append(event)
+                case let .reject(rule, reason):
+                    output.rejects.append(.init(line: number, offset: chunk.streamOffset(of: position), rule: rule,
+                                                ticket: "", reason: reason))
+                }
+            })
+        }
+        output.strings = normalizer.takeInterner()
+        return output
+    }
+}

@@ -1,0 +1,64 @@
+import Aggregate
+import Foundation
+import Normalize
+import SLACore
+
+/// A loaded, validated pipeline file: what to read, how to turn lines into
+/// events, which SLA policies apply, and where reports go.
+/// The format is documented in `docs/pipeline-format.md`.
+public struct PipelineDefinition: Sendable {
+    /// The file it came from.
+    public var path: String
+    /// Inputs (files, folders, globs), already resolved against the pipeline file's folder.
+    public var inputs: [String]
+    public var rules: [Rule]
+    public var policies: PolicySet
+    public var calendars: [String: BusinessCalendar]
+    /// Zone for timestamps without a UTC offset, if set.
+    public var timezone: ZoneRules?
+    public var groupBy: [GroupDimension]
+    /// Zone of the day/week/month buckets of `group_by`.
+    public var groupZone: ZoneRules
+    public var outputs: Outputs
+    /// Lines longer than this are truncated for matching (bytes).
+    public var maxLineLength: Int
+    /// PCRE2 limits per line: a line that needs more is rejected, never hangs the run.
+    public var matchLimit: UInt32
+    public var depthLimit: UInt32
+
+    public struct Outputs: Sendable {
+        public var directory: String?
+        public var summary = "summary.csv"
+        public var tickets = "tickets.csv"
+        public var rejects = "rejects.csv"
+        public var runReport = "run.json"
+        /// Prefix text cells that could start a spreadsheet formula with `'`.
+        public var neutralizeFormulas = true
+    }
+
+    /// Loads and validates a pipeline file. Every mistake is a `PipelineError`
+    /// with file:line:column, the key path and a hint.
+    public static func load(path: String) throws(PipelineError) -> PipelineDefinition {
+        let text: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard data.count <= 1 << 20 else {
+                throw PipelineError(file: path, path: "", message: "pipeline file is larger than 1 MiB")
+            }
+            text = String(decoding: data, as: UTF8.self)
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError(file: path, path: "", message: "cannot read the pipeline file: \((error as NSError).localizedDescription)")
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Parses pipeline YAML text; `path` names it in errors and anchors relative paths.
+    public static func parse(_ text: String, path: String) throws(PipelineError) -> PipelineDefinition {
+        try PipelineLoader(root: try YAMLNode.parse(text, file: path), path: path).load()
+    }
+
+    public var ruleNames: [String] { rules.map(\.name) }
+    public var policyNames: [String] { policies.policies.map(\.name) }
+}

@@ -1,0 +1,207 @@
+import Aggregate
+import Foundation
+import Normalize
+import SLACore
+
+/// Builds a `PipelineDefinition` from the YAML tree, checking every key.
+struct PipelineLoader {
+    let root: YAMLNode
+    let path: String
+
+    static let topKeys = ["version", "timezone", "inputs", "rules", "calendars", "policies", "at_risk", "group_by",
+                          "group_zone", "outputs", "limits"]
+
+    func load() throws(PipelineError) -> PipelineDefinition {
+        let top = try root.fields(Self.topKeys)
+        if let version = top["version"], try version.string() != "1" {
+            throw version.error("unsupported version '\(try version.string())'", hint: "this slalog reads version 1")
+        }
+        let timezone = try top["timezone"].map { (node) throws(PipelineError) in try zone(node) }
+        var maxLine = 1 << 20, matchLimit: UInt32 = 1_000_000, depthLimit: UInt32 = 10_000
+        if let limits = top["limits"] {
+            let fields = try limits.fields(["max_line_bytes", "regex_match_limit", "regex_depth_limit"])
+            if let n = fields["max_line_bytes"] { maxLine = try integer(n, in: 16...(1 << 30)) }
+            if let n = fields["regex_match_limit"] { matchLimit = UInt32(try integer(n, in: 1000...100_000_000)) }
+            if let n = fields["regex_depth_limit"] { depthLimit = UInt32(try integer(n, in: 100...10_000_000)) }
+        }
+        let calendars = try loadCalendars(top["calendars"])
+        let rules = try loadRules(try root.required(top, "rules"), timezone: timezone)
+        var policies = try loadPolicies(top["policies"], calendars: calendars)
+        if let atRisk = top["at_risk"] { policies.atRiskFraction = try percentage(atRisk) }
+        var groupBy: [GroupDimension] = [.customer]
+        if let node = top["group_by"] { groupBy = try dimensions(node) }
+        let groupZone = try top["group_zone"].map { (node) throws(PipelineError) in try zone(node) } ?? timezone ?? .utc
+        var outputs = PipelineDefinition.Outputs()
+        if let node = top["outputs"] { outputs = try loadOutputs(node) }
+        let inputs = try top["inputs"].map { (node) throws(PipelineError) in try node.strings().map(resolve) } ?? []
+        return PipelineDefinition(path: path, inputs: inputs, rules: rules, policies: policies, calendars: calendars,
+                                  timezone: timezone, groupBy: groupBy, groupZone: groupZone, outputs: outputs,
+                                  maxLineLength: maxLine, matchLimit: matchLimit, depthLimit: depthLimit)
+    }
+
+    /// Relative paths in a pipeline file are relative to the file's folder.
+    func resolve(_ relative: String) -> String {
+        if relative.hasPrefix("/") { return relative }
+        let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return Self.normalize(folder.isEmpty ? relative : "\(folder)/\(relative)")
+    }
+
+    /// Removes `.` and `name/..` lexically (`pipelines/../fixtures` → `fixtures`), keeping a trailing `/`.
+    static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != "..", !last.isEmpty { parts.removeLast(); continue }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        return joined.isEmpty ? "." : joined
+    }
+
+    // MARK: rules
+
+    static let ruleKeys = ["name", "pattern", "kind", "requester", "timestamp", "contains", "set"]
+
+    func loadRules(_ node: YAMLNode, timezone: ZoneRules?) throws(PipelineError) -> [Rule] {
+        var rules: [Rule] = []
+        let items = try node.list()
+        guard !items.isEmpty else { throw node.error("at least one rule is needed") }
+        for item in items {
+            let fields = try item.fields(Self.ruleKeys)
+            let name = try item.required(fields, "name").string()
+            guard !rules.contains(where: { $0.name == name }) else { throw item.error("rule name '\(name)' is used twice") }
+            let patternNode = try item.required(fields, "pattern")
+            let regex: Regex
+            let patternText = try patternNode.string()
+            do throws(RegexError) {
+                regex = try Regex(patternText)
+            } catch {
+                throw patternNode.error("invalid regex: \(error.message) at pattern offset \(error.offset)")
+            }
+            let kind = try mapping(try item.required(fields, "kind"), regex: regex, what: "kind") { (text, node) throws(PipelineError) -> RuleKind in
+                if text == "ignore" { return .ignore }
+                guard let kind = EventKind(name: text) else {
+                    throw node.error("unknown event kind '\(text)'",
+                                     hint: "kinds: \(EventKind.allCases.map(\.description).joined(separator: ", ")), or ignore")
+                }
+                return .event(kind)
+            }
+            let requester = try fields["requester"].map { (node) throws(PipelineError) in
+                try mapping(node, regex: regex, what: "requester") { (text, node) throws(PipelineError) -> Requester in
+                    switch text {
+                    case "customer": return .customer
+                    case "agent": return .agent
+                    default: throw node.error("requester must be customer or agent, not '\(text)'")
+                    }
+                }
+            } ?? .fixed(.customer)
+            var format = TimestampFormat.auto
+            if let node = fields["timestamp"] {
+                let text = try node.string()
+                guard let parsed = TimestampFormat(rawValue: text) else {
+                    throw node.error("unknown timestamp format '\(text)'",
+                                     hint: "formats: \(TimestampFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                format = parsed
+            }
+            var fixed: [Attribute: String] = [:]
+            if let node = fields["set"] {
+                for (key, value) in try node.entries() {
+                    guard let attribute = Attribute(rawValue: key) else {
+                        throw value.error("unknown attribute '\(key)'", hint: "attributes: customer, priority, channel, agent")
+                    }
+                    fixed[attribute] = try value.string()
+                }
+            }
+            let contains = try fields["contains"]?.strings() ?? []
+            do throws(RuleError) {
+                rules.append(try Rule(name: name, regex: regex, kind: kind, requester: requester,
+                                      timestamp: TimestampParser(format: format, zone: timezone), prefilter: contains,
+                                      attributeValues: fixed))
+            } catch {
+                throw patternNode.error(error.description, hint: "name the capture groups, e.g. (?<ts>\\S+) and (?<ticket>\\w+)")
+            }
+        }
+        return rules
+    }
+
+    /// A fixed value (`kind: open`) or `{group: NAME, map: {…}, default: …}`.
+    func mapping<Value>(_ node: YAMLNode, regex: Regex, what: String,
+                        _ convert: (String, YAMLNode) throws(PipelineError) -> Value) throws(PipelineError) -> FieldMapping<Value> {
+        if case .scalar = node.node { return .fixed(try convert(try node.string(), node)) }
+        let fields = try node.fields(["group", "map", "default"])
+        let groupNode = try node.required(fields, "group")
+        let group = try groupNode.string()
+        guard let number = regex.groupNumbers[group] else {
+            throw groupNode.error("the pattern has no named group '\(group)' for \(what)",
+                                  hint: "add (?<\(group)>…) to the pattern, or use a fixed \(what)")
+        }
+        var table: [MappingEntry<Value>] = []
+        for (key, value) in try node.required(fields, "map").entries() {
+            table.append(MappingEntry(key: key, value: try convert(try value.string(), value)))
+        }
+        let otherwise = try fields["default"].map { (node) throws(PipelineError) in try convert(try node.string(), node) }
+        return .mapped(group: number, groupName: group, table: table, otherwise: otherwise)
+    }
+
+    // MARK: shared value parsers
+
+    func zone(_ node: YAMLNode) throws(PipelineError) -> ZoneRules {
+        let name = try node.string()
+        guard let rules = ZoneRules(identifier: name) else {
+            throw node.error("unknown time zone '\(name)'", hint: "use an IANA name such as Europe/Berlin, America/New_York or UTC")
+        }
+        return rules
+    }
+
+    func integer(_ node: YAMLNode, in range: ClosedRange<Int>) throws(PipelineError) -> Int {
+        let text = try node.string()
+        guard let value = Int(text), range.contains(value) else {
+            throw node.error("expected a whole number in \(range.lowerBound)...\(range.upperBound), found '\(text)'")
+        }
+        return value
+    }
+
+    /// `75%` or `0.75` → 0.75.
+    func percentage(_ node: YAMLNode) throws(PipelineError) -> Double {
+        let text = try node.string()
+        let value = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+        guard let value, value > 0, value <= 1 else { throw node.error("expected a percentage such as 75%, found '\(text)'") }
+        return value
+    }
+
+    func dimensions(_ node: YAMLNode) throws(PipelineError) -> [GroupDimension] {
+        var result: [GroupDimension] = []
+        for text in try node.strings() {
+            guard let dimension = GroupDimension(rawValue: text) else {
+                throw node.error("unknown group_by '\(text)'", hint: "choose from \(GroupDimension.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            result.append(dimension)
+        }
+        return result
+    }
+
+    func loadOutputs(_ node: YAMLNode) throws(PipelineError) -> PipelineDefinition.Outputs {
+        let fields = try node.fields(["dir", "summary", "tickets", "rejects", "run_report", "neutralize_formulas"])
+        var outputs = PipelineDefinition.Outputs()
+        if let dir = fields["dir"] { outputs.directory = resolve(try dir.string()) }
+        if let name = fields["summary"] { outputs.summary = try fileName(name) }
+        if let name = fields["tickets"] { outputs.tickets = try fileName(name) }
+        if let name = fields["rejects"] { outputs.rejects = try fileName(name) }
+        if let name = fields["run_report"] { outputs.runReport = try fileName(name) }
+        if let flag = fields["neutralize_formulas"] {
+            switch try flag.string() {
+            case "true", "yes": outputs.neutralizeFormulas = true
+            case "false", "no": outputs.neutralizeFormulas = false
+            default: throw flag.error("expected true or false")
+            }
+        }
+        return outputs
+    }
+
+    func fileName(_ node: YAMLNode) throws(PipelineError) -> String {
+        let name = try node.string()
+        guard !name.isEmpty, !name.contains("/") else { throw node.error("expected a file name without '/', found '\(name)'") }
+        return name
+    }
+}

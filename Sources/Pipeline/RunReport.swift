@@ -1,0 +1,40 @@
+import Foundation
+import SLACore
+
+/// `run.json`: the machine-readable account of a run for cron wrappers and monitoring.
+enum RunReport {
+    static func json(_ result: RunResult, definition: PipelineDefinition) -> String {
+        let s = result.statistics
+        var root: [String: Any] = [
+            "pipeline": definition.path,
+            "status": result.isPartial ? "partial" : "complete",
+            "exit_code": result.isPartial ? 1 : 0,
+            "as_of": result.asOf?.iso8601 ?? NSNull(),
+            "seconds": (s.seconds * 1000).rounded() / 1000,
+            "totals": [
+                "inputs": s.inputs.count, "bytes": s.bytes, "lines": s.lines, "events": s.events, "rejects": s.rejects,
+                "unmatched_lines": s.unmatched, "ignored_lines": s.ignored, "long_lines": s.longLines,
+                "duplicates": s.duplicates, "anomalies": s.anomalies, "events_after_as_of": s.eventsAfterAsOf,
+                "tickets": s.tickets, "incomplete_tickets": s.incomplete, "tickets_breached": s.ticketsBreached,
+                "breaches": s.breaches, "ongoing_breaches": s.ongoingBreaches, "at_risk": s.atRisk,
+            ] as [String: Any],
+            "outputs": result.outputs,
+        ]
+        root["inputs"] = s.inputs.map { input -> [String: Any] in
+            [
+                "path": input.path, "format": input.format?.rawValue ?? NSNull(), "bytes": input.bytes,
+                "compressed_bytes": input.compressedBytes, "lines": input.lines, "events": input.events,
+                "rejects": input.rejects, "unmatched_lines": input.unmatched, "ignored_lines": input.ignored,
+                "long_lines": input.longLines, "failure": input.failure ?? NSNull(),
+            ]
+        }
+        root["problems"] = result.problems.map { problem -> [String: Any] in
+            [
+                "category": problem.category.rawValue, "file": problem.file, "line": problem.line ?? NSNull(),
+                "offset": problem.offset ?? NSNull(), "reason": problem.reason,
+            ]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,57 @@
+import Ingest
+import SLACore
+
+/// What happened to one input file.
+public struct InputStatistics: Sendable {
+    public var path: String
+    public var format: InputFormat?
+    /// Decoded bytes (the log text), compressed bytes read from disk.
+    public var bytes: Int64 = 0
+    public var compressedBytes: Int64 = 0
+    public var lines: Int64 = 0
+    public var events: Int64 = 0
+    public var rejects: Int64 = 0
+    public var ignored: Int64 = 0
+    public var unmatched: Int64 = 0
+    public var longLines: Int64 = 0
+    public var firstLongLine: Int64?
+    /// Why reading stopped early, if it did (the data before it still counts).
+    public var failure: String?
+
+    public init(path: String) { self.path = path }
+}
+
+/// Totals of a run, for the stderr summary and run.json.
+public struct RunStatistics: Sendable {
+    public var inputs: [InputStatistics] = []
+    public var tickets = 0
+    public var incomplete = 0
+    public var ticketsBreached = 0
+    public var breaches = 0
+    public var ongoingBreaches = 0
+    public var atRisk = 0
+    public var duplicates = 0
+    public var anomalies = 0
+    public var eventsAfterAsOf = 0
+    public var seconds = 0.0
+
+    public var bytes: Int64 { inputs.reduce(0) { $0 + $1.bytes } }
+    public var lines: Int64 { inputs.reduce(0) { $0 + $1.lines } }
+    public var events: Int64 { inputs.reduce(0) { $0 + $1.events } }
+    public var rejects: Int64 { inputs.reduce(0) { $0 + $1.rejects } }
+    public var unmatched: Int64 { inputs.reduce(0) { $0 + $1.unmatched } }
+    public var ignored: Int64 { inputs.reduce(0) { $0 + $1.ignored } }
+    public var longLines: Int64 { inputs.reduce(0) { $0 + $1.longLines } }
+}
+
+/// The outcome of `Runner.run`.
+public struct RunResult: Sendable {
+    public var statistics: RunStatistics
+    /// Every input-level problem (unreadable, corrupt, truncated, long lines).
+    public var problems: [Problem]
+    public var asOf: Instant?
+    /// Files written.
+    public var outputs: [String]
+    /// True when an input failed or a line was rejected: reports are partial.
+    public var isPartial: Bool
+}

@@ -1,0 +1,174 @@
+import Aggregate
+import Dispatch
+import Foundation
+import Ingest
+import Normalize
+import Report
+import SLACore
+
+/// Options of one run, from the command line.
+public struct RunOptions: Sendable {
+    /// Inputs given on the command line; when empty, the pipeline's `inputs`.
+    public var inputs: [String] = []
+    /// Output folder; overrides the pipeline's `outputs.dir`.
+    public var outputDirectory: String?
+    public var asOf: Instant?
+    /// Worker threads (default: active cores).
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    public var groupBy: [GroupDimension]?
+    /// Decoded bytes per chunk handed to a worker.
+    public var chunkSize = 4 << 20
+    /// Called now and then from the merging thread with decoded bytes so far.
+    public var progress: (@Sendable (Int64) -> Void)?
+
+    public init() {}
+}
+
+/// Why a run could not start (nothing was written).
+public struct RunError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Wires the four stages: ingest (readers) → normalize (workers) →
+/// aggregate (merge, then evaluate tickets) → report (atomic CSV files).
+public enum Runner {
+    public static func run(_ definition: PipelineDefinition, options: RunOptions) throws -> RunResult {
+        let started = DispatchTime.now()
+        guard let outputDirectory = options.outputDirectory ?? definition.outputs.directory else {
+            throw RunError(description: "no output folder: pass --out DIR or set outputs.dir in the pipeline")
+        }
+        let specs = options.inputs.isEmpty ? definition.inputs : options.inputs
+        guard !specs.isEmpty else { throw RunError(description: "no inputs: name files on the command line or under inputs: in the pipeline") }
+        let (files, expansionProblems) = InputExpander.expand(specs)
+
+        var store = readAll(files, definition: definition, options: options)
+        let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
+        let evaluation = Evaluation.run(store: store, definition: definition, asOf: asOf, jobs: options.jobs, groupBy: options.groupBy)
+
+        var statistics = evaluation.statistics
+        statistics.inputs = store.statistics
+        var problems = expansionProblems
+        for input in store.statistics {
+            if let failure = input.failure { problems.append(Problem(.corruptInput, file: input.path, reason: failure)) }
+            if input.longLines > 0 {
+                problems.append(Problem(.longLine, file: input.path, line: input.firstLongLine,
+                                        reason: "\(input.longLines) line(s) longer than \(definition.maxLineLength) bytes were truncated for matching"))
+            }
+        }
+        let context = ReportContext(inputs: files, ruleNames: definition.ruleNames, policyNames: definition.policyNames,
+                                    neutralizeFormulas: definition.outputs.neutralizeFormulas)
+        var rejectRows = store.rejects.map { file, r in
+            RejectRow(category: "reject", source: SourceLocation(file: file, line: r.line), offset: r.offset, rule: r.rule,
+                      ticket: r.ticket, reason: r.reason)
+        }
+        store.rejects = []
+        rejectRows += evaluation.setAside.map {
+            RejectRow(category: $0.reason.rawValue, source: $0.source, offset: nil, rule: Int($0.rule), ticket: $0.ticket,
+                      reason: setAsideReason($0.reason))
+        }
+        let isPartial = problems.contains { $0.category == .unreadableInput || $0.category == .corruptInput } || statistics.rejects > 0
+        statistics.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+
+        let dimensions = options.groupBy ?? definition.groupBy
+        let out = definition.outputs
+        let paths = [out.summary, out.tickets, out.rejects, out.runReport].map { "\(outputDirectory)/\($0)" }
+        try AtomicFile.write(SummaryReport.csv(evaluation.groups, dimensions: dimensions, neutralizeFormulas: out.neutralizeFormulas), to: paths[0])
+        try AtomicFile.write(TicketsReport.csv(evaluation.tickets, context: context), to: paths[1])
+        try AtomicFile.write(RejectsReport.csv(rejectRows, context: context), to: paths[2])
+        let result = RunResult(statistics: statistics, problems: problems, asOf: asOf, outputs: paths, isPartial: isPartial)
+        try AtomicFile.write(RunReport.json(result, definition: definition), to: paths[3])
+        return result
+    }
+
+    static func setAsideReason(_ reason: SetAside.Reason) -> String {
+        switch reason {
+        case .duplicate: "exact duplicate of an earlier event (same ticket, kind, time, agent): counted once"
+        case .beforeOpen: "event timed before the ticket's open: ignored"
+        case .secondOpen: "second open for the ticket: ignored"
+        }
+    }
+
+    /// Reads and parses every file: `jobs` readers decode files into chunks,
+    /// `jobs` workers parse chunks, and this thread merges their outputs.
+    static func readAll(_ files: [String], definition: PipelineDefinition, options: RunOptions) -> EventStore {
+        var store = EventStore(inputs: files)
+        guard !files.isEmpty else { return store }
+        let jobs = max(1, options.jobs)
+        let readerCount = min(jobs, files.count)
+        let chunks = BoundedQueue<Chunk>(capacity: jobs * 2, producers: readerCount)
+        let outputs = BoundedQueue<ChunkOutput>(capacity: jobs * 4, producers: jobs)
+        let failures = FailureBox(count: files.count)
+        let nextFile = FileCounter()
+        for reader in 0..<readerCount {
+            DispatchQueue(label: "slalog.reader.\(reader)").async {
+                while let file = nextFile.take(below: files.count) {
+                    failures.record(file, readFile(files[file], index: Int32(file), into: chunks, definition: definition, options: options))
+                }
+                chunks.finishProducer()
+            }
+        }
+        for worker in 0..<jobs {
+            DispatchQueue(label: "slalog.worker.\(worker)").async {
+                let parser = ChunkParser(definition: definition)
+                while let chunk = chunks.pop() { outputs.push(parser.parse(chunk)) }
+                outputs.finishProducer()
+            }
+        }
+        var decoded: Int64 = 0
+        while let output = outputs.pop() {
+            store.receive(output)
+            decoded += output.bytes
+            options.progress?(decoded)
+        }
+        for (index, outcome) in failures.outcomes.enumerated() {
+            store.statistics[index].format = outcome.format
+            store.statistics[index].compressedBytes = outcome.compressedBytes
+            store.statistics[index].failure = outcome.failure
+        }
+        return store
+    }
+
+    /// Reads one file into the chunk queue; returns its format and why it stopped early, if it did.
+    static func readFile(_ path: String, index: Int32, into chunks: BoundedQueue<Chunk>, definition: PipelineDefinition,
+                         options: RunOptions) -> FileOutcome {
+        var outcome = FileOutcome()
+        do throws(IngestError) {
+            let (stream, format) = try openInput(path: path)
+            outcome.format = format
+            let reader = ChunkReader(stream: stream, file: index, chunkSize: options.chunkSize, maxLineLength: definition.maxLineLength)
+            defer { outcome.compressedBytes = stream.fileOffset }
+            while let chunk = try reader.next() { chunks.push(chunk) }
+        } catch {
+            outcome.failure = error.description
+        }
+        return outcome
+    }
+}
+
+struct FileOutcome: Sendable {
+    var format: InputFormat?
+    var compressedBytes: Int64 = 0
+    var failure: String?
+}
+
+/// Per-file outcomes written by reader threads.
+final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [FileOutcome]
+    init(count: Int) { values = Array(repeating: FileOutcome(), count: count) }
+    func record(_ index: Int, _ outcome: FileOutcome) { lock.withLock { values[index] = outcome } }
+    var outcomes: [FileOutcome] { lock.withLock { values } }
+}
+
+/// Hands out file indexes to reader threads in order.
+final class FileCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    func take(below limit: Int) -> Int? {
+        lock.withLock {
+            guard next < limit else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+}

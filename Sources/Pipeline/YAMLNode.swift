@@ -1,0 +1,142 @@
+import Yams
+
+/// A YAML node with the key path that led to it, so that every error can
+/// name `file:line:column` and `rules[1].pattern`.
+struct YAMLNode {
+    let node: Node
+    let path: String
+    let file: String
+
+    /// Parses `text`; rejects oversized documents and alias bombs before walking them.
+    static func parse(_ text: String, file: String) throws(PipelineError) -> YAMLNode {
+        guard text.utf8.count <= 1 << 20 else {
+            throw PipelineError(file: file, path: "", message: "pipeline file is larger than 1 MiB",
+                                hint: "a pipeline definition is a few hundred lines; is this the right file?")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            switch error {
+            case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+                 let .composer(context, problem, mark, _):
+                let detail = context.map { "\(problem) (\($0.text))" } ?? problem
+                throw PipelineError(file: file, line: mark.line, column: mark.column, path: "", message: "YAML syntax: \(detail)")
+            case let .reader(problem, offset, _, _):
+                throw PipelineError(file: file, path: "", message: "YAML: \(problem)\(offset.map { " at byte \($0)" } ?? "")")
+            default:
+                throw PipelineError(file: file, path: "", message: "YAML: \(error)")
+            }
+        } catch {
+            throw PipelineError(file: file, path: "", message: "YAML syntax: \(error)")
+        }
+        guard let root else { throw PipelineError(file: file, path: "", message: "the pipeline file is empty") }
+        var budget = 50_000
+        guard Self.fits(root, budget: &budget) else {
+            throw PipelineError(file: file, path: "", message: "the document expands to more than 50000 nodes",
+                                hint: "YAML aliases (*name) that repeat anchors many times (an \"alias bomb\") are not accepted")
+        }
+        return YAMLNode(node: root, path: "", file: file)
+    }
+
+    /// Counts nodes as if aliases were expanded, stopping at the budget.
+    private static func fits(_ node: Node, budget: inout Int) -> Bool {
+        budget -= 1
+        if budget < 0 { return false }
+        switch node {
+        case .scalar, .alias: return true
+        case let .mapping(mapping):
+            for (key, value) in mapping where !fits(key, budget: &budget) || !fits(value, budget: &budget) { return false }
+            return true
+        case let .sequence(sequence):
+            for item in sequence where !fits(item, budget: &budget) { return false }
+            return true
+        }
+    }
+
+    func error(_ message: String, hint: String? = nil) -> PipelineError {
+        PipelineError(file: file, line: node.mark?.line, column: node.mark?.column, path: path, message: message, hint: hint)
+    }
+
+    /// The scalar text, or an error naming what was expected.
+    func string(_ what: String = "a text value") throws(PipelineError) -> String {
+        guard case let .scalar(scalar) = node else { throw error("expected \(what), found \(kindName)") }
+        return scalar.string
+    }
+
+    func list() throws(PipelineError) -> [YAMLNode] {
+        guard case let .sequence(sequence) = node else { throw error("expected a list, found \(kindName)") }
+        return sequence.enumerated().map { YAMLNode(node: $1, path: "\(path)[\($0)]", file: file) }
+    }
+
+    /// A scalar or a list of scalars, as a list of strings.
+    func strings() throws(PipelineError) -> [String] {
+        if case .scalar = node { return [try string()] }
+        var result: [String] = []
+        for item in try list() { result.append(try item.string()) }
+        return result
+    }
+
+    /// Mapping entries in file order.
+    func entries() throws(PipelineError) -> [(key: String, value: YAMLNode)] {
+        guard case let .mapping(mapping) = node else { throw error("expected a mapping (key: value), found \(kindName)") }
+        var result: [(String, YAMLNode)] = []
+        for (key, value) in mapping {
+            guard case let .scalar(scalar) = key else {
+                throw YAMLNode(node: key, path: path, file: file).error("keys must be plain text")
+            }
+            result.append((scalar.string, YAMLNode(node: value, path: path.isEmpty ? scalar.string : "\(path).\(scalar.string)", file: file)))
+        }
+        return result
+    }
+
+    /// A mapping whose keys must all be in `allowed`; returns key → node.
+    func fields(_ allowed: [String]) throws(PipelineError) -> [String: YAMLNode] {
+        var result: [String: YAMLNode] = [:]
+        for (key, value) in try entries() {
+            guard allowed.contains(key) else {
+                let keyNode = YAMLNode(node: value.node, path: value.path, file: file)
+                throw keyNode.error("unknown key '\(key)'", hint: "allowed here: \(allowed.joined(separator: ", "))" + Self.suggestion(key, allowed))
+            }
+            guard result[key] == nil else { throw value.error("key '\(key)' appears twice") }
+            result[key] = value
+        }
+        return result
+    }
+
+    func required(_ fields: [String: YAMLNode], _ key: String) throws(PipelineError) -> YAMLNode {
+        guard let value = fields[key] else { throw error("missing required key '\(key)'") }
+        return value
+    }
+
+    var kindName: String {
+        switch node {
+        case .scalar: "a text value"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+
+    /// "; did you mean 'x'?" for a near miss (edit distance ≤ 2).
+    static func suggestion(_ word: String, _ candidates: [String]) -> String {
+        let best = candidates.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 }
+        guard let best, best.1 <= 2 else { return "" }
+        return "; did you mean '\(best.0)'?"
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let saved = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = saved
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
+    }
+}

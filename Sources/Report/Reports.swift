@@ -1,0 +1,163 @@
+import Aggregate
+import SLACore
+
+/// Names the reports need to turn indexes back into text.
+public struct ReportContext: Sendable {
+    /// Input paths, indexed by `SourceLocation.file`.
+    public var inputs: [String]
+    public var ruleNames: [String]
+    public var policyNames: [String]
+    public var neutralizeFormulas: Bool
+
+    public init(inputs: [String], ruleNames: [String], policyNames: [String], neutralizeFormulas: Bool = true) {
+        self.inputs = inputs; self.ruleNames = ruleNames; self.policyNames = policyNames
+        self.neutralizeFormulas = neutralizeFormulas
+    }
+
+    func source(_ location: SourceLocation?) -> String {
+        guard let location else { return "" }
+        return "\(inputs[Int(location.file)]):\(location.line)"
+    }
+
+    func policy(_ index: Int?) -> String { index.map { policyNames[$0] } ?? "none" }
+}
+
+private func seconds(_ value: Milliseconds?) -> CSVWriter.Cell { .number(value.map(formatSeconds) ?? "") }
+private func instant(_ value: Instant?) -> CSVWriter.Cell { .number(value?.iso8601 ?? "") }
+private func count(_ value: Int) -> CSVWriter.Cell { .number(String(value)) }
+
+/// `summary.csv`: one row per group. Columns: the group dimensions, then
+/// `tickets,resolved,open_at_as_of,incomplete,tickets_breached`, then for
+/// each metric (`first_response`, `next_reply`, `resolution`) the columns of
+/// `SummaryReport.metricColumns` prefixed with the metric name.
+public enum SummaryReport {
+    public static let metricColumns = ["measured", "met", "breached", "ongoing_breached", "at_risk", "compliance_pct",
+                                       "mean_over_target_s", "mean_s", "p50_s", "p90_s", "p95_s", "max_s"]
+
+    public static func header(dimensions: [GroupDimension]) -> [String] {
+        dimensions.map(\.rawValue) + ["tickets", "resolved", "open_at_as_of", "incomplete", "tickets_breached"]
+            + Metric.allCases.flatMap { metric in metricColumns.map { "\(metric.rawValue)_\($0)" } }
+    }
+
+    public static func csv(_ rows: [GroupSummary], dimensions: [GroupDimension], neutralizeFormulas: Bool = true) -> String {
+        var csv = CSVWriter(neutralizeFormulas: neutralizeFormulas)
+        csv.header(header(dimensions: dimensions))
+        for row in rows {
+            var cells: [CSVWriter.Cell] = row.key.map { .text($0) }
+            cells += [count(row.tickets), count(row.resolved), count(row.openAtAsOf), count(row.incomplete), count(row.ticketsBreached)]
+            for metric in Metric.allCases {
+                let stats = row.metrics[metric] ?? MetricStats()
+                let sorted = stats.durations.sorted()
+                cells += [count(stats.measured), count(stats.met), count(stats.breached), count(stats.ongoingBreached),
+                          count(stats.atRisk), .number(stats.complianceHundredths.map(percent) ?? ""),
+                          seconds(stats.meanOverTarget), seconds(stats.mean),
+                          seconds(stats.percentile(50, sorted: sorted)), seconds(stats.percentile(90, sorted: sorted)),
+                          seconds(stats.percentile(95, sorted: sorted)), seconds(sorted.last)]
+            }
+            csv.row(cells)
+        }
+        return csv.text
+    }
+
+    /// `6667` → `66.67`.
+    static func percent(_ hundredths: Int) -> String {
+        "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+    }
+}
+
+/// `tickets.csv`: one row per ticket, ordered by customer, open time, ticket id.
+public enum TicketsReport {
+    public static let header = [
+        "ticket", "customer", "channel", "priority", "agent", "requester", "policy", "state",
+        "opened_at", "resolved_at", "reopens", "open_source",
+        "first_response_s", "first_response_target_s", "first_response_outcome", "first_response_over_target_s", "first_response_at",
+        "next_reply_count", "next_reply_worst_s", "next_reply_target_s", "next_reply_breaches", "next_reply_outcome",
+        "next_reply_over_target_s",
+        "resolution_s", "resolution_target_s", "resolution_outcome", "resolution_over_target_s",
+        "breached", "breaches",
+    ]
+
+    public static func csv(_ tickets: [TicketResult], context: ReportContext) -> String {
+        var csv = CSVWriter(neutralizeFormulas: context.neutralizeFormulas)
+        csv.header(header)
+        for t in tickets {
+            var cells: [CSVWriter.Cell] = [
+                .text(t.ticket), .text(t.customer ?? ""), .text(t.channel ?? ""), .text(t.priority ?? ""), .text(t.agent ?? ""),
+                .number(t.requester.description), .text(context.policy(t.policy)), .number(t.state.rawValue),
+                instant(t.openedAt), instant(t.resolvedAt), count(t.reopens), .text(context.source(t.openSource)),
+            ]
+            let fr = t.firstResponse
+            cells += [seconds(fr?.value), seconds(fr?.target), .number(fr?.outcome.rawValue ?? Outcome.unmeasured.rawValue),
+                      seconds(fr?.overTarget), instant(fr?.stopReason == .completed ? fr?.stop : nil)]
+            let worst = NextReplyDigest(t.nextReplies)
+            cells += [count(t.nextReplies.count), seconds(worst.worst?.value), seconds(worst.worst?.target),
+                      count(worst.breaches), .number(worst.outcome.rawValue), seconds(worst.worstOver)]
+            let r = t.resolution
+            cells += [seconds(r?.value), seconds(r?.target), .number(r?.outcome.rawValue ?? Outcome.unmeasured.rawValue),
+                      seconds(r?.overTarget)]
+            cells += [.number(t.isBreached ? "yes" : "no"), .text(breachText(t))]
+            csv.row(cells)
+        }
+        return csv.text
+    }
+
+    /// Why a ticket breached, in words: `first_response +1200.000s over 3600.000s; …`.
+    static func breachText(_ t: TicketResult) -> String {
+        t.instances.compactMap { i -> String? in
+            guard let over = i.overTarget, let target = i.target else { return nil }
+            let ongoing = i.outcome == .ongoingBreach ? " (ongoing at as_of)" : ""
+            let noReply = i.stopReason == .resolvedWithoutReply ? " (resolved without reply)" : ""
+            return "\(i.metric.rawValue) +\(formatSeconds(over))s over \(formatSeconds(target))s\(ongoing)\(noReply)"
+        }.joined(separator: "; ")
+    }
+}
+
+/// The per-ticket view of all next_reply instances: the worst one decides.
+struct NextReplyDigest {
+    var worst: MetricInstance?
+    var breaches = 0
+    var outcome = Outcome.unmeasured
+    var worstOver: Milliseconds?
+
+    init(_ instances: [MetricInstance]) {
+        for i in instances {
+            if worst == nil || i.value > worst!.value { worst = i }
+            if i.outcome.isBreach { breaches += 1 }
+            if let over = i.overTarget { worstOver = max(worstOver ?? over, over) }
+        }
+        let rank: [Outcome] = [.ongoingBreach, .breached, .atRisk, .running, .met, .unmeasured]
+        outcome = rank.first { o in instances.contains { $0.outcome == o } } ?? .unmeasured
+    }
+}
+
+/// One line of `rejects.csv`: a line or event that did not count, and why.
+public struct RejectRow: Sendable, Equatable {
+    /// `reject` (matched, no event), `duplicate`, `before_open`, `second_open`.
+    public var category: String
+    public var source: SourceLocation
+    public var offset: Int64?
+    public var rule: Int?
+    public var ticket: String
+    public var reason: String
+
+    public init(category: String, source: SourceLocation, offset: Int64?, rule: Int?, ticket: String, reason: String) {
+        self.category = category; self.source = source; self.offset = offset; self.rule = rule
+        self.ticket = ticket; self.reason = reason
+    }
+}
+
+/// `rejects.csv`: `category,file,line,byte_offset,rule,ticket,reason`, in input order.
+public enum RejectsReport {
+    public static let header = ["category", "file", "line", "byte_offset", "rule", "ticket", "reason"]
+
+    public static func csv(_ rows: [RejectRow], context: ReportContext) -> String {
+        var csv = CSVWriter(neutralizeFormulas: context.neutralizeFormulas)
+        csv.header(header)
+        for row in rows.sorted(by: { ($0.source, $0.category) < ($1.source, $1.category) }) {
+            csv.row([.number(row.category), .text(context.inputs[Int(row.source.file)]), count(Int(row.source.line)),
+                     .number(row.offset.map(String.init) ?? ""), .text(row.rule.map { context.ruleNames[$0] } ?? ""),
+                     .text(row.ticket), .text(row.reason)])
+        }
+        return csv.text
+    }
+}

@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Byte searches used on the hot path (`memchr`-based; `memmem`/`memrchr`
+/// are GNU extensions that Swift's Glibc module does not export).
+public enum ByteSearch {
+    /// Whether `needle` occurs in `haystack`.
+    @inlinable
+    public static func contains(_ needle: UnsafeRawBufferPointer, in haystack: UnsafeRawBufferPointer) -> Bool {
+        guard let n = needle.baseAddress, needle.count > 0 else { return true }
+        guard let h = haystack.baseAddress, haystack.count >= needle.count else { return false }
+        let first = Int32(needle[0])
+        let last = haystack.count - needle.count
+        var position = 0
+        while position <= last {
+            guard let hit = memchr(h + position, first, last - position + 1) else { return false }
+            let at = UnsafeRawPointer(hit) - h
+            if memcmp(h + at, n, needle.count) == 0 { return true }
+            position = at + 1
+        }
+        return false
+    }
+
+    /// Index of the last `byte` in `haystack`, scanning backwards.
+    @inlinable
+    public static func lastIndex(of byte: UInt8, in haystack: UnsafeRawBufferPointer) -> Int? {
+        var i = haystack.count - 1
+        while i >= 0 {
+            if haystack[i] == byte { return i }
+            i -= 1
+        }
+        return nil
+    }
+}

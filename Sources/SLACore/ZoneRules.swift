@@ -1,0 +1,88 @@
+import Foundation
+
+/// The UTC offsets of one IANA time zone as a table of transitions, built
+/// once from the system tz database so that conversions in the hot path are
+/// a binary search instead of a Foundation call.
+///
+/// Covers 1900–2200; outside that range the nearest known offset is used.
+public struct ZoneRules: Sendable {
+    public let identifier: String
+    /// UTC milliseconds at which an offset starts, ascending; `offsets[i]` holds from `starts[i]`.
+    private let starts: [Int64]
+    /// Offsets in milliseconds (local = UTC + offset).
+    private let offsets: [Int64]
+
+    public static let utc = ZoneRules(identifier: "UTC", starts: [Int64.min], offsets: [0])
+
+    private init(identifier: String, starts: [Int64], offsets: [Int64]) {
+        self.identifier = identifier; self.starts = starts; self.offsets = offsets
+    }
+
+    /// Loads `identifier` (e.g. `Europe/Berlin`); nil if the zone is unknown.
+    public init?(identifier: String) {
+        if identifier == "UTC" || identifier == "Z" { self = .utc; return }
+        guard let zone = TimeZone(identifier: identifier) else { return nil }
+        var starts: [Int64] = [Int64.min]
+        let first = Date(timeIntervalSince1970: -2_208_988_800) // 1900-01-01
+        var offsets: [Int64] = [Int64(zone.secondsFromGMT(for: first)) * 1000]
+        var cursor = first
+        let end = Date(timeIntervalSince1970: 7_258_118_400) // 2200-01-01
+        while let next = zone.nextDaylightSavingTimeTransition(after: cursor), next < end {
+            let offset = Int64(zone.secondsFromGMT(for: next)) * 1000
+            if offset != offsets.last! {
+                starts.append(Int64((next.timeIntervalSince1970 * 1000).rounded()))
+                offsets.append(offset)
+            }
+            cursor = next
+        }
+        self.identifier = identifier
+        self.starts = starts
+        self.offsets = offsets
+    }
+
+    /// Offset in milliseconds in force at the UTC instant `utc`.
+    @inlinable
+    public func offset(atUTC utc: Int64) -> Int64 {
+        offsetAt(index: periodIndex(utc))
+    }
+
+    @usableFromInline
+    func offsetAt(index: Int) -> Int64 { offsets[index] }
+
+    @usableFromInline
+    func periodIndex(_ utc: Int64) -> Int {
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if starts[mid] <= utc { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+
+    /// The UTC instant of a local wall-clock time (milliseconds since the
+    /// epoch *as if* the local time were UTC).
+    ///
+    /// Ambiguous times (the repeated hour when clocks go back) resolve to the
+    /// earlier instant; times that do not exist (skipped when clocks go
+    /// forward) are read with the offset in force before the jump, so
+    /// 02:30 on a spring-forward night in Berlin is 03:30 CEST.
+    public func utc(fromLocal local: Int64) -> Int64 {
+        let day: Int64 = 86_400_000
+        let before = offset(atUTC: local - day)
+        let after = offset(atUTC: local + day)
+        // Earlier instant first: the larger offset gives the earlier UTC time.
+        for candidate in before >= after ? [before, after] : [after, before]
+        where offset(atUTC: local - candidate) == candidate {
+            return local - candidate
+        }
+        return local - before
+    }
+
+    /// UTC instants where the offset changes, in `[from, to)`.
+    public func transitions(from: Int64, to: Int64) -> [Int64] {
+        var result: [Int64] = []
+        var i = periodIndex(from) + 1
+        while i < starts.count, starts[i] < to { result.append(starts[i]); i += 1 }
+        return result
+    }
+}

@@ -1,0 +1,100 @@
+import Aggregate
+import ArgumentParser
+import Foundation
+import Pipeline
+import SLACore
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read logs and write the SLA reports.",
+        discussion: """
+        Inputs are files, folders (read recursively, in name order) or quoted globs; without \
+        any, the pipeline's inputs: are read. The format of each file (plain, gzip, zstd, LZ4 \
+        frame) is detected from its first bytes.
+
+        Writes to the output folder, each file atomically (temporary file, then rename):
+          summary.csv   one row per group (customer by default)
+          tickets.csv   one row per ticket, with outcomes and why it breached
+          rejects.csv   lines that matched a rule but could not become events, duplicates, anomalies
+          run.json      inputs, counts, problems and exit status
+
+        Example:
+          slalog run pipelines/demo.yaml --out out/
+          slalog run pipelines/demo.yaml /var/log/desk/ --as-of 2026-09-30T23:59:59Z --group-by customer,month --out q3/
+        """
+    )
+
+    @Argument(help: "The pipeline file (YAML). See docs/pipeline-format.md.")
+    var pipeline: String
+
+    @Argument(help: "Log files, folders or globs. Default: the pipeline's inputs.")
+    var inputs: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Folder for the reports (default: the pipeline's outputs.dir).", valueName: "dir"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("Measure as of this instant (ISO 8601, e.g. 2026-09-30T23:59:59Z). Events after it are ignored. Default: the latest event time.", valueName: "time"))
+    var asOf: String?
+
+    @Option(name: .long, help: ArgumentHelp("Summary grouping: comma-separated customer, channel, priority, agent, policy, day, week, month.", valueName: "list"))
+    var groupBy: String?
+
+    @Option(name: .shortAndLong, help: "Worker threads (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .shortAndLong, help: "Do not print the summary on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard jobs >= 1, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
+        if let asOf, parseInstant(asOf) == nil {
+            throw ValidationError("--as-of '\(asOf)' is not an ISO 8601 instant with an offset, e.g. 2026-09-30T23:59:59Z")
+        }
+        if let groupBy, parseDimensions(groupBy) == nil {
+            throw ValidationError("--group-by takes \(GroupDimension.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let definition = try loadPipeline(pipeline)
+        var options = RunOptions()
+        options.inputs = inputs
+        options.outputDirectory = out
+        options.asOf = asOf.flatMap(parseInstant)
+        options.groupBy = groupBy.flatMap(parseDimensions)
+        options.jobs = jobs
+        let progress = ProgressLine()
+        if progress.isEnabled && !quiet { options.progress = { progress.update(bytes: $0) } }
+        let result: RunResult
+        do {
+            result = try Runner.run(definition, options: options)
+        } catch {
+            progress.clear()
+            printError("slalog: \(error)")
+            throw ExitCode(2)
+        }
+        progress.clear()
+        for problem in result.problems { printError("slalog: \(problem)") }
+        if !quiet { printError(HumanSummary.text(result)) }
+        if result.isPartial { throw ExitCode(1) }
+    }
+}
+
+func loadPipeline(_ path: String) throws -> PipelineDefinition {
+    do {
+        return try PipelineDefinition.load(path: path)
+    } catch {
+        printError(error.description)
+        throw ExitCode(2)
+    }
+}
+
+func parseDimensions(_ text: String) -> [GroupDimension]? {
+    let parts = text.split(separator: ",").map { GroupDimension(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+    return parts.compactMap { $0 }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
