@@ -8,8 +8,8 @@ public enum LineOutcome: Sendable, Equatable {
     case ignored
     /// An event (symbols in the normalizer's current `interner`).
     case event(Event)
-    /// A rule matched but the line cannot become an event.
-    case reject(rule: Int, reason: String)
+    /// A rule matched but the line cannot become an event (`ticket`: the id if one was captured).
+    case reject(rule: Int, ticket: String, reason: String)
 }
 
 /// Turns lines into events. One per worker thread: it owns its PCRE2 match
@@ -44,8 +44,8 @@ public final class LineNormalizer {
             switch rule.regex.matches(line, scratch: scratch) {
             case .noMatch: continue
             case .matched: return build(rule: index, line: line, source: source)
-            case let .limitExceeded(message): return .reject(rule: index, reason: "regex limit exceeded: \(message)")
-            case let .failed(message): return .reject(rule: index, reason: "regex error: \(message)")
+            case let .limitExceeded(message): return .reject(rule: index, ticket: "", reason: "regex limit exceeded: \(message)")
+            case let .failed(message): return .reject(rule: index, ticket: "", reason: "regex error: \(message)")
             }
         }
         return .noMatch
@@ -53,28 +53,29 @@ public final class LineNormalizer {
 
     private func build(rule index: Int, line: UnsafeRawBufferPointer, source: SourceLocation) -> LineOutcome {
         let rule = rules[index]
+        let ticketRange = scratch.range(ofGroup: rule.ticketGroup) ?? 0..<0
+        let ticketText = Self.text(line, ticketRange)
+        func reject(_ reason: String) -> LineOutcome { .reject(rule: index, ticket: ticketText, reason: reason) }
         let kind: EventKind
         switch resolve(rule.kind, line) {
         case let .success(.event(k)): kind = k
         case .success(.ignore): return .ignored
-        case let .failure(failure): return .reject(rule: index, reason: failure.reason)
+        case let .failure(failure): return reject(failure.reason)
         }
         guard let tsRange = scratch.range(ofGroup: rule.timeGroup), !tsRange.isEmpty else {
-            return .reject(rule: index, reason: "empty timestamp")
+            return reject("empty timestamp")
         }
         let time: Instant
         switch rule.timestamp.parse(UnsafeRawBufferPointer(rebasing: line[tsRange])) {
         case let .success(t): time = t
         case let .failure(f):
-            return .reject(rule: index, reason: "bad timestamp '\(Self.text(line, tsRange))': \(f.reason)")
+            return reject("bad timestamp '\(Self.text(line, tsRange))': \(f.reason)")
         }
-        guard let ticketRange = scratch.range(ofGroup: rule.ticketGroup), !ticketRange.isEmpty else {
-            return .reject(rule: index, reason: "empty ticket id")
-        }
+        guard !ticketRange.isEmpty else { return reject("empty ticket id") }
         let requester: Requester
         switch resolve(rule.requester, line) {
         case let .success(r): requester = r
-        case let .failure(failure): return .reject(rule: index, reason: failure.reason)
+        case let .failure(failure): return reject(failure.reason)
         }
         var attributes: [Symbol] = [.none, .none, .none, .none]
         for slot in 0..<4 {
@@ -85,7 +86,7 @@ public final class LineNormalizer {
             }
         }
         return .event(Event(
-            time: time, ticket: interner.intern(Self.text(line, ticketRange)), kind: kind, requester: requester,
+            time: time, ticket: interner.intern(ticketText), kind: kind, requester: requester,
             rule: UInt16(index), customer: attributes[0], priority: attributes[1], channel: attributes[2],
             agent: attributes[3], source: source))
     }

@@ -64,7 +64,7 @@ public struct TimestampParser: Sendable {
         }
         guard (1...12).contains(month) else { return fail("month \(month) out of range") }
         guard day >= 1, day <= Int64(CivilDate.daysInMonth(year: Int(year), month: Int(month))) else {
-            return fail("day \(day) out of range for \(year)-\(month)")
+            return fail("day \(day) does not exist in \(CivilDate(year: Int(year), month: Int(month), day: 1).description.prefix(7))")
         }
         let dateTimeSeparator = c.peek
         switch (format, dateTimeSeparator) {

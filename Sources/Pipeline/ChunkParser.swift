@@ -55,9 +55,9 @@ final class ChunkParser {
                 case .noMatch: output.unmatched += 1
                 case .ignored: output.ignored += 1
                 case let .event(event): output.events.append(event)
-                case let .reject(rule, reason):
+                case let .reject(rule, ticket, reason):
                     output.rejects.append(.init(line: number, offset: chunk.streamOffset(of: position), rule: rule,
-                                                ticket: "", reason: reason))
+                                                ticket: ticket, reason: reason))
                 }
             })
         }

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import Ingest
+
+@Suite struct DecoderTests {
+    @Test func detectsFormatFromMagicBytesNotNames() {
+        #expect(InputFormat.detect([0x1f, 0x8b, 0x08, 0x00]) == .gzip)
+        #expect(InputFormat.detect([0x04, 0x22, 0x4d, 0x18]) == .lz4)
+        #expect(InputFormat.detect([0x28, 0xb5, 0x2f, 0xfd]) == .zstd)
+        #expect(InputFormat.detect(Array("2026".utf8)) == .plain)
+        #expect(InputFormat.detect([]) == .plain)
+        let folder = TemporaryFolder()
+        folder.write("plain.gz", sampleLog(lines: 10))  // misleading name
+        #expect(try! openInput(path: "\(folder.path)/plain.gz").format == .plain)
+    }
+
+    @Test(arguments: ["gzip -c", "lz4 -q -c", "zstd -q -c"])
+    func compressedStreamsDecodeToTheOriginal(tool: String) {
+        let folder = TemporaryFolder()
+        let original = sampleLog(lines: 50_000)
+        folder.write("log", original)
+        folder.shell("\(tool) log > log.z")
+        let (bytes, chunks, error) = readAll("\(folder.path)/log.z", chunkSize: 64 * 1024)
+        #expect(error == nil)
+        #expect(bytes == original)
+        #expect(chunks.count > 10)
+        #expect(chunks.allSatisfy { $0.bytes.last == 0x0a })
+    }
+
+    @Test func multiMemberGzipAndMultiFrameStreamsAreRead() {
+        let folder = TemporaryFolder()
+        folder.write("a", Array("first\n".utf8))
+        folder.write("b", Array("second\n".utf8))
+        folder.shell("gzip -c a > ab.gz && gzip -c b >> ab.gz")
+        folder.shell("lz4 -q -c a > ab.lz4 && lz4 -q -c b >> ab.lz4")
+        folder.shell("zstd -q -c a > ab.zst && zstd -q -c b >> ab.zst")
+        for name in ["ab.gz", "ab.lz4", "ab.zst"] {
+            let (bytes, _, error) = readAll("\(folder.path)/\(name)")
+            #expect(error == nil, "\(name)")
+            #expect(lines(bytes) == ["first", "second"], "\(name)")
+        }
+    }
+
+    @Test(arguments: ["gzip -c", "lz4 -q -c", "zstd -q -c"])
+    func truncatedStreamsKeepTheLinesBeforeTheDamage(tool: String) {
+        let folder = TemporaryFolder()
+        let original = sampleLog(lines: 20_000)
+        folder.write("log", original)
+        folder.shell("\(tool) log > log.z")
+        let full = try! Data(contentsOf: URL(fileURLWithPath: "\(folder.path)/log.z"))
+        for cut in [full.count / 3, full.count / 2, full.count - 3] {
+            folder.write("cut.z", Array(full.prefix(cut)))
+            let (bytes, _, error) = readAll("\(folder.path)/cut.z", chunkSize: 64 * 1024)
+            guard case .truncated? = error else {
+                Issue.record("\(tool) cut at \(cut): expected truncated, got \(String(describing: error))")
+                continue
+            }
+            // Every kept byte is a prefix of the original ending at a line end.
+            #expect(Array(original.prefix(bytes.count)) == bytes)
+            #expect(bytes.isEmpty || bytes.last == 0x0a)
+        }
+    }
+
+    @Test func corruptLZ4IsReportedWithOffsets() {
+        let folder = TemporaryFolder()
+        folder.write("log", sampleLog(lines: 20_000))
+        folder.shell("lz4 -q -c log > log.lz4")
+        var data = Array(try! Data(contentsOf: URL(fileURLWithPath: "\(folder.path)/log.lz4")))
+        for i in stride(from: data.count / 2, to: data.count / 2 + 64, by: 1) { data[i] ^= 0x5a }
+        let path = folder.write("bad.lz4", data)
+        let (_, _, error) = readAll(path)
+        guard case let .corrupt(format, _, compressed, _)? = error else {
+            Issue.record("expected corrupt, got \(String(describing: error))")
+            return
+        }
+        #expect(format == .lz4)
+        #expect(compressed > 0)
+    }
+
+    @Test func missingAndDirectoryInputsAreErrorsNotCrashes() {
+        let folder = TemporaryFolder()
+        #expect(throws: IngestError.self) { try openInput(path: "\(folder.path)/nope") }
+        #expect(throws: IngestError.self) { try openInput(path: folder.path) }
+    }
+}

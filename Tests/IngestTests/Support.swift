@@ -1,0 +1,59 @@
+import Foundation
+@testable import Ingest
+
+/// A temporary folder removed at deinit.
+final class TemporaryFolder {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "slalog-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    @discardableResult
+    func write(_ name: String, _ bytes: [UInt8]) -> String {
+        let file = "\(path)/\(name)"
+        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        return file
+    }
+
+    /// Runs a shell command in the folder (the compressors used are the real CLI tools).
+    func shell(_ command: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.currentDirectoryURL = URL(fileURLWithPath: path)
+        try! process.run()
+        process.waitUntilExit()
+        precondition(process.terminationStatus == 0, "command failed: \(command)")
+    }
+}
+
+/// Reads a whole input through ChunkReader; returns the bytes, chunks and the error, if any.
+func readAll(_ path: String, chunkSize: Int = 1 << 20, maxLine: Int = 1 << 20) -> (bytes: [UInt8], chunks: [Chunk], error: IngestError?) {
+    var chunks: [Chunk] = []
+    do throws(IngestError) {
+        let (stream, _) = try openInput(path: path)
+        let reader = ChunkReader(stream: stream, file: 0, chunkSize: chunkSize, maxLineLength: maxLine)
+        while let chunk = try reader.next() { chunks.append(chunk) }
+        return (chunks.flatMap(\.bytes), chunks, nil)
+    } catch {
+        return (chunks.flatMap(\.bytes), chunks, error)
+    }
+}
+
+/// Lines of a byte buffer via LineSplitter, as strings.
+func lines(_ bytes: [UInt8]) -> [String] {
+    var result: [String] = []
+    bytes.withUnsafeBytes { raw in
+        LineSplitter.forEachLine(in: raw) { line, _, _ in result.append(String(decoding: line, as: UTF8.self)) }
+    }
+    return result
+}
+
+/// A deterministic multi-line log of about `size` bytes.
+func sampleLog(lines count: Int) -> [UInt8] {
+    var text = ""
+    for i in 0..<count { text += "2026-03-02T09:00:00Z line \(i) " + String(repeating: "x", count: i % 97) + "\n" }
+    return Array(text.utf8)
+}

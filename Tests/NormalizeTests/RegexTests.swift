@@ -1,0 +1,103 @@
+import Testing
+import SLACore
+@testable import Normalize
+
+@Suite struct RegexTests {
+    @Test func compileErrorsCarryPCRE2MessageAndOffset() {
+        do {
+            _ = try Regex("^(?<ts>\\S+) (unclosed")
+            Issue.record("compiled")
+        } catch {
+            #expect(error.message.contains("missing closing parenthesis"))
+            #expect(error.offset == 21)  // PCRE2 points at the end of the pattern
+        }
+    }
+
+    @Test func namedGroupsAndByteRanges() throws {
+        let regex = try Regex("^(?<ts>\\S+) ticket=(?<ticket>\\S+)(?: agent=(?<agent>\\S+))?")
+        #expect(regex.groupNumbers == ["ts": 1, "ticket": 2, "agent": 3])
+        let scratch = MatchScratch()
+        let line = Array("2026-03-01T00:00:00Z ticket=Ü-1".utf8)  // multi-byte: offsets are bytes
+        line.withUnsafeBytes { raw in
+            #expect(regex.matches(raw, scratch: scratch) == .matched)
+            #expect(scratch.range(ofGroup: 2) == 28..<32)  // "Ü" is two bytes
+            #expect(scratch.range(ofGroup: 3) == nil)
+        }
+    }
+
+    @Test func catastrophicBacktrackingHitsTheLimitInsteadOfHanging() throws {
+        let regex = try Regex("^(a+)+$")
+        let scratch = MatchScratch(matchLimit: 10_000)
+        let line = Array((String(repeating: "a", count: 40) + "!").utf8)
+        line.withUnsafeBytes { raw in
+            guard case .limitExceeded = regex.matches(raw, scratch: scratch) else {
+                Issue.record("expected the match limit"); return
+            }
+        }
+    }
+}
+
+@Suite struct LineNormalizerTests {
+    func rule(_ name: String = "r", _ pattern: String, kind: FieldMapping<RuleKind>, prefilter: [String] = [],
+              set: [Attribute: String] = [:]) throws -> Rule {
+        try Rule(name: name, regex: Regex(pattern), kind: kind, timestamp: TimestampParser(), prefilter: prefilter, attributeValues: set)
+    }
+
+    func normalize(_ normalizer: LineNormalizer, _ text: String) -> LineOutcome {
+        Array(text.utf8).withUnsafeBytes { normalizer.normalize($0, source: SourceLocation(file: 0, line: 7)) }
+    }
+
+    @Test func firstMatchingRuleWinsAndMapsKinds() throws {
+        let regex = try Regex("^(?<ts>\\S+) status ticket=(?<ticket>\\S+) to=(?<to>\\w+)")
+        let status = try Rule(name: "status", regex: regex,
+                              kind: .mapped(group: regex.groupNumbers["to"]!, groupName: "to",
+                                            table: [MappingEntry(key: "pending", value: .event(.pause)),
+                                                    MappingEntry(key: "assigned", value: .ignore)], otherwise: nil),
+                              timestamp: TimestampParser())
+        let catchAll = try rule("any", "^(?<ts>\\S+) \\w+ ticket=(?<ticket>\\S+)", kind: .fixed(.event(.update)), set: [.channel: "email"])
+        let normalizer = LineNormalizer(rules: [status, catchAll])
+        guard case let .event(event) = normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=pending") else {
+            Issue.record("no event"); return
+        }
+        #expect(event.kind == .pause)
+        #expect(event.rule == 0)
+        #expect(normalizer.interner[event.ticket] == "T1")
+        #expect(event.source.line == 7)
+        #expect(normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=assigned") == .ignored)
+        #expect(normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=weird")
+            == .reject(rule: 0, ticket: "T1", reason: "unknown to value 'weird'"))
+        guard case let .event(other) = normalize(normalizer, "2026-03-01T00:00:00Z note ticket=T2") else {
+            Issue.record("no event"); return
+        }
+        #expect(other.rule == 1 && other.kind == .update)
+        #expect(normalizer.interner[other.channel] == "email")
+        #expect(normalize(normalizer, "noise") == .noMatch)
+    }
+
+    @Test func prefilterSkipsLinesWithoutTheLiteral() throws {
+        let normalizer = LineNormalizer(rules: [try rule("r", "(?<ts>\\S+) (?<ticket>\\S+)", kind: .fixed(.event(.open)), prefilter: ["desk["])])
+        #expect(normalize(normalizer, "2026-03-01T00:00:00Z T1") == .noMatch)
+        guard case .event = normalize(normalizer, "2026-03-01T00:00:00Z T1 desk[") else { Issue.record("no event"); return }
+    }
+
+    @Test func badTimestampAndEmptyTicketAreRejects() throws {
+        let normalizer = LineNormalizer(rules: [try rule("r", "^(?<ts>\\S+) t=(?<ticket>\\S*)", kind: .fixed(.event(.open)))])
+        guard case let .reject(_, ticket, reason) = normalize(normalizer, "2026-02-30T00:00:00Z t=T9") else { Issue.record("accepted"); return }
+        #expect(ticket == "T9" && reason.hasPrefix("bad timestamp '2026-02-30T00:00:00Z'"))
+        #expect(normalize(normalizer, "2026-03-01T00:00:00Z t=") == .reject(rule: 0, ticket: "", reason: "empty ticket id"))
+    }
+
+    @Test func invalidUTF8InFieldsBecomesReplacementCharacters() throws {
+        let normalizer = LineNormalizer(rules: [try rule("r", "^(?<ts>\\S+) t=(?<ticket>\\S+) c=(?<customer>\\S+)", kind: .fixed(.event(.open)))])
+        let bytes = Array("2026-03-01T00:00:00Z t=T1 c=".utf8) + [0xff, 0x41]
+        let outcome = bytes.withUnsafeBytes { normalizer.normalize($0, source: SourceLocation(file: 0, line: 1)) }
+        guard case let .event(event) = outcome else { Issue.record("no event"); return }
+        #expect(normalizer.interner[event.customer] == "\u{FFFD}A")
+    }
+
+    @Test func rulesNeedTsAndTicketGroups() throws {
+        #expect(throws: RuleError.missingGroup("ticket")) {
+            try Rule(name: "x", regex: Regex("(?<ts>\\S+)"), kind: .fixed(.event(.open)), timestamp: TimestampParser())
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import Testing
+@testable import SLACore
+
+@Suite struct ByteSearchTests {
+    func contains(_ needle: String, _ haystack: String) -> Bool {
+        Array(needle.utf8).withUnsafeBytes { n in Array(haystack.utf8).withUnsafeBytes { ByteSearch.contains(n, in: $0) } }
+    }
+
+    @Test func findsLiteralsAnywhere() {
+        #expect(contains("event=", "x event=status"))
+        #expect(contains("abc", "abc"))
+        #expect(contains("aab", "aaab"))
+        #expect(!contains("abd", "abcabc"))
+        #expect(!contains("long needle", "short"))
+        #expect(contains("", "anything"))
+    }
+
+    @Test func lastIndexScansBackwards() {
+        let bytes: [UInt8] = Array("a\nb\nc".utf8)
+        #expect(bytes.withUnsafeBytes { ByteSearch.lastIndex(of: 0x0a, in: $0) } == 3)
+        #expect([UInt8]().withUnsafeBytes { ByteSearch.lastIndex(of: 0x0a, in: $0) } == nil)
+    }
+}
