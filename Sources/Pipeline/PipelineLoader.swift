@@ -106,9 +106,9 @@ struct PipelineLoader {
             }
             var fixed: [Attribute: String] = [:]
             if let node = fields["set"] {
-                for (key, value) in try node.entries() {
+                for (key, keyNode, value) in try node.keyedEntries() {
                     guard let attribute = Attribute(rawValue: key) else {
-                        throw value.error("unknown attribute '\(key)'", hint: "attributes: customer, priority, channel, agent")
+                        throw keyNode.error("unknown attribute '\(key)'", hint: "attributes: customer, priority, channel, agent")
                     }
                     fixed[attribute] = try value.string()
                 }

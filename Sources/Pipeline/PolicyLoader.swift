@@ -100,13 +100,13 @@ extension PipelineLoader {
             }
             var policy = Policy(name: name, targets: [:])
             if let when = fields["when"] {
-                for (key, value) in try when.entries() {
+                for (key, keyNode, value) in try when.keyedEntries() {
                     let patterns = try value.strings().map(GlobPattern.init)
                     switch key {
                     case "customer": policy.customer = patterns
                     case "channel": policy.channel = patterns
                     case "priority": policy.priority = patterns
-                    default: throw value.error("unknown condition '\(key)'", hint: "conditions: customer, channel, priority")
+                    default: throw keyNode.error("unknown condition '\(key)'", hint: "conditions: customer, channel, priority")
                     }
                 }
             }
@@ -118,9 +118,9 @@ extension PipelineLoader {
                 }
                 policy.calendar = calendar
             }
-            for (key, value) in try item.required(fields, "targets").entries() {
+            for (key, keyNode, value) in try item.required(fields, "targets").keyedEntries() {
                 guard let metric = Metric(rawValue: key) else {
-                    throw value.error("unknown metric '\(key)'",
+                    throw keyNode.error("unknown metric '\(key)'",
                                       hint: "metrics: first_response, next_reply, resolution" + YAMLNode.suggestion(key, Metric.allCases.map(\.rawValue)))
                 }
                 policy.targets[metric] = try duration(value)

@@ -79,13 +79,19 @@ struct YAMLNode {
 
     /// Mapping entries in file order.
     func entries() throws(PipelineError) -> [(key: String, value: YAMLNode)] {
+        try keyedEntries().map { ($0.key, $0.value) }
+    }
+
+    /// Mapping entries with the key's own node (for errors that point at the key).
+    func keyedEntries() throws(PipelineError) -> [(key: String, keyNode: YAMLNode, value: YAMLNode)] {
         guard case let .mapping(mapping) = node else { throw error("expected a mapping (key: value), found \(kindName)") }
-        var result: [(String, YAMLNode)] = []
+        var result: [(String, YAMLNode, YAMLNode)] = []
         for (key, value) in mapping {
             guard case let .scalar(scalar) = key else {
                 throw YAMLNode(node: key, path: path, file: file).error("keys must be plain text")
             }
-            result.append((scalar.string, YAMLNode(node: value, path: path.isEmpty ? scalar.string : "\(path).\(scalar.string)", file: file)))
+            let childPath = path.isEmpty ? scalar.string : "\(path).\(scalar.string)"
+            result.append((scalar.string, YAMLNode(node: key, path: childPath, file: file), YAMLNode(node: value, path: childPath, file: file)))
         }
         return result
     }
@@ -93,12 +99,11 @@ struct YAMLNode {
     /// A mapping whose keys must all be in `allowed`; returns key → node.
     func fields(_ allowed: [String]) throws(PipelineError) -> [String: YAMLNode] {
         var result: [String: YAMLNode] = [:]
-        for (key, value) in try entries() {
+        for (key, keyNode, value) in try keyedEntries() {
             guard allowed.contains(key) else {
-                let keyNode = YAMLNode(node: value.node, path: value.path, file: file)
                 throw keyNode.error("unknown key '\(key)'", hint: "allowed here: \(allowed.joined(separator: ", "))" + Self.suggestion(key, allowed))
             }
-            guard result[key] == nil else { throw value.error("key '\(key)' appears twice") }
+            guard result[key] == nil else { throw keyNode.error("key '\(key)' appears twice") }
             result[key] = value
         }
         return result

@@ -1,0 +1,51 @@
+import Testing
+import SLACore
+@testable import Aggregate
+
+@Suite struct SummaryTests {
+    @Test func nearestRankPercentiles() {
+        let stats = MetricStats()
+        let values: [Milliseconds] = (1...10).map { Milliseconds($0) }
+        #expect(stats.percentile(50, sorted: values) == 5)    // ceil(5) = 5
+        #expect(stats.percentile(90, sorted: values) == 9)
+        #expect(stats.percentile(95, sorted: values) == 10)   // ceil(9.5) = 10
+        #expect(stats.percentile(50, sorted: [7]) == 7)
+        #expect(stats.percentile(50, sorted: [1, 2, 3]) == 2)  // ceil(1.5) = 2
+        #expect(stats.percentile(90, sorted: []) == nil)
+    }
+
+    @Test func complianceRoundsHalfUpToHundredths() {
+        var stats = MetricStats()
+        stats.measured = 3; stats.met = 2
+        #expect(stats.complianceHundredths == 6667)
+        stats.measured = 8; stats.met = 1
+        #expect(stats.complianceHundredths == 1250)
+        stats.measured = 0
+        #expect(stats.complianceHundredths == nil)
+    }
+
+    @Test func meansRoundToTheMillisecond() {
+        #expect(MetricStats.mean(total: 10, count: 4) == 3)   // 2.5 → 3
+        #expect(MetricStats.mean(total: 10, count: 3) == 3)
+        #expect(MetricStats.mean(total: 0, count: 0) == nil)
+    }
+
+    @Test func isoWeeksAcrossYearEnds() {
+        #expect(Summarizer.isoWeek(CivilDate(year: 2026, month: 1, day: 1)) == "2026-W01")   // Thursday
+        #expect(Summarizer.isoWeek(CivilDate(year: 2027, month: 1, day: 1)) == "2026-W53")   // Friday of 2026's week 53
+        #expect(Summarizer.isoWeek(CivilDate(year: 2024, month: 12, day: 30)) == "2025-W01")
+        #expect(Summarizer.isoWeek(CivilDate(year: 2026, month: 3, day: 2)) == "2026-W10")
+    }
+
+    @Test func groupsByCustomerAndMonthInAZone() {
+        var s = TicketScript()
+        s.add(0, .open, customer: "acme"); s.add(10, .agentReply)
+        let (t, _) = s.evaluate()
+        let berlin = ZoneRules(identifier: "America/New_York")!
+        var summarizer = Summarizer(dimensions: [.customer, .month, .day], zone: berlin, policyNames: ["p"])
+        summarizer.add(t)
+        // 2026-03-02T00:00Z is still March 1 in New York.
+        #expect(summarizer.rows().map(\.key) == [["acme", "2026-03", "2026-03-01"]])
+        #expect(summarizer.rows()[0].metrics[.firstResponse]?.met == 1)
+    }
+}

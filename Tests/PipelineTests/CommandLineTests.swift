@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// Runs the built `slalog` binary as a user would, checking exit codes and streams.
+@Suite struct CommandLineTests {
+    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
+
+    func slalog(_ arguments: [String]) throws -> Outcome {
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/slalog")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func partialRunExitsOneAndWritesReports() throws {
+        let scratch = Scratch()
+        let run = try slalog(["run", "pipelines/demo.yaml", "--out", scratch.path])
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.contains("PARTIAL run"))
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/summary.csv"))
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path + "/run.json"))) as? [String: Any]
+        #expect(report?["status"] as? String == "partial")
+        #expect(report?["exit_code"] as? Int == 1)
+    }
+
+    @Test func cleanInputExitsZero() throws {
+        let scratch = Scratch()
+        let run = try slalog(["run", "pipelines/demo.yaml", "fixtures/chat/", "--out", scratch.path, "--quiet"])
+        #expect(run.status == 0)
+        #expect(run.stderr.isEmpty)
+    }
+
+    @Test func pipelineAndUsageErrorsExitTwoAndWriteNothing() throws {
+        let scratch = Scratch()
+        try "rules: [{name: r, pattern: '(', kind: open}]\n".write(toFile: scratch.path + "/bad.yaml", atomically: true, encoding: .utf8)
+        let bad = try slalog(["run", scratch.path + "/bad.yaml", "fixtures/chat/", "--out", scratch.path + "/out"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("bad.yaml:1:"))
+        #expect(bad.stderr.contains("invalid regex"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/out"))
+        #expect(try slalog(["run", "pipelines/demo.yaml", "--jobs", "0", "--out", scratch.path]).status == 2)
+        #expect(try slalog(["run", "pipelines/demo.yaml", "--as-of", "yesterday", "--out", scratch.path]).status == 2)
+        #expect(try slalog(["frobnicate"]).status == 2)
+    }
+
+    @Test func helpTeachesWithAnExample() throws {
+        let help = try slalog(["run", "--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("Example:"))
+        #expect(help.stdout.contains("--as-of"))
+    }
+
+    @Test func checkValidatesWithoutReadingLogs() throws {
+        let check = try slalog(["check", "pipelines/demo.yaml"])
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("rules: 7"))
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+@testable import Pipeline
+
+/// The repository root (tests read fixtures and the demo pipeline from it).
+let repositoryRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+func fixture(_ path: String) -> String { "\(repositoryRoot)/\(path)" }
+
+func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "<missing \(path)>" }
+
+/// A scratch folder, removed at deinit.
+final class Scratch {
+    let path = NSTemporaryDirectory() + "slalog-pipeline-" + UUID().uuidString
+    init() { try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func shell(_ command: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.currentDirectoryURL = URL(fileURLWithPath: path)
+        try! process.run()
+        process.waitUntilExit()
+        precondition(process.terminationStatus == 0, command)
+    }
+}
+
+/// Runs the demo pipeline and returns the three CSVs with the repository root stripped from paths.
+func runDemo(inputs: [String] = [], jobs: Int = 2, chunkSize: Int = 4 << 20, asOf: String? = nil) throws -> (summary: String, tickets: String, rejects: String, result: RunResult) {
+    let scratch = Scratch()
+    let definition = try PipelineDefinition.load(path: fixture("pipelines/demo.yaml"))
+    var options = RunOptions()
+    options.inputs = inputs
+    options.outputDirectory = scratch.path
+    options.jobs = jobs
+    options.chunkSize = chunkSize
+    let result = try Runner.run(definition, options: options)
+    let strip = { (text: String) in text.replacingOccurrences(of: repositoryRoot + "/", with: "") }
+    return (strip(read("\(scratch.path)/summary.csv")), strip(read("\(scratch.path)/tickets.csv")),
+            strip(read("\(scratch.path)/rejects.csv")), result)
+}
