@@ -112,10 +112,8 @@ public final class LineNormalizer {
         String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self)
     }
 
-    static func containsAll(_ literals: [[UInt8]], in line: UnsafeRawBufferPointer) -> Bool {
-        for literal in literals {
-            if !literal.withUnsafeBytes({ ByteSearch.contains($0, in: line) }) { return false }
-        }
+    static func containsAll(_ literals: [Literal], in line: UnsafeRawBufferPointer) -> Bool {
+        for literal in literals where !literal.occurs(in: line) { return false }
         return true
     }
 }

@@ -28,21 +28,23 @@ public enum Attribute: String, CaseIterable, Sendable {
 }
 
 /// One regex rule of a pipeline, compiled and ready for matching.
-public struct Rule: Sendable {
-    public var name: String
-    public var regex: Regex
-    public var kind: FieldMapping<RuleKind>
-    public var requester: FieldMapping<Requester>
-    public var timestamp: TimestampParser
+/// A class: immutable after `init` and shared by every worker, so the hot
+/// loop never copies its fields.
+public final class Rule: Sendable {
+    public let name: String
+    public let regex: Regex
+    public let kind: FieldMapping<RuleKind>
+    public let requester: FieldMapping<Requester>
+    public let timestamp: TimestampParser
     /// Literals that must all occur in a line before PCRE2 is asked (cheap prefilter).
-    public var prefilter: [[UInt8]]
+    public let prefilter: [Literal]
     /// Capture numbers of `ts` and `ticket` (both required).
-    public var timeGroup: Int
-    public var ticketGroup: Int
+    public let timeGroup: Int
+    public let ticketGroup: Int
     /// Capture numbers of optional attribute groups, indexed like `Attribute.allCases`.
-    public var attributeGroups: [Int?]
+    public let attributeGroups: [Int?]
     /// Fixed attribute values set by the rule (`set: {channel: chat}`), indexed like `Attribute.allCases`.
-    public var attributeValues: [String?]
+    public let attributeValues: [String?]
 
     public init(name: String, regex: Regex, kind: FieldMapping<RuleKind>, requester: FieldMapping<Requester> = .fixed(.customer),
                 timestamp: TimestampParser, prefilter: [String] = [], attributeValues: [Attribute: String] = [:]) throws(RuleError) {
@@ -51,7 +53,7 @@ public struct Rule: Sendable {
         self.kind = kind
         self.requester = requester
         self.timestamp = timestamp
-        self.prefilter = prefilter.filter { !$0.isEmpty }.map { Array($0.utf8) }
+        self.prefilter = prefilter.filter { !$0.isEmpty }.map(Literal.init)
         guard let ts = regex.groupNumbers["ts"] else { throw .missingGroup("ts") }
         guard let ticket = regex.groupNumbers["ticket"] else { throw .missingGroup("ticket") }
         timeGroup = ts
@@ -73,5 +75,40 @@ public enum RuleError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .missingGroup(name): "the pattern has no named group (?<\(name)>…), which this rule needs"
         }
+    }
+}
+
+/// A prefilter literal, searched by `memchr` on its rarest byte (by a static
+/// frequency ranking of log text) and confirmed with `memcmp`, so common
+/// letters do not trigger a comparison at every other byte.
+public struct Literal: Sendable {
+    public let bytes: [UInt8]
+    /// Index in `bytes` of the byte to scan for.
+    public let anchor: Int
+
+    public init(_ text: String) {
+        let utf8 = Array(text.utf8)
+        bytes = utf8
+        anchor = utf8.indices.min { Self.commonness(utf8[$0]) < Self.commonness(utf8[$1]) } ?? 0
+    }
+
+    /// Higher is more common in log lines: lowercase letters, digits, space and
+    /// `:-./` are everywhere; brackets, `#`, `<`, `=` and capitals are rarer.
+    static func commonness(_ byte: UInt8) -> Int {
+        switch byte {
+        case UInt8(ascii: " "), UInt8(ascii: "e"), UInt8(ascii: "t"), UInt8(ascii: "a"), UInt8(ascii: "o"),
+             UInt8(ascii: "i"), UInt8(ascii: "n"), UInt8(ascii: "s"), UInt8(ascii: "r"): return 9
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "."): return 8
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return 6
+        case UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "_"): return 5
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return 3
+        default: return 1
+        }
+    }
+
+    /// Whether the literal occurs in `line`.
+    @inlinable
+    public func occurs(in line: UnsafeRawBufferPointer) -> Bool {
+        bytes.withUnsafeBytes { needle in ByteSearch.contains(needle, anchor: anchor, in: line) }
     }
 }

@@ -24,6 +24,25 @@ public enum ByteSearch {
         return false
     }
 
+    /// Whether `needle` occurs in `haystack`, scanning with `memchr` for
+    /// `needle[anchor]` (pick a rare byte) and confirming with `memcmp`.
+    @inlinable
+    public static func contains(_ needle: UnsafeRawBufferPointer, anchor: Int, in haystack: UnsafeRawBufferPointer) -> Bool {
+        guard let n = needle.baseAddress, needle.count > 0 else { return true }
+        guard let h = haystack.baseAddress, haystack.count >= needle.count else { return false }
+        let target = Int32(needle[anchor])
+        // The anchor byte can only sit at positions anchor ..< count - (needle.count - anchor - 1).
+        var position = anchor
+        let end = haystack.count - (needle.count - anchor - 1)
+        while position < end {
+            guard let hit = memchr(h + position, target, end - position) else { return false }
+            let at = UnsafeRawPointer(hit) - h
+            if memcmp(h + (at - anchor), n, needle.count) == 0 { return true }
+            position = at + 1
+        }
+        return false
+    }
+
     /// Index of the last `byte` in `haystack`, scanning backwards.
     @inlinable
     public static func lastIndex(of byte: UInt8, in haystack: UnsafeRawBufferPointer) -> Int? {

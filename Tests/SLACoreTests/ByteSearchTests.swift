@@ -15,6 +15,22 @@ import Testing
         #expect(contains("", "anything"))
     }
 
+    @Test func anchoredSearchAgreesWithPlainSearchForEveryAnchor() {
+        let haystacks = ["x event=status ticket", "event=", "aevent=", "desk[311] chat#C1 <visitor>", "", "ev", "[[[[", "a[b[c[d"]
+        let needles = ["event=", "desk[", "<visitor>", "[", "[c", "x", "status ticket", "e"]
+        for h in haystacks {
+            for n in needles {
+                let expected = contains(n, h)
+                for anchor in 0..<n.utf8.count {
+                    let found = Array(n.utf8).withUnsafeBytes { nb in
+                        Array(h.utf8).withUnsafeBytes { ByteSearch.contains(nb, anchor: anchor, in: $0) }
+                    }
+                    #expect(found == expected, "'\(n)' in '\(h)' anchored at \(anchor)")
+                }
+            }
+        }
+    }
+
     @Test func lastIndexScansBackwards() {
         let bytes: [UInt8] = Array("a\nb\nc".utf8)
         #expect(bytes.withUnsafeBytes { ByteSearch.lastIndex(of: 0x0a, in: $0) } == 3)
