@@ -24,6 +24,13 @@ public struct MetricStats: Sendable, Equatable {
 
     public init() {}
 
+    /// Adds another group's counters and durations.
+    public mutating func merge(_ other: MetricStats) {
+        measured += other.measured; met += other.met; breached += other.breached
+        ongoingBreached += other.ongoingBreached; atRisk += other.atRisk; overTargetTotal += other.overTargetTotal
+        durations += other.durations
+    }
+
     mutating func add(_ instance: MetricInstance) {
         if instance.outcome.isMeasured { measured += 1 }
         switch instance.outcome {
@@ -101,6 +108,17 @@ public struct Summarizer: Sendable {
         if ticket.isBreached { group.ticketsBreached += 1 }
         for instance in ticket.instances { group.metrics[instance.metric, default: MetricStats()].add(instance) }
         groups[key] = group
+    }
+
+    /// Adds the groups of another summarizer (same dimensions).
+    public mutating func merge(_ other: Summarizer) {
+        for (key, theirs) in other.groups {
+            var group = groups[key] ?? GroupSummary(key: key)
+            group.tickets += theirs.tickets; group.resolved += theirs.resolved; group.openAtAsOf += theirs.openAtAsOf
+            group.incomplete += theirs.incomplete; group.ticketsBreached += theirs.ticketsBreached
+            for (metric, stats) in theirs.metrics { group.metrics[metric, default: MetricStats()].merge(stats) }
+            groups[key] = group
+        }
     }
 
     /// Rows ordered by key (byte order of the UTF-8 values), so output never depends on threads.

@@ -14,11 +14,13 @@ public final class TimelineEvaluator {
         self.asOf = asOf
     }
 
-    /// Sorts and de-duplicates `events` (all of one ticket), then measures.
+    /// Sorts and de-duplicates `events` (all of one ticket, named `ticket`), then measures.
     /// Events after `as_of` are ignored; duplicates and anomalies are returned in `setAside`.
-    public func evaluate(_ unsorted: [Event], trail: TrailRecorder? = nil) -> (TicketResult, [SetAside]) {
-        let events = unsorted.filter { $0.time <= asOf }.sorted(by: Event.timelineOrder)
-        let ticketName = interner[unsorted[0].ticket]
+    /// `presorted`: the events are already in timeline order (skips the sort).
+    public func evaluate(_ unsorted: [Event], ticket ticketName: String, presorted: Bool = false,
+                         trail: TrailRecorder? = nil) -> (TicketResult, [SetAside]) {
+        var events = unsorted.filter { $0.time <= asOf }
+        if !presorted { events.sort(by: Event.timelineOrder) }
         var setAside: [SetAside] = []
         var kept: [Event] = []
         kept.reserveCapacity(events.count)

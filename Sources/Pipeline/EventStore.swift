@@ -2,16 +2,17 @@ import Normalize
 import SLACore
 
 /// The merger's state: chunk outputs arrive in any order; per file they are
-/// applied in chunk order (so line numbers are exact), symbols are remapped
-/// into the run's interner, and events are filed under their ticket.
+/// applied in chunk order (so line numbers are exact), strings are remapped
+/// into the run's tables, and events are appended to one flat store.
 ///
-/// Memory: one compact `Event` per event line (noise lines cost nothing).
+/// Memory: one 40-byte `Event` per event line, in 64 Ki-event segments (no
+/// doubling on growth); noise lines cost nothing. `Event.ticket` holds the
+/// ticket's slot in `ticketNames`; the other symbols index `attributes`.
 struct EventStore {
-    var interner = Interner()
-    /// Events per ticket; `ticketSlot[symbol]` is the index, -1 if not a ticket.
-    var ticketEvents: [[Event]] = []
-    var ticketSymbols: [Symbol] = []
-    private var ticketSlot: [Int32] = []
+    var attributes = Interner()
+    var ticketNames: [String] = []
+    private var ticketSlots: [String: UInt32] = [:]
+    var events = SegmentedEvents()
     var latest: Instant?
     var rejects: [(file: Int32, reject: ChunkOutput.PendingReject)] = []
     var statistics: [InputStatistics]
@@ -55,16 +56,27 @@ struct EventStore {
         if stats.firstLongLine == nil, let first = output.firstLongLine { stats.firstLongLine = base + first }
         statistics[file] = stats
 
-        let symbols = output.strings.strings.map { interner.intern($0) }
+        // Local symbol → run symbol, computed on first use (a string may be a ticket, an attribute, or both).
+        let local = output.strings.strings
+        var asAttribute = [UInt32](repeating: .max, count: local.count)
+        var asTicket = [UInt32](repeating: .max, count: local.count)
+        asAttribute[0] = 0
+        func attribute(_ symbol: Symbol) -> Symbol {
+            let i = Int(symbol.rawValue)
+            if asAttribute[i] == .max { asAttribute[i] = attributes.intern(local[i]).rawValue }
+            return Symbol(rawValue: asAttribute[i])
+        }
         for var event in output.events {
-            event.ticket = symbols[Int(event.ticket.rawValue)]
-            event.customer = symbols[Int(event.customer.rawValue)]
-            event.priority = symbols[Int(event.priority.rawValue)]
-            event.channel = symbols[Int(event.channel.rawValue)]
-            event.agent = symbols[Int(event.agent.rawValue)]
+            let t = Int(event.ticket.rawValue)
+            if asTicket[t] == .max { asTicket[t] = slot(for: local[t]) }
+            event.ticket = Symbol(rawValue: asTicket[t])
+            event.customer = attribute(event.customer)
+            event.priority = attribute(event.priority)
+            event.channel = attribute(event.channel)
+            event.agent = attribute(event.agent)
             event.source = event.source.advanced(byLines: base)
             if latest == nil || event.time > latest! { latest = event.time }
-            ticketEvents[slot(for: event.ticket)].append(event)
+            events.append(event)
         }
         for var reject in output.rejects {
             reject.line += base
@@ -72,16 +84,56 @@ struct EventStore {
         }
     }
 
-    private mutating func slot(for ticket: Symbol) -> Int {
-        let raw = Int(ticket.rawValue)
-        if raw >= ticketSlot.count {
-            ticketSlot.append(contentsOf: repeatElement(-1, count: max(raw + 1 - ticketSlot.count, ticketSlot.count)))
+    private mutating func slot(for ticket: String) -> UInt32 {
+        if let slot = ticketSlots[ticket] { return slot }
+        let slot = UInt32(ticketNames.count)
+        ticketNames.append(ticket)
+        ticketSlots[ticket] = slot
+        return slot
+    }
+
+    /// Groups event positions by ticket (a counting sort): the events of
+    /// ticket `t` are `order[starts[t] ..< starts[t + 1]]`, in arrival order.
+    func groupByTicket() -> (starts: [Int], order: [UInt32]) {
+        var starts = [Int](repeating: 0, count: ticketNames.count + 1)
+        events.forEach { starts[Int($1.ticket.rawValue) + 1] += 1 }
+        for i in 1..<starts.count { starts[i] += starts[i - 1] }
+        var fill = starts
+        var order = [UInt32](repeating: 0, count: events.count)
+        events.forEach { index, event in
+            let t = Int(event.ticket.rawValue)
+            order[fill[t]] = UInt32(index)
+            fill[t] += 1
         }
-        if ticketSlot[raw] < 0 {
-            ticketSlot[raw] = Int32(ticketEvents.count)
-            ticketEvents.append([])
-            ticketSymbols.append(ticket)
+        return (starts, order)
+    }
+}
+
+/// An append-only array of events in fixed-size segments, so growth never
+/// copies (or briefly doubles) the whole store.
+struct SegmentedEvents: Sendable {
+    static let segmentBits = 16
+    private var segments: [[Event]] = []
+    private(set) var count = 0
+
+    mutating func append(_ event: Event) {
+        if count & ((1 << Self.segmentBits) - 1) == 0 {
+            var segment: [Event] = []
+            segment.reserveCapacity(1 << Self.segmentBits)
+            segments.append(segment)
         }
-        return Int(ticketSlot[raw])
+        segments[segments.count - 1].append(event)
+        count += 1
+    }
+
+    subscript(index: Int) -> Event {
+        segments[index >> Self.segmentBits][index & ((1 << Self.segmentBits) - 1)]
+    }
+
+    func forEach(_ body: (Int, Event) -> Void) {
+        var index = 0
+        for segment in segments {
+            for event in segment { body(index, event); index += 1 }
+        }
     }
 }

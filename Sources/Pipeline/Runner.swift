@@ -43,7 +43,14 @@ public enum Runner {
 
         var store = readAll(files, definition: definition, options: options)
         let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
-        let evaluation = Evaluation.run(store: store, definition: definition, asOf: asOf, jobs: options.jobs, groupBy: options.groupBy)
+        let dimensions = options.groupBy ?? definition.groupBy
+        let out = definition.outputs
+        let context = ReportContext(inputs: files, ruleNames: definition.ruleNames, policyNames: definition.policyNames,
+                                    neutralizeFormulas: out.neutralizeFormulas)
+        let paths = [out.summary, out.tickets, out.rejects, out.runReport].map { "\(outputDirectory)/\($0)" }
+        let ticketsFile = try AtomicFile(path: paths[1])
+        let evaluation = try Evaluation.run(store: store, definition: definition, asOf: asOf, jobs: options.jobs,
+                                            groupBy: dimensions, context: context, tickets: ticketsFile)
 
         var statistics = evaluation.statistics
         statistics.inputs = store.statistics
@@ -55,8 +62,6 @@ public enum Runner {
                                         reason: "\(input.longLines) line(s) longer than \(definition.maxLineLength) bytes were truncated for matching"))
             }
         }
-        let context = ReportContext(inputs: files, ruleNames: definition.ruleNames, policyNames: definition.policyNames,
-                                    neutralizeFormulas: definition.outputs.neutralizeFormulas)
         var rejectRows = store.rejects.map { file, r in
             RejectRow(category: "reject", source: SourceLocation(file: file, line: r.line), offset: r.offset, rule: r.rule,
                       ticket: r.ticket, reason: r.reason)
@@ -69,11 +74,8 @@ public enum Runner {
         let isPartial = problems.contains { $0.category == .unreadableInput || $0.category == .corruptInput } || statistics.rejects > 0
         statistics.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 
-        let dimensions = options.groupBy ?? definition.groupBy
-        let out = definition.outputs
-        let paths = [out.summary, out.tickets, out.rejects, out.runReport].map { "\(outputDirectory)/\($0)" }
         try AtomicFile.write(SummaryReport.csv(evaluation.groups, dimensions: dimensions, neutralizeFormulas: out.neutralizeFormulas), to: paths[0])
-        try AtomicFile.write(TicketsReport.csv(evaluation.tickets, context: context), to: paths[1])
+        try ticketsFile.commit()
         try AtomicFile.write(RejectsReport.csv(rejectRows, context: context), to: paths[2])
         let result = RunResult(statistics: statistics, problems: problems, asOf: asOf, outputs: paths, isPartial: isPartial)
         try AtomicFile.write(RunReport.json(result, definition: definition), to: paths[3])

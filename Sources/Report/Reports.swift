@@ -22,10 +22,6 @@ public struct ReportContext: Sendable {
     func policy(_ index: Int?) -> String { index.map { policyNames[$0] } ?? "none" }
 }
 
-private func seconds(_ value: Milliseconds?) -> CSVWriter.Cell { .number(value.map(formatSeconds) ?? "") }
-private func instant(_ value: Instant?) -> CSVWriter.Cell { .number(value?.iso8601 ?? "") }
-private func count(_ value: Int) -> CSVWriter.Cell { .number(String(value)) }
-
 /// `summary.csv`: one row per group. Columns: the group dimensions, then
 /// `tickets,resolved,open_at_as_of,incomplete,tickets_breached`, then for
 /// each metric (`first_response`, `next_reply`, `resolution`) the columns of
@@ -39,29 +35,27 @@ public enum SummaryReport {
             + Metric.allCases.flatMap { metric in metricColumns.map { "\(metric.rawValue)_\($0)" } }
     }
 
-    public static func csv(_ rows: [GroupSummary], dimensions: [GroupDimension], neutralizeFormulas: Bool = true) -> String {
+    public static func csv(_ rows: [GroupSummary], dimensions: [GroupDimension], neutralizeFormulas: Bool = true) -> [UInt8] {
         var csv = CSVWriter(neutralizeFormulas: neutralizeFormulas)
         csv.header(header(dimensions: dimensions))
         for row in rows {
-            var cells: [CSVWriter.Cell] = row.key.map { .text($0) }
-            cells += [count(row.tickets), count(row.resolved), count(row.openAtAsOf), count(row.incomplete), count(row.ticketsBreached)]
+            for value in row.key { csv.text(value) }
+            for n in [row.tickets, row.resolved, row.openAtAsOf, row.incomplete, row.ticketsBreached] { csv.integer(n) }
             for metric in Metric.allCases {
                 let stats = row.metrics[metric] ?? MetricStats()
                 let sorted = stats.durations.sorted()
-                cells += [count(stats.measured), count(stats.met), count(stats.breached), count(stats.ongoingBreached),
-                          count(stats.atRisk), .number(stats.complianceHundredths.map(percent) ?? ""),
-                          seconds(stats.meanOverTarget), seconds(stats.mean),
-                          seconds(stats.percentile(50, sorted: sorted)), seconds(stats.percentile(90, sorted: sorted)),
-                          seconds(stats.percentile(95, sorted: sorted)), seconds(sorted.last)]
+                for n in [stats.measured, stats.met, stats.breached, stats.ongoingBreached, stats.atRisk] { csv.integer(n) }
+                csv.percent(hundredths: stats.complianceHundredths)
+                csv.seconds(stats.meanOverTarget)
+                csv.seconds(stats.mean)
+                csv.seconds(stats.percentile(50, sorted: sorted))
+                csv.seconds(stats.percentile(90, sorted: sorted))
+                csv.seconds(stats.percentile(95, sorted: sorted))
+                csv.seconds(sorted.last)
             }
-            csv.row(cells)
+            csv.endRow()
         }
-        return csv.text
-    }
-
-    /// `6667` → `66.67`.
-    static func percent(_ hundredths: Int) -> String {
-        "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+        return csv.bytes
     }
 }
 
@@ -77,28 +71,38 @@ public enum TicketsReport {
         "breached", "breaches",
     ]
 
-    public static func csv(_ tickets: [TicketResult], context: ReportContext) -> String {
-        var csv = CSVWriter(neutralizeFormulas: context.neutralizeFormulas)
-        csv.header(header)
-        for t in tickets {
-            var cells: [CSVWriter.Cell] = [
-                .text(t.ticket), .text(t.customer ?? ""), .text(t.channel ?? ""), .text(t.priority ?? ""), .text(t.agent ?? ""),
-                .number(t.requester.description), .text(context.policy(t.policy)), .number(t.state.rawValue),
-                instant(t.openedAt), instant(t.resolvedAt), count(t.reopens), .text(context.source(t.openSource)),
-            ]
-            let fr = t.firstResponse
-            cells += [seconds(fr?.value), seconds(fr?.target), .number(fr?.outcome.rawValue ?? Outcome.unmeasured.rawValue),
-                      seconds(fr?.overTarget), instant(fr?.stopReason == .completed ? fr?.stop : nil)]
-            let worst = NextReplyDigest(t.nextReplies)
-            cells += [count(t.nextReplies.count), seconds(worst.worst?.value), seconds(worst.worst?.target),
-                      count(worst.breaches), .number(worst.outcome.rawValue), seconds(worst.worstOver)]
-            let r = t.resolution
-            cells += [seconds(r?.value), seconds(r?.target), .number(r?.outcome.rawValue ?? Outcome.unmeasured.rawValue),
-                      seconds(r?.overTarget)]
-            cells += [.number(t.isBreached ? "yes" : "no"), .text(breachText(t))]
-            csv.row(cells)
-        }
-        return csv.text
+    /// Appends one ticket's row.
+    public static func appendRow(_ t: TicketResult, context: ReportContext, to csv: inout CSVWriter) {
+        csv.text(t.ticket)
+        for value in [t.customer, t.channel, t.priority, t.agent] { csv.text(value ?? "") }
+        csv.raw(t.requester.description)
+        csv.text(context.policy(t.policy))
+        csv.raw(t.state.rawValue)
+        csv.instant(t.openedAt)
+        csv.instant(t.resolvedAt)
+        csv.integer(t.reopens)
+        csv.text(context.source(t.openSource))
+        let fr = t.firstResponse
+        csv.seconds(fr?.value)
+        csv.seconds(fr?.target)
+        csv.raw(fr?.outcome.rawValue ?? Outcome.unmeasured.rawValue)
+        csv.seconds(fr?.overTarget)
+        csv.instant(fr?.stopReason == .completed ? fr?.stop : nil)
+        let replies = NextReplyDigest(t.nextReplies)
+        csv.integer(t.nextReplies.count)
+        csv.seconds(replies.worst?.value)
+        csv.seconds(replies.worst?.target)
+        csv.integer(replies.breaches)
+        csv.raw(replies.outcome.rawValue)
+        csv.seconds(replies.worstOver)
+        let r = t.resolution
+        csv.seconds(r?.value)
+        csv.seconds(r?.target)
+        csv.raw(r?.outcome.rawValue ?? Outcome.unmeasured.rawValue)
+        csv.seconds(r?.overTarget)
+        csv.raw(t.isBreached ? "yes" : "no")
+        csv.text(breachText(t))
+        csv.endRow()
     }
 
     /// Why a ticket breached, in words: `first_response +1200.000s over 3600.000s; …`.
@@ -150,14 +154,19 @@ public struct RejectRow: Sendable, Equatable {
 public enum RejectsReport {
     public static let header = ["category", "file", "line", "byte_offset", "rule", "ticket", "reason"]
 
-    public static func csv(_ rows: [RejectRow], context: ReportContext) -> String {
+    public static func csv(_ rows: [RejectRow], context: ReportContext) -> [UInt8] {
         var csv = CSVWriter(neutralizeFormulas: context.neutralizeFormulas)
         csv.header(header)
         for row in rows.sorted(by: { ($0.source, $0.category) < ($1.source, $1.category) }) {
-            csv.row([.number(row.category), .text(context.inputs[Int(row.source.file)]), count(Int(row.source.line)),
-                     .number(row.offset.map(String.init) ?? ""), .text(row.rule.map { context.ruleNames[$0] } ?? ""),
-                     .text(row.ticket), .text(row.reason)])
+            csv.raw(row.category)
+            csv.text(context.inputs[Int(row.source.file)])
+            csv.integer(Int(row.source.line))
+            if let offset = row.offset { csv.integer(Int(offset)) } else { csv.empty() }
+            csv.text(row.rule.map { context.ruleNames[$0] } ?? "")
+            csv.text(row.ticket)
+            csv.text(row.reason)
+            csv.endRow()
         }
-        return csv.text
+        return csv.bytes
     }
 }

@@ -25,7 +25,7 @@ struct TicketScript {
                   asOfMinute: Double? = nil, atRisk: Double = 0.75) -> (TicketResult, [SetAside]) {
         let asOf = asOfMinute.map { Instant(milliseconds: Self.base + Int64($0 * 60_000)) } ?? events.map(\.time).max()!
         return TimelineEvaluator(policies: PolicySet(policies: policies, atRiskFraction: atRisk), interner: interner, asOf: asOf)
-            .evaluate(events)
+            .evaluate(events, ticket: "T1")
     }
 }
 
