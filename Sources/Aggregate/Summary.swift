@@ -106,7 +106,7 @@ public struct Summarizer: Sendable {
         case .active, .waiting: group.openAtAsOf += 1
         }
         if ticket.isBreached { group.ticketsBreached += 1 }
-        for instance in ticket.instances { group.metrics[instance.metric, default: MetricStats()].add(instance) }
+        ticket.forEachInstance { group.metrics[$0.metric, default: MetricStats()].add($0) }
         groups[key] = group
     }
 

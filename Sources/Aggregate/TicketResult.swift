@@ -88,10 +88,22 @@ public struct TicketResult: Sendable {
 
     /// All instances, in metric order.
     public var instances: [MetricInstance] {
-        (firstResponse.map { [$0] } ?? []) + nextReplies + (resolution.map { [$0] } ?? [])
+        var all: [MetricInstance] = []
+        forEachInstance { all.append($0) }
+        return all
     }
 
-    public var isBreached: Bool { instances.contains { $0.outcome.isBreach } }
+    /// Calls `body` for each instance in metric order, without building an array.
+    @inlinable
+    public func forEachInstance(_ body: (MetricInstance) -> Void) {
+        if let firstResponse { body(firstResponse) }
+        for reply in nextReplies { body(reply) }
+        if let resolution { body(resolution) }
+    }
+
+    public var isBreached: Bool {
+        firstResponse?.outcome.isBreach == true || resolution?.outcome.isBreach == true || nextReplies.contains { $0.outcome.isBreach }
+    }
 }
 
 /// An event the aggregate stage did not use, and why (duplicates, anomalies).

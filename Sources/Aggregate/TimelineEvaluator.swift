@@ -6,7 +6,7 @@ public final class TimelineEvaluator {
     public let policies: PolicySet
     public let interner: Interner
     public let asOf: Instant
-    private var policyCache: [[Symbol]: Int?] = [:]
+    private var policyCache: [PolicyKey: Int?] = [:]
 
     public init(policies: PolicySet, interner: Interner, asOf: Instant) {
         self.policies = policies
@@ -42,7 +42,7 @@ public final class TimelineEvaluator {
 
     /// The policy for a set of attribute symbols (customer, channel, priority).
     func policyIndex(_ attributes: Attributes) -> Int? {
-        let key = [attributes.customer, attributes.channel, attributes.priority]
+        let key = PolicyKey(customer: attributes.customer, channel: attributes.channel, priority: attributes.priority)
         if let cached = policyCache[key] { return cached }
         let found = policies.match(customer: string(attributes.customer), channel: string(attributes.channel),
                                    priority: string(attributes.priority))
@@ -51,6 +51,11 @@ public final class TimelineEvaluator {
     }
 
     func string(_ symbol: Symbol) -> String? { symbol.isNone ? nil : interner[symbol] }
+}
+
+/// The attributes a policy looks at, as a cache key.
+struct PolicyKey: Hashable {
+    var customer: Symbol, channel: Symbol, priority: Symbol
 }
 
 /// The latest attribute values of a ticket ("latest value seen wins").

@@ -4,7 +4,8 @@ import Foundation
 /// memory stays bounded however fast the readers are.
 final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var items: [Element] = []
+    /// Slots are cleared when popped, so a consumed chunk is freed at once.
+    private var items: [Element?] = []
     private var head = 0
     private let capacity: Int
     private var openProducers: Int
@@ -31,7 +32,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
             if openProducers == 0 { return nil }
             condition.wait()
         }
-        let item = items[head]
+        let item = items[head].take()!
         head += 1
         if head > 64 && head * 2 > items.count {
             items.removeFirst(head)

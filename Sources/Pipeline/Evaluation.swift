@@ -148,7 +148,7 @@ struct StripeResult: Sendable {
         tickets += 1
         if ticket.state == .incomplete { incomplete += 1 }
         if ticket.isBreached { ticketsBreached += 1 }
-        for instance in ticket.instances {
+        ticket.forEachInstance { instance in
             if instance.outcome.isBreach { breaches += 1 }
             if instance.outcome == .ongoingBreach { ongoingBreaches += 1 }
             if instance.outcome == .atRisk { atRisk += 1 }

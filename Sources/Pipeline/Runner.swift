@@ -42,6 +42,7 @@ public enum Runner {
         let (files, expansionProblems) = InputExpander.expand(specs)
 
         var store = readAll(files, definition: definition, options: options)
+        debugRSS("after read")
         let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
         let dimensions = options.groupBy ?? definition.groupBy
         let out = definition.outputs
@@ -52,6 +53,7 @@ public enum Runner {
         let evaluation = try Evaluation.run(store: store, definition: definition, asOf: asOf, jobs: options.jobs,
                                             groupBy: dimensions, context: context, tickets: ticketsFile)
 
+        debugRSS("after evaluation")
         var statistics = evaluation.statistics
         statistics.inputs = store.statistics
         var problems = expansionProblems
@@ -173,4 +175,12 @@ final class FileCounter: @unchecked Sendable {
             return next
         }
     }
+}
+
+func debugRSS(_ label: String) {
+    guard ProcessInfo.processInfo.environment["SLALOG_DEBUG_RSS"] != nil else { return }
+    let statm = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = statm.split(separator: "\n").first { $0.hasPrefix("VmHWM") || $0.hasPrefix("VmRSS") } ?? ""
+    let rss = statm.split(separator: "\n").filter { $0.hasPrefix("VmHWM") || $0.hasPrefix("VmRSS") }.joined(separator: " ")
+    FileHandle.standardError.write(Data("\(label): \(rss) \(line.isEmpty ? "" : "")\n".utf8))
 }

@@ -56,6 +56,16 @@ public struct CSVWriter: Sendable {
         bytes.append(contentsOf: value.utf8)
     }
 
+    /// `path:line` (a text cell: the path comes from the command line); nil → empty cell.
+    public mutating func source(_ location: (path: String, line: Int64)?) {
+        guard let location else { empty(); return }
+        let plain = location.path.utf8.allSatisfy { $0 != 0x2c && $0 != 0x22 && $0 != 0x0a && $0 != 0x0d }
+        guard plain else { text("\(location.path):\(location.line)"); return }
+        text(location.path)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(Int(location.line))
+    }
+
     /// An empty cell.
     public mutating func empty() { separate() }
 

@@ -14,11 +14,6 @@ public struct ReportContext: Sendable {
         self.neutralizeFormulas = neutralizeFormulas
     }
 
-    func source(_ location: SourceLocation?) -> String {
-        guard let location else { return "" }
-        return "\(inputs[Int(location.file)]):\(location.line)"
-    }
-
     func policy(_ index: Int?) -> String { index.map { policyNames[$0] } ?? "none" }
 }
 
@@ -81,7 +76,7 @@ public enum TicketsReport {
         csv.instant(t.openedAt)
         csv.instant(t.resolvedAt)
         csv.integer(t.reopens)
-        csv.text(context.source(t.openSource))
+        csv.source(t.openSource.map { (context.inputs[Int($0.file)], $0.line) })
         let fr = t.firstResponse
         csv.seconds(fr?.value)
         csv.seconds(fr?.target)
@@ -101,7 +96,7 @@ public enum TicketsReport {
         csv.raw(r?.outcome.rawValue ?? Outcome.unmeasured.rawValue)
         csv.seconds(r?.overTarget)
         csv.raw(t.isBreached ? "yes" : "no")
-        csv.text(breachText(t))
+        if t.isBreached { csv.text(breachText(t)) } else { csv.empty() }
         csv.endRow()
     }
 

@@ -30,6 +30,12 @@ import Testing
         #expect(row { $0.percent(hundredths: 6667); $0.percent(hundredths: 5); $0.percent(hundredths: 10000) } == "66.67,0.05,100.00\r\n")
     }
 
+    @Test func sourceCellsStayOneFieldWhateverThePath() {
+        #expect(row { $0.source(("logs/a.log", 12)); $0.source(nil) } == "logs/a.log:12,\r\n")
+        #expect(row { $0.source(("logs/a,b.log", 3)) } == "\"logs/a,b.log:3\"\r\n")
+        #expect(row { $0.source(("-x.log", 1)) } == "'-x.log:1\r\n")
+    }
+
     @Test func atomicWriteReplacesAndLeavesNoTemporaryFiles() throws {
         let folder = NSTemporaryDirectory() + "slalog-atomic-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }
