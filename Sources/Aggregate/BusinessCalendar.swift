@@ -8,7 +8,7 @@ import SLACore
 /// stepping minutes. Local times become UTC through the zone's own offset
 /// table, so a 09:00–17:00 day is 8 hours on DST days too (unless the jump
 /// falls inside the hours).
-public struct BusinessCalendar: Sendable {
+public final class BusinessCalendar: Sendable {
     public let name: String
     /// nil for `24x7`.
     public let zone: ZoneRules?

@@ -8,16 +8,17 @@ public enum Metric: String, CaseIterable, Sendable {
 }
 
 /// One SLA policy: conditions on ticket attributes, a calendar, and targets.
-public struct Policy: Sendable {
-    public var name: String
+/// A class: immutable and shared, so measuring never copies its tables.
+public final class Policy: Sendable {
+    public let name: String
     /// Glob patterns per attribute; an empty list matches anything, a
     /// non-empty list matches if any pattern matches (absent values never do).
-    public var customer: [GlobPattern]
-    public var channel: [GlobPattern]
-    public var priority: [GlobPattern]
-    public var calendar: BusinessCalendar
+    public let customer: [GlobPattern]
+    public let channel: [GlobPattern]
+    public let priority: [GlobPattern]
+    public let calendar: BusinessCalendar
     /// Target per metric in milliseconds of calendar time; a missing target never breaches.
-    public var targets: [Metric: Milliseconds]
+    public let targets: [Metric: Milliseconds]
 
     public init(name: String, customer: [GlobPattern] = [], channel: [GlobPattern] = [], priority: [GlobPattern] = [],
                 calendar: BusinessCalendar = .alwaysOpen, targets: [Metric: Milliseconds]) {

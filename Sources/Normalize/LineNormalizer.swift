@@ -17,6 +17,21 @@ public enum LineOutcome: Sendable, Equatable {
 public final class LineNormalizer {
     public let rules: [Rule]
     private let scratch: MatchScratch
+    /// The hot loop's view of the rules: plain structs over one owned literal
+    /// buffer, so testing a line against a rule touches no reference counts.
+    private let plans: UnsafeMutableBufferPointer<RulePlan>
+    private let literalBytes: UnsafeMutableRawBufferPointer
+
+    struct RulePlan {
+        /// Prefilter literals: `count` entries from `first` in `literals`.
+        var literals: UnsafeBufferPointer<LiteralPlan>
+        var regex: Unmanaged<Regex>
+    }
+
+    struct LiteralPlan {
+        var bytes: UnsafeRawBufferPointer
+        var anchor: Int
+    }
     /// Strings captured since the last `resetInterner()`.
     public private(set) var interner = Interner()
 
@@ -24,6 +39,26 @@ public final class LineNormalizer {
         self.rules = rules
         scratch = MatchScratch(maxGroups: max(32, rules.map(\.highestGroup).max() ?? 0),
                                matchLimit: matchLimit, depthLimit: depthLimit)
+        let totalBytes = rules.reduce(0) { $0 + $1.prefilter.reduce(0) { $0 + $1.bytes.count } }
+        literalBytes = .allocate(byteCount: max(totalBytes, 1), alignment: 16)
+        plans = .allocate(capacity: rules.count)
+        var offset = 0
+        for (index, rule) in rules.enumerated() {
+            let table = UnsafeMutableBufferPointer<LiteralPlan>.allocate(capacity: rule.prefilter.count)
+            for (i, literal) in rule.prefilter.enumerated() {
+                let destination = literalBytes.baseAddress! + offset
+                literal.bytes.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                table[i] = LiteralPlan(bytes: UnsafeRawBufferPointer(start: destination, count: literal.bytes.count), anchor: literal.anchor)
+                offset += literal.bytes.count
+            }
+            (plans.baseAddress! + index).initialize(to: RulePlan(literals: UnsafeBufferPointer(table), regex: .passUnretained(rule.regex)))
+        }
+    }
+
+    deinit {
+        for plan in plans { plan.literals.deallocate() }
+        plans.deallocate()
+        literalBytes.deallocate()
     }
 
     /// Starts a new symbol table (call per chunk; the merger remaps symbols).
@@ -38,10 +73,14 @@ public final class LineNormalizer {
     /// Tries the rules in order on `line`; the first whose prefilter and
     /// pattern match decides the outcome (first matching rule wins).
     public func normalize(_ line: UnsafeRawBufferPointer, source: SourceLocation) -> LineOutcome {
-        for index in rules.indices {
-            let rule = rules[index]
-            if !rule.prefilter.isEmpty && !Self.containsAll(rule.prefilter, in: line) { continue }
-            switch rule.regex.matches(line, scratch: scratch) {
+        // `rules` keeps every Regex alive for the normalizer's lifetime.
+        rules: for index in 0..<plans.count {
+            let plan = plans[index]
+            for literal in plan.literals where !ByteSearch.contains(literal.bytes, anchor: literal.anchor, in: line) {
+                continue rules
+            }
+            let outcome = plan.regex._withUnsafeGuaranteedRef { $0.matches(line, scratch: scratch) }
+            switch outcome {
             case .noMatch: continue
             case .matched: return build(rule: index, line: line, source: source)
             case let .limitExceeded(message): return .reject(rule: index, ticket: "", reason: "regex limit exceeded: \(message)")
@@ -112,8 +151,4 @@ public final class LineNormalizer {
         String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self)
     }
 
-    static func containsAll(_ literals: [Literal], in line: UnsafeRawBufferPointer) -> Bool {
-        for literal in literals where !literal.occurs(in: line) { return false }
-        return true
-    }
 }

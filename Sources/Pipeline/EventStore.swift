@@ -94,9 +94,15 @@ struct EventStore {
 
     /// Groups event positions by ticket (a counting sort): the events of
     /// ticket `t` are `order[starts[t] ..< starts[t + 1]]`, in arrival order.
-    func groupByTicket() -> (starts: [Int], order: [UInt32]) {
+    /// `firstSeen[t]` is the earliest input position (file, line) of any of its events.
+    func groupByTicket() -> (starts: [Int], order: [UInt32], firstSeen: [SourceLocation]) {
         var starts = [Int](repeating: 0, count: ticketNames.count + 1)
-        events.forEach { starts[Int($1.ticket.rawValue) + 1] += 1 }
+        var firstSeen = [SourceLocation](repeating: SourceLocation(file: 0xFF_FFFF, line: 0xFF_FFFF_FFFF), count: ticketNames.count)
+        events.forEach { _, event in
+            let t = Int(event.ticket.rawValue)
+            starts[t + 1] += 1
+            if event.source < firstSeen[t] { firstSeen[t] = event.source }
+        }
         for i in 1..<starts.count { starts[i] += starts[i - 1] }
         var fill = starts
         var order = [UInt32](repeating: 0, count: events.count)
@@ -105,7 +111,7 @@ struct EventStore {
             order[fill[t]] = UInt32(index)
             fill[t] += 1
         }
-        return (starts, order)
+        return (starts, order, firstSeen)
     }
 }
 

@@ -98,34 +98,35 @@ extension PipelineLoader {
             guard name != "none", !policies.contains(where: { $0.name == name }) else {
                 throw item.error("policy name '\(name)' is reserved or used twice")
             }
-            var policy = Policy(name: name, targets: [:])
+            var conditions: [String: [GlobPattern]] = [:]
+            var calendar = BusinessCalendar.alwaysOpen
+            var targets: [Metric: Milliseconds] = [:]
             if let when = fields["when"] {
                 for (key, keyNode, value) in try when.keyedEntries() {
                     let patterns = try value.strings().map(GlobPattern.init)
                     switch key {
-                    case "customer": policy.customer = patterns
-                    case "channel": policy.channel = patterns
-                    case "priority": policy.priority = patterns
+                    case "customer", "channel", "priority": conditions[key] = patterns
                     default: throw keyNode.error("unknown condition '\(key)'", hint: "conditions: customer, channel, priority")
                     }
                 }
             }
             if let calendarNode = fields["calendar"] {
                 let calendarName = try calendarNode.string()
-                guard let calendar = calendars[calendarName] else {
+                guard let found = calendars[calendarName] else {
                     throw calendarNode.error("unknown calendar '\(calendarName)'",
                                              hint: "define it under calendars:, or use 24x7" + YAMLNode.suggestion(calendarName, Array(calendars.keys)))
                 }
-                policy.calendar = calendar
+                calendar = found
             }
             for (key, keyNode, value) in try item.required(fields, "targets").keyedEntries() {
                 guard let metric = Metric(rawValue: key) else {
                     throw keyNode.error("unknown metric '\(key)'",
                                       hint: "metrics: first_response, next_reply, resolution" + YAMLNode.suggestion(key, Metric.allCases.map(\.rawValue)))
                 }
-                policy.targets[metric] = try duration(value)
+                targets[metric] = try duration(value)
             }
-            policies.append(policy)
+            policies.append(Policy(name: name, customer: conditions["customer"] ?? [], channel: conditions["channel"] ?? [],
+                                   priority: conditions["priority"] ?? [], calendar: calendar, targets: targets))
         }
         return PolicySet(policies: policies)
     }

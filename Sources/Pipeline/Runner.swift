@@ -34,6 +34,7 @@ public struct RunError: Error, CustomStringConvertible {
 public enum Runner {
     public static func run(_ definition: PipelineDefinition, options: RunOptions) throws -> RunResult {
         let started = DispatchTime.now()
+        _ = phaseStart
         guard let outputDirectory = options.outputDirectory ?? definition.outputs.directory else {
             throw RunError(description: "no output folder: pass --out DIR or set outputs.dir in the pipeline")
         }
@@ -42,7 +43,7 @@ public enum Runner {
         let (files, expansionProblems) = InputExpander.expand(specs)
 
         var store = readAll(files, definition: definition, options: options)
-        debugRSS("after read")
+        debugPhase("read")
         let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
         let dimensions = options.groupBy ?? definition.groupBy
         let out = definition.outputs
@@ -53,7 +54,7 @@ public enum Runner {
         let evaluation = try Evaluation.run(store: store, definition: definition, asOf: asOf, jobs: options.jobs,
                                             groupBy: dimensions, context: context, tickets: ticketsFile)
 
-        debugRSS("after evaluation")
+        debugPhase("evaluate")
         var statistics = evaluation.statistics
         statistics.inputs = store.statistics
         var problems = expansionProblems
@@ -177,10 +178,14 @@ final class FileCounter: @unchecked Sendable {
     }
 }
 
-func debugRSS(_ label: String) {
-    guard ProcessInfo.processInfo.environment["SLALOG_DEBUG_RSS"] != nil else { return }
-    let statm = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let line = statm.split(separator: "\n").first { $0.hasPrefix("VmHWM") || $0.hasPrefix("VmRSS") } ?? ""
-    let rss = statm.split(separator: "\n").filter { $0.hasPrefix("VmHWM") || $0.hasPrefix("VmRSS") }.joined(separator: " ")
-    FileHandle.standardError.write(Data("\(label): \(rss) \(line.isEmpty ? "" : "")\n".utf8))
+/// With SLALOG_DEBUG_PHASES set, prints peak RSS and elapsed time at a phase boundary (for profiling).
+func debugPhase(_ label: String) {
+    guard ProcessInfo.processInfo.environment["SLALOG_DEBUG_PHASES"] != nil else { return }
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "?"
+    let start = phaseStart.uptimeNanoseconds  // a lazy global: read it before now()
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    FileHandle.standardError.write(Data(String(format: "phase %@: %.2f s, peak RSS %@ kB\n", label, seconds, String(peak)).utf8))
 }
+
+nonisolated(unsafe) let phaseStart = DispatchTime.now()

@@ -135,7 +135,10 @@ public struct CSVWriter: Sendable {
                 count += 1
             } while value > 0
             while count < width { buffer[count] = 0x30; count += 1 }
-            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[i]) }
+            while count > 0 {
+                count -= 1
+                bytes.append(buffer[count])
+            }
         }
     }
 

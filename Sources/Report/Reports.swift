@@ -54,7 +54,7 @@ public enum SummaryReport {
     }
 }
 
-/// `tickets.csv`: one row per ticket, ordered by customer, open time, ticket id.
+/// `tickets.csv`: one row per ticket, in input order (file and line where each ticket first appears).
 public enum TicketsReport {
     public static let header = [
         "ticket", "customer", "channel", "priority", "agent", "requester", "policy", "state",

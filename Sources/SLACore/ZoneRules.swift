@@ -5,7 +5,8 @@ import Foundation
 /// a binary search instead of a Foundation call.
 ///
 /// Covers 1900–2200; outside that range the nearest known offset is used.
-public struct ZoneRules: Sendable {
+/// A class: immutable, shared by every parser and calendar without copying its tables.
+public final class ZoneRules: Sendable {
     public let identifier: String
     /// UTC milliseconds at which an offset starts, ascending; `offsets[i]` holds from `starts[i]`.
     private let starts: [Int64]
@@ -19,8 +20,11 @@ public struct ZoneRules: Sendable {
     }
 
     /// Loads `identifier` (e.g. `Europe/Berlin`); nil if the zone is unknown.
-    public init?(identifier: String) {
-        if identifier == "UTC" || identifier == "Z" { self = .utc; return }
+    public convenience init?(identifier: String) {
+        if identifier == "UTC" || identifier == "Z" {
+            self.init(identifier: "UTC", starts: [Int64.min], offsets: [0])
+            return
+        }
         guard let zone = TimeZone(identifier: identifier) else { return nil }
         var starts: [Int64] = [Int64.min]
         let first = Date(timeIntervalSince1970: -2_208_988_800) // 1900-01-01
@@ -35,9 +39,7 @@ public struct ZoneRules: Sendable {
             }
             cursor = next
         }
-        self.identifier = identifier
-        self.starts = starts
-        self.offsets = offsets
+        self.init(identifier: identifier, starts: starts, offsets: offsets)
     }
 
     /// Offset in milliseconds in force at the UTC instant `utc`.
