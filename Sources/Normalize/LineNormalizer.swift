@@ -26,6 +26,8 @@ public final class LineNormalizer {
         /// Prefilter literals: `count` entries from `first` in `literals`.
         var literals: UnsafeBufferPointer<LiteralPlan>
         var regex: Unmanaged<Regex>
+        /// -1 when any first byte can match.
+        var firstByte: Int16
     }
 
     struct LiteralPlan {
@@ -51,7 +53,8 @@ public final class LineNormalizer {
                 table[i] = LiteralPlan(bytes: UnsafeRawBufferPointer(start: destination, count: literal.bytes.count), anchor: literal.anchor)
                 offset += literal.bytes.count
             }
-            (plans.baseAddress! + index).initialize(to: RulePlan(literals: UnsafeBufferPointer(table), regex: .passUnretained(rule.regex)))
+            (plans.baseAddress! + index).initialize(to: RulePlan(literals: UnsafeBufferPointer(table), regex: .passUnretained(rule.regex),
+                                                                            firstByte: rule.firstByte.map(Int16.init) ?? -1))
         }
     }
 
@@ -74,8 +77,10 @@ public final class LineNormalizer {
     /// pattern match decides the outcome (first matching rule wins).
     public func normalize(_ line: UnsafeRawBufferPointer, source: SourceLocation) -> LineOutcome {
         // `rules` keeps every Regex alive for the normalizer's lifetime.
+        let first = line.isEmpty ? Int16(-2) : Int16(line[0])
         rules: for index in 0..<plans.count {
             let plan = plans[index]
+            if plan.firstByte >= 0 && plan.firstByte != first { continue }
             for literal in plan.literals where !ByteSearch.contains(literal.bytes, anchor: literal.anchor, in: line) {
                 continue rules
             }

@@ -38,6 +38,9 @@ public final class Rule: Sendable {
     public let timestamp: TimestampParser
     /// Literals that must all occur in a line before PCRE2 is asked (cheap prefilter).
     public let prefilter: [Literal]
+    /// The byte every matching line starts with, when the pattern says so
+    /// (`^\[…` → `[`): lines starting otherwise skip the rule at once.
+    public let firstByte: UInt8?
     /// Capture numbers of `ts` and `ticket` (both required).
     public let timeGroup: Int
     public let ticketGroup: Int
@@ -54,6 +57,7 @@ public final class Rule: Sendable {
         self.requester = requester
         self.timestamp = timestamp
         self.prefilter = prefilter.filter { !$0.isEmpty }.map(Literal.init)
+        self.firstByte = Self.requiredFirstByte(regex.pattern)
         guard let ts = regex.groupNumbers["ts"] else { throw .missingGroup("ts") }
         guard let ticket = regex.groupNumbers["ticket"] else { throw .missingGroup("ticket") }
         timeGroup = ts
@@ -62,6 +66,26 @@ public final class Rule: Sendable {
         self.attributeValues = Attribute.allCases.map { attributeValues[$0] }
         if case let .mapped(group, name, _, _) = kind, group <= 0 { throw .missingGroup(name) }
         if case let .mapped(group, name, _, _) = requester, group <= 0 { throw .missingGroup(name) }
+    }
+
+    /// The first byte of every match of an anchored pattern that starts with a
+    /// literal (`^\[`, `^x`). Conservative: nil when unsure (any `|`, a class,
+    /// a group, a quantifier after the byte, or an escape that is not punctuation).
+    static func requiredFirstByte(_ pattern: String) -> UInt8? {
+        let bytes = Array(pattern.utf8)
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "^"), !bytes.contains(UInt8(ascii: "|")) else { return nil }
+        let meta = Set("^$.[]()*+?{}|\\".utf8)
+        let candidate: UInt8
+        var next: Int
+        if bytes[1] == UInt8(ascii: "\\") {
+            guard bytes.count >= 3, bytes[2] < 0x80, !(bytes[2].isASCIIAlphanumeric) else { return nil }
+            candidate = bytes[2]; next = 3
+        } else {
+            guard !meta.contains(bytes[1]), bytes[1] < 0x80 else { return nil }
+            candidate = bytes[1]; next = 2
+        }
+        if next < bytes.count, [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "{")].contains(bytes[next]) { return nil }
+        return candidate
     }
 
     /// The highest capture number the rule reads.
@@ -75,6 +99,12 @@ public enum RuleError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .missingGroup(name): "the pattern has no named group (?<\(name)>…), which this rule needs"
         }
+    }
+}
+
+extension UInt8 {
+    var isASCIIAlphanumeric: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x5a).contains(self) || (0x61...0x7a).contains(self)
     }
 }
 

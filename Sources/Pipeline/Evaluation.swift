@@ -31,20 +31,23 @@ struct Evaluation {
         try tickets.write(header.bytes)
 
         var evaluation = Evaluation()
-        var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
         let blocks = (sequence.count + blockSize - 1) / blockSize
         let handoff = OrderedHandoff<BlockResult>(window: 2 * max(1, jobs))
         let next = FileCounter()
         let workers = DispatchGroup()
-        for worker in 0..<max(1, min(jobs, blocks)) {
+        let workerCount = max(1, min(jobs, blocks))
+        // Summaries are sums and sorted value lists, so one per worker merged in
+        // worker order gives the same rows whatever blocks each worker took.
+        let summaries = ResultSlots<Summarizer>(count: workerCount)
+        for worker in 0..<workerCount {
             DispatchQueue(label: "slalog.aggregate.\(worker)").async(group: workers) {
                 let evaluator = TimelineEvaluator(policies: definition.policies, interner: store.attributes, asOf: asOf)
+                var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
+                defer { summaries.set(worker, summarizer) }
                 var scratch: [Event] = []
                 while let block = next.take(below: blocks) {
                     handoff.waitForRoom(block)
-                    var result = BlockResult(
-                        csv: CSVWriter(neutralizeFormulas: context.neutralizeFormulas, capacity: blockSize * 320),
-                        summarizer: Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames))
+                    var result = BlockResult(csv: CSVWriter(neutralizeFormulas: context.neutralizeFormulas, capacity: blockSize * 320))
                     for slot in sequence[(block * blockSize)..<min(sequence.count, (block + 1) * blockSize)] {
                         scratch.removeAll(keepingCapacity: true)
                         for i in starts[Int(slot)]..<starts[Int(slot) + 1] { scratch.append(store.events[Int(order[i])]) }
@@ -52,7 +55,7 @@ struct Evaluation {
                         guard scratch.contains(where: { $0.time <= asOf }) else { continue }
                         let (measured, aside) = evaluator.evaluate(scratch, ticket: store.ticketNames[Int(slot)])
                         TicketsReport.appendRow(measured, context: context, to: &result.csv)
-                        result.summarizer.add(measured)
+                        summarizer.add(measured)
                         result.setAside += aside
                         result.count(measured)
                     }
@@ -66,12 +69,13 @@ struct Evaluation {
             if failure == nil {
                 do { try tickets.write(result.csv.bytes) } catch { failure = error }
             }
-            summarizer.merge(result.summarizer)
             evaluation.setAside += result.setAside
             evaluation.statistics.add(result)
         }
         workers.wait()
         if let failure { throw failure }
+        var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
+        for partial in summaries.values { summarizer.merge(partial) }
         evaluation.setAside.sort { $0.source < $1.source }
         evaluation.statistics.duplicates = evaluation.setAside.count { $0.reason == .duplicate }
         evaluation.statistics.anomalies = evaluation.setAside.count - evaluation.statistics.duplicates
@@ -83,7 +87,6 @@ struct Evaluation {
 /// What one block of tickets produced.
 struct BlockResult: Sendable {
     var csv: CSVWriter
-    var summarizer: Summarizer
     var setAside: [SetAside] = []
     var afterAsOf = 0
     var tickets = 0, incomplete = 0, ticketsBreached = 0, breaches = 0, ongoingBreaches = 0, atRisk = 0
@@ -139,4 +142,13 @@ final class OrderedHandoff<Value: Sendable>: @unchecked Sendable {
         condition.broadcast()
         return ready.removeValue(forKey: index)!
     }
+}
+
+/// One slot per worker, filled from worker threads.
+final class ResultSlots<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Value?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: Value) { lock.withLock { slots[index] = value } }
+    var values: [Value] { lock.withLock { slots.compactMap { $0 } } }
 }

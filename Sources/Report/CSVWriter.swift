@@ -66,6 +66,32 @@ public struct CSVWriter: Sendable {
         appendDigits(Int(location.line))
     }
 
+    /// A text cell built from trusted parts (fixed words and numbers that
+    /// need neither quoting nor neutralising): `body` appends to it in place.
+    public mutating func composedText(_ body: (inout ComposedCell) -> Void) {
+        separate()
+        var cell = ComposedCell(bytes: bytes)
+        bytes = []
+        body(&cell)
+        bytes = cell.bytes
+    }
+
+    /// The cell being composed by `composedText`.
+    public struct ComposedCell {
+        fileprivate var bytes: [UInt8]
+        public mutating func append(_ text: StaticString) {
+            text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        }
+        public mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
+        public mutating func appendSeconds(_ ms: Milliseconds) {
+            var writer = CSVWriter()
+            swap(&writer.bytes, &bytes)
+            writer.atRowStart = true
+            writer.seconds(ms)
+            swap(&writer.bytes, &bytes)
+        }
+    }
+
     /// An empty cell.
     public mutating func empty() { separate() }
 

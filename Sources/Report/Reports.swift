@@ -96,19 +96,25 @@ public enum TicketsReport {
         csv.raw(r?.outcome.rawValue ?? Outcome.unmeasured.rawValue)
         csv.seconds(r?.overTarget)
         csv.raw(t.isBreached ? "yes" : "no")
-        if t.isBreached { csv.text(breachText(t)) } else { csv.empty() }
+        csv.composedText { cell in
+            var first = true
+            t.forEachInstance { i in
+                guard let over = i.overTarget, let target = i.target else { return }
+                if !first { cell.append("; ") }
+                first = false
+                cell.append(i.metric.rawValue)
+                cell.append(" +")
+                cell.appendSeconds(over)
+                cell.append("s over ")
+                cell.appendSeconds(target)
+                cell.append("s")
+                if i.outcome == .ongoingBreach { cell.append(" (ongoing at as_of)") }
+                if i.stopReason == .resolvedWithoutReply { cell.append(" (resolved without reply)") }
+            }
+        }
         csv.endRow()
     }
 
-    /// Why a ticket breached, in words: `first_response +1200.000s over 3600.000s; …`.
-    static func breachText(_ t: TicketResult) -> String {
-        t.instances.compactMap { i -> String? in
-            guard let over = i.overTarget, let target = i.target else { return nil }
-            let ongoing = i.outcome == .ongoingBreach ? " (ongoing at as_of)" : ""
-            let noReply = i.stopReason == .resolvedWithoutReply ? " (resolved without reply)" : ""
-            return "\(i.metric.rawValue) +\(formatSeconds(over))s over \(formatSeconds(target))s\(ongoing)\(noReply)"
-        }.joined(separator: "; ")
-    }
 }
 
 /// The per-ticket view of all next_reply instances: the worst one decides.
@@ -124,8 +130,21 @@ struct NextReplyDigest {
             if i.outcome.isBreach { breaches += 1 }
             if let over = i.overTarget { worstOver = max(worstOver ?? over, over) }
         }
-        let rank: [Outcome] = [.ongoingBreach, .breached, .atRisk, .running, .met, .unmeasured]
-        outcome = rank.first { o in instances.contains { $0.outcome == o } } ?? .unmeasured
+        // The most severe outcome: ongoing_breach > breached > at_risk > running > met > unmeasured.
+        for i in instances where Self.severity(i.outcome) > Self.severity(outcome) { outcome = i.outcome }
+    }
+}
+
+extension NextReplyDigest {
+    static func severity(_ outcome: Outcome) -> Int {
+        switch outcome {
+        case .unmeasured: 0
+        case .met: 1
+        case .running: 2
+        case .atRisk: 3
+        case .breached: 4
+        case .ongoingBreach: 5
+        }
     }
 }
 

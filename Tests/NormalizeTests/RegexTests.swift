@@ -95,6 +95,26 @@ import SLACore
         #expect(normalizer.interner[event.customer] == "\u{FFFD}A")
     }
 
+    @Test func requiredFirstByteIsOnlyClaimedWhenCertain() {
+        #expect(Rule.requiredFirstByte("^\\[(?<ts>[^\\]]+)\\]") == UInt8(ascii: "["))
+        #expect(Rule.requiredFirstByte("^x(?<ts>.)") == UInt8(ascii: "x"))
+        #expect(Rule.requiredFirstByte("^(?<ts>\\S+)") == nil)
+        #expect(Rule.requiredFirstByte("^\\d+") == nil)          // a class escape
+        #expect(Rule.requiredFirstByte("^x?y") == nil)             // optional
+        #expect(Rule.requiredFirstByte("^x|y") == nil)             // alternation
+        #expect(Rule.requiredFirstByte("x") == nil)                // unanchored
+        #expect(Rule.requiredFirstByte("^.") == nil)
+    }
+
+    @Test func firstByteSkipDoesNotChangeOutcomes() throws {
+        let chat = try rule("chat", "^\\[(?<ts>[^\\]]+)\\] (?<ticket>\\S+)", kind: .fixed(.event(.open)))
+        #expect(chat.firstByte == UInt8(ascii: "["))
+        let normalizer = LineNormalizer(rules: [chat])
+        guard case .event = normalize(normalizer, "[2026-03-01T00:00:00Z] C1") else { Issue.record("no event"); return }
+        #expect(normalize(normalizer, " [2026-03-01T00:00:00Z] C1") == .noMatch)
+        #expect(normalize(normalizer, "") == .noMatch)
+    }
+
     @Test func rulesNeedTsAndTicketGroups() throws {
         #expect(throws: RuleError.missingGroup("ticket")) {
             try Rule(name: "x", regex: Regex("(?<ts>\\S+)"), kind: .fixed(.event(.open)), timestamp: TimestampParser())
