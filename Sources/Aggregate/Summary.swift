@@ -78,9 +78,40 @@ public struct GroupSummary: Sendable {
     public var openAtAsOf = 0
     public var incomplete = 0
     public var ticketsBreached = 0
-    public var metrics: [Metric: MetricStats] = [:]
+    /// Statistics per metric, indexed like `Metric.allCases`.
+    public var stats = [MetricStats](repeating: MetricStats(), count: Metric.allCases.count)
 
     public init(key: [String]) { self.key = key }
+
+    public subscript(metric: Metric) -> MetricStats { stats[metric.index] }
+
+    mutating func add(_ ticket: TicketResult) {
+        tickets += 1
+        switch ticket.state {
+        case .incomplete: incomplete += 1
+        case .resolved: resolved += 1
+        case .active, .waiting: openAtAsOf += 1
+        }
+        if ticket.isBreached { ticketsBreached += 1 }
+        ticket.forEachInstance { stats[$0.metric.index].add($0) }
+    }
+
+    mutating func merge(_ other: GroupSummary) {
+        tickets += other.tickets; resolved += other.resolved; openAtAsOf += other.openAtAsOf
+        incomplete += other.incomplete; ticketsBreached += other.ticketsBreached
+        for i in stats.indices { stats[i].merge(other.stats[i]) }
+    }
+}
+
+extension Metric {
+    /// Position in `Metric.allCases`.
+    var index: Int {
+        switch self {
+        case .firstResponse: 0
+        case .nextReply: 1
+        case .resolution: 2
+        }
+    }
 }
 
 /// Groups ticket results and accumulates their statistics.
@@ -98,27 +129,13 @@ public struct Summarizer: Sendable {
 
     public mutating func add(_ ticket: TicketResult) {
         let key = dimensions.map { value(of: $0, for: ticket) }
-        var group = groups[key] ?? GroupSummary(key: key)
-        group.tickets += 1
-        switch ticket.state {
-        case .incomplete: group.incomplete += 1
-        case .resolved: group.resolved += 1
-        case .active, .waiting: group.openAtAsOf += 1
-        }
-        if ticket.isBreached { group.ticketsBreached += 1 }
-        ticket.forEachInstance { group.metrics[$0.metric, default: MetricStats()].add($0) }
-        groups[key] = group
+        // Mutate in place: copying a group out and back would copy its duration lists every time.
+        groups[key, default: GroupSummary(key: key)].add(ticket)
     }
 
     /// Adds the groups of another summarizer (same dimensions).
     public mutating func merge(_ other: Summarizer) {
-        for (key, theirs) in other.groups {
-            var group = groups[key] ?? GroupSummary(key: key)
-            group.tickets += theirs.tickets; group.resolved += theirs.resolved; group.openAtAsOf += theirs.openAtAsOf
-            group.incomplete += theirs.incomplete; group.ticketsBreached += theirs.ticketsBreached
-            for (metric, stats) in theirs.metrics { group.metrics[metric, default: MetricStats()].merge(stats) }
-            groups[key] = group
-        }
+        for (key, theirs) in other.groups { groups[key, default: GroupSummary(key: key)].merge(theirs) }
     }
 
     /// Rows ordered by key (byte order of the UTF-8 values), so output never depends on threads.

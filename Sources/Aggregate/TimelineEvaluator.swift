@@ -4,13 +4,14 @@ import SLACore
 /// (SEMANTICS.md §2–3). One evaluator per thread (it caches policy lookups).
 public final class TimelineEvaluator {
     public let policies: PolicySet
-    public let interner: Interner
+    /// Text of every symbol, indexed by `Symbol.rawValue`.
+    public let strings: [String]
     public let asOf: Instant
     private var policyCache: [PolicyKey: Int?] = [:]
 
-    public init(policies: PolicySet, interner: Interner, asOf: Instant) {
+    public init(policies: PolicySet, strings: [String], asOf: Instant) {
         self.policies = policies
-        self.interner = interner
+        self.strings = strings
         self.asOf = asOf
     }
 
@@ -50,7 +51,7 @@ public final class TimelineEvaluator {
         return found
     }
 
-    func string(_ symbol: Symbol) -> String? { symbol.isNone ? nil : interner[symbol] }
+    func string(_ symbol: Symbol) -> String? { symbol.isNone ? nil : strings[Int(symbol.rawValue)] }
 }
 
 /// The attributes a policy looks at, as a cache key.

@@ -34,8 +34,8 @@ public final class LineNormalizer {
         var bytes: UnsafeRawBufferPointer
         var anchor: Int
     }
-    /// Strings captured since the last `resetInterner()`.
-    public private(set) var interner = Interner()
+    /// Fields captured since the last `takeInterner()`, as bytes.
+    public private(set) var interner = ByteInterner(capacity: 8192)
 
     public init(rules: [Rule], matchLimit: UInt32 = 1_000_000, depthLimit: UInt32 = 10_000) {
         self.rules = rules
@@ -64,12 +64,10 @@ public final class LineNormalizer {
         literalBytes.deallocate()
     }
 
-    /// Starts a new symbol table (call per chunk; the merger remaps symbols).
-    public func resetInterner() { interner = Interner() }
-
-    /// Hands over the current symbol table and starts a new one.
-    public func takeInterner() -> Interner {
-        defer { interner = Interner() }
+    /// Hands over the current symbol table and starts a new one (call per
+    /// chunk; the merger remaps the symbols into the run's table).
+    public func takeInterner() -> ByteInterner {
+        defer { interner = ByteInterner(capacity: 8192) }
         return interner
     }
 
@@ -98,8 +96,7 @@ public final class LineNormalizer {
     private func build(rule index: Int, line: UnsafeRawBufferPointer, source: SourceLocation) -> LineOutcome {
         let rule = rules[index]
         let ticketRange = scratch.range(ofGroup: rule.ticketGroup) ?? 0..<0
-        let ticketText = Self.text(line, ticketRange)
-        func reject(_ reason: String) -> LineOutcome { .reject(rule: index, ticket: ticketText, reason: reason) }
+        func reject(_ reason: String) -> LineOutcome { .reject(rule: index, ticket: Self.text(line, ticketRange), reason: reason) }
         let kind: EventKind
         switch resolve(rule.kind, line) {
         case let .success(.event(k)): kind = k
@@ -124,13 +121,13 @@ public final class LineNormalizer {
         var attributes: [Symbol] = [.none, .none, .none, .none]
         for slot in 0..<4 {
             if let group = rule.attributeGroups[slot], let range = scratch.range(ofGroup: group), !range.isEmpty {
-                attributes[slot] = interner.intern(Self.text(line, range))
+                attributes[slot] = interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
             } else if let value = rule.attributeValues[slot] {
                 attributes[slot] = interner.intern(value)
             }
         }
         return .event(Event(
-            time: time, ticket: interner.intern(ticketText), kind: kind, requester: requester,
+            time: time, ticket: interner.intern(UnsafeRawBufferPointer(rebasing: line[ticketRange])), kind: kind, requester: requester,
             rule: UInt16(index), customer: attributes[0], priority: attributes[1], channel: attributes[2],
             agent: attributes[3], source: source))
     }

@@ -15,8 +15,8 @@ struct ChunkOutput: Sendable {
     var firstLongLine: Int64?
     var events: [Event] = []
     var rejects: [PendingReject] = []
-    /// Strings behind the symbols of `events`.
-    var strings = Interner()
+    /// Bytes behind the symbols of `events`.
+    var strings = ByteInterner(capacity: 1)
 
     struct PendingReject: Sendable {
         var line: Int64

@@ -24,7 +24,8 @@ struct Evaluation {
     static func run(store: EventStore, definition: PipelineDefinition, asOf: Instant, jobs: Int, groupBy: [GroupDimension],
                     context: ReportContext, tickets: AtomicFile) throws -> Evaluation {
         let (starts, order, firstSeen) = store.groupByTicket()
-        let sequence = (0..<UInt32(store.ticketNames.count)).sorted { firstSeen[Int($0)] < firstSeen[Int($1)] }
+        let strings = store.strings()
+        let sequence = (0..<UInt32(store.ticketSymbols.count)).sorted { firstSeen[Int($0)] < firstSeen[Int($1)] }
         debugPhase("group by ticket")
         var header = CSVWriter(neutralizeFormulas: context.neutralizeFormulas)
         header.header(TicketsReport.header)
@@ -41,7 +42,7 @@ struct Evaluation {
         let summaries = ResultSlots<Summarizer>(count: workerCount)
         for worker in 0..<workerCount {
             DispatchQueue(label: "slalog.aggregate.\(worker)").async(group: workers) {
-                let evaluator = TimelineEvaluator(policies: definition.policies, interner: store.attributes, asOf: asOf)
+                let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf)
                 var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
                 defer { summaries.set(worker, summarizer) }
                 var scratch: [Event] = []
@@ -53,7 +54,7 @@ struct Evaluation {
                         for i in starts[Int(slot)]..<starts[Int(slot) + 1] { scratch.append(store.events[Int(order[i])]) }
                         result.afterAsOf += scratch.count { $0.time > asOf }
                         guard scratch.contains(where: { $0.time <= asOf }) else { continue }
-                        let (measured, aside) = evaluator.evaluate(scratch, ticket: store.ticketNames[Int(slot)])
+                        let (measured, aside) = evaluator.evaluate(scratch, ticket: strings[Int(store.ticketSymbols[Int(slot)].rawValue)])
                         TicketsReport.appendRow(measured, context: context, to: &result.csv)
                         summarizer.add(measured)
                         result.setAside += aside

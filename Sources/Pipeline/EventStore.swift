@@ -7,11 +7,12 @@ import SLACore
 ///
 /// Memory: one 40-byte `Event` per event line, in 64 Ki-event segments (no
 /// doubling on growth); noise lines cost nothing. `Event.ticket` holds the
-/// ticket's slot in `ticketNames`; the other symbols index `attributes`.
+/// ticket's slot in `ticketSymbols`; every symbol indexes `symbols`.
 struct EventStore {
-    var attributes = Interner()
-    var ticketNames: [String] = []
-    private var ticketSlots: [String: UInt32] = [:]
+    var symbols = ByteInterner(capacity: 1 << 16)
+    /// The symbol of each ticket slot.
+    var ticketSymbols: [Symbol] = []
+    private var slotOfSymbol: [UInt32] = []
     var events = SegmentedEvents()
     var latest: Instant?
     var rejects: [(file: Int32, reject: ChunkOutput.PendingReject)] = []
@@ -56,24 +57,18 @@ struct EventStore {
         if stats.firstLongLine == nil, let first = output.firstLongLine { stats.firstLongLine = base + first }
         statistics[file] = stats
 
-        // Local symbol → run symbol, computed on first use (a string may be a ticket, an attribute, or both).
-        let local = output.strings.strings
-        var asAttribute = [UInt32](repeating: .max, count: local.count)
-        var asTicket = [UInt32](repeating: .max, count: local.count)
-        asAttribute[0] = 0
-        func attribute(_ symbol: Symbol) -> Symbol {
-            let i = Int(symbol.rawValue)
-            if asAttribute[i] == .max { asAttribute[i] = attributes.intern(local[i]).rawValue }
-            return Symbol(rawValue: asAttribute[i])
+        // Local symbol → run symbol, by bytes.
+        let local = output.strings
+        var map = [Symbol](repeating: .none, count: local.count)
+        for i in 1..<max(local.count, 1) {
+            map[i] = local.withBytes(Symbol(rawValue: UInt32(i))) { symbols.intern($0) }
         }
         for var event in output.events {
-            let t = Int(event.ticket.rawValue)
-            if asTicket[t] == .max { asTicket[t] = slot(for: local[t]) }
-            event.ticket = Symbol(rawValue: asTicket[t])
-            event.customer = attribute(event.customer)
-            event.priority = attribute(event.priority)
-            event.channel = attribute(event.channel)
-            event.agent = attribute(event.agent)
+            event.ticket = Symbol(rawValue: slot(for: map[Int(event.ticket.rawValue)]))
+            event.customer = map[Int(event.customer.rawValue)]
+            event.priority = map[Int(event.priority.rawValue)]
+            event.channel = map[Int(event.channel.rawValue)]
+            event.agent = map[Int(event.agent.rawValue)]
             event.source = event.source.advanced(byLines: base)
             if latest == nil || event.time > latest! { latest = event.time }
             events.append(event)
@@ -84,20 +79,29 @@ struct EventStore {
         }
     }
 
-    private mutating func slot(for ticket: String) -> UInt32 {
-        if let slot = ticketSlots[ticket] { return slot }
-        let slot = UInt32(ticketNames.count)
-        ticketNames.append(ticket)
-        ticketSlots[ticket] = slot
-        return slot
+    private mutating func slot(for ticket: Symbol) -> UInt32 {
+        let raw = Int(ticket.rawValue)
+        if raw >= slotOfSymbol.count {
+            slotOfSymbol.append(contentsOf: repeatElement(.max, count: max(raw + 1 - slotOfSymbol.count, slotOfSymbol.count)))
+        }
+        if slotOfSymbol[raw] == .max {
+            slotOfSymbol[raw] = UInt32(ticketSymbols.count)
+            ticketSymbols.append(ticket)
+        }
+        return slotOfSymbol[raw]
+    }
+
+    /// Every symbol's text, for the aggregate stage (built once, after reading).
+    func strings() -> [String] {
+        (0..<symbols.count).map { symbols.string(Symbol(rawValue: UInt32($0))) }
     }
 
     /// Groups event positions by ticket (a counting sort): the events of
     /// ticket `t` are `order[starts[t] ..< starts[t + 1]]`, in arrival order.
     /// `firstSeen[t]` is the earliest input position (file, line) of any of its events.
     func groupByTicket() -> (starts: [Int], order: [UInt32], firstSeen: [SourceLocation]) {
-        var starts = [Int](repeating: 0, count: ticketNames.count + 1)
-        var firstSeen = [SourceLocation](repeating: SourceLocation(file: 0xFF_FFFF, line: 0xFF_FFFF_FFFF), count: ticketNames.count)
+        var starts = [Int](repeating: 0, count: ticketSymbols.count + 1)
+        var firstSeen = [SourceLocation](repeating: SourceLocation(file: 0xFF_FFFF, line: 0xFF_FFFF_FFFF), count: ticketSymbols.count)
         events.forEach { _, event in
             let t = Int(event.ticket.rawValue)
             starts[t + 1] += 1

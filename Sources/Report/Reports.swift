@@ -37,7 +37,7 @@ public enum SummaryReport {
             for value in row.key { csv.text(value) }
             for n in [row.tickets, row.resolved, row.openAtAsOf, row.incomplete, row.ticketsBreached] { csv.integer(n) }
             for metric in Metric.allCases {
-                let stats = row.metrics[metric] ?? MetricStats()
+                let stats = row[metric]
                 let sorted = stats.durations.sorted()
                 for n in [stats.measured, stats.met, stats.breached, stats.ongoingBreached, stats.atRisk] { csv.integer(n) }
                 csv.percent(hundredths: stats.complianceHundredths)

@@ -52,7 +52,7 @@ public struct SourceLocation: Hashable, Comparable, Sendable {
 /// One normalized event, compact: strings are interned `Symbol`s.
 ///
 /// `ticket`, `customer`, `priority`, `channel` and `agent` index the run's
-/// `Interner`; `Symbol.none` means the line carried no such attribute.
+/// run's `ByteInterner`; `Symbol.none` means the line carried no such attribute.
 public struct Event: Sendable, Equatable {
     public var time: Instant
     public var source: SourceLocation

@@ -4,7 +4,7 @@ import SLACore
 
 /// Builds one ticket's events tersely: minutes after 2026-03-02T00:00Z.
 struct TicketScript {
-    var interner = Interner()
+    var interner = ByteInterner()
     var events: [Event] = []
     let ticket: Symbol
     var line: Int64 = 0
@@ -24,7 +24,7 @@ struct TicketScript {
     func evaluate(_ policies: [Policy] = [Policy(name: "p", targets: [.firstResponse: 3_600_000, .nextReply: 3_600_000, .resolution: 14_400_000])],
                   asOfMinute: Double? = nil, atRisk: Double = 0.75) -> (TicketResult, [SetAside]) {
         let asOf = asOfMinute.map { Instant(milliseconds: Self.base + Int64($0 * 60_000)) } ?? events.map(\.time).max()!
-        return TimelineEvaluator(policies: PolicySet(policies: policies, atRiskFraction: atRisk), interner: interner, asOf: asOf)
+        return TimelineEvaluator(policies: PolicySet(policies: policies, atRiskFraction: atRisk), strings: (0..<interner.count).map { interner.string(Symbol(rawValue: UInt32($0))) }, asOf: asOf)
             .evaluate(events, ticket: "T1")
     }
 }

@@ -61,7 +61,7 @@ import SLACore
         }
         #expect(event.kind == .pause)
         #expect(event.rule == 0)
-        #expect(normalizer.interner[event.ticket] == "T1")
+        #expect(normalizer.interner.string(event.ticket) == "T1")
         #expect(event.source.line == 7)
         #expect(normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=assigned") == .ignored)
         #expect(normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=weird")
@@ -70,7 +70,7 @@ import SLACore
             Issue.record("no event"); return
         }
         #expect(other.rule == 1 && other.kind == .update)
-        #expect(normalizer.interner[other.channel] == "email")
+        #expect(normalizer.interner.string(other.channel) == "email")
         #expect(normalize(normalizer, "noise") == .noMatch)
     }
 
@@ -92,7 +92,7 @@ import SLACore
         let bytes = Array("2026-03-01T00:00:00Z t=T1 c=".utf8) + [0xff, 0x41]
         let outcome = bytes.withUnsafeBytes { normalizer.normalize($0, source: SourceLocation(file: 0, line: 1)) }
         guard case let .event(event) = outcome else { Issue.record("no event"); return }
-        #expect(normalizer.interner[event.customer] == "\u{FFFD}A")
+        #expect(normalizer.interner.string(event.customer) == "\u{FFFD}A")
     }
 
     @Test func requiredFirstByteIsOnlyClaimedWhenCertain() {

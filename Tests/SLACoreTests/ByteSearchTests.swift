@@ -37,3 +37,22 @@ import Testing
         #expect([UInt8]().withUnsafeBytes { ByteSearch.lastIndex(of: 0x0a, in: $0) } == nil)
     }
 }
+
+@Suite struct ByteInternerTests {
+    @Test func internsAgreeWithADictionaryAcrossGrowthAndReset() {
+        var interner = ByteInterner(capacity: 4)
+        var reference: [String: Symbol] = [:]
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<2 {
+            for _ in 0..<5000 {
+                let key = "k\(Int.random(in: 0..<1500, using: &rng))"
+                let symbol = interner.intern(key)
+                if let known = reference[key] { #expect(symbol == known) } else { reference[key] = symbol }
+                #expect(interner.string(symbol) == key)
+            }
+            #expect(interner.count == reference.count + 1)
+            if round == 0 { interner.removeAll(); reference = [:] }
+        }
+        #expect(interner.intern("") == .none)
+    }
+}

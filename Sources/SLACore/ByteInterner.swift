@@ -1,0 +1,104 @@
+/// Interns byte strings (captured fields) without making a `String` per
+/// lookup: an open-addressing table keyed by an FNV-1a hash of the bytes,
+/// with the bytes kept in one arena. Ids are dense from 1; 0 is "absent".
+///
+/// Not thread-safe: each worker has its own, the merger has the run's.
+public struct ByteInterner: Sendable {
+    /// All interned bytes, back to back; entry `i` is `arena[offsets[i] ..< offsets[i + 1]]`.
+    public private(set) var arena: [UInt8] = []
+    public private(set) var offsets: [Int] = [0, 0]  // id 0: the empty string
+    private var slots: [UInt32]                        // 0 = empty, else id
+    private var hashes: [UInt64] = [0]
+
+    public init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = [UInt32](repeating: 0, count: size)
+    }
+
+    /// Number of ids, including 0.
+    public var count: Int { offsets.count - 1 }
+
+    /// Forgets every entry, keeping the allocated capacity.
+    public mutating func removeAll() {
+        arena.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+        offsets.append(0); offsets.append(0)
+        hashes.removeAll(keepingCapacity: true)
+        hashes.append(0)
+        for i in slots.indices { slots[i] = 0 }
+    }
+
+    /// The id of `bytes`, adding it if new. Empty bytes are id 0.
+    public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Symbol {
+        if bytes.isEmpty { return .none }
+        let hash = Self.hash(bytes)
+        let mask = slots.count - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let id = slots[index]
+            if id == 0 { break }
+            if hashes[Int(id)] == hash && equals(Int(id), bytes) { return Symbol(rawValue: id) }
+            index = (index + 1) & mask
+        }
+        let id = UInt32(count)
+        arena.append(contentsOf: bytes)
+        offsets.append(arena.count)
+        hashes.append(hash)
+        slots[index] = id
+        if count * 2 > slots.count { grow() }
+        return Symbol(rawValue: id)
+    }
+
+    public mutating func intern(_ string: String) -> Symbol {
+        var string = string
+        return string.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Calls `body` with the bytes of `symbol`.
+    public func withBytes<R>(_ symbol: Symbol, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let i = Int(symbol.rawValue)
+        return arena.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[offsets[i]..<offsets[i + 1]])) }
+    }
+
+    /// The text of `symbol`; invalid UTF-8 becomes U+FFFD.
+    public func string(_ symbol: Symbol) -> String {
+        withBytes(symbol) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private func equals(_ id: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        let start = offsets[id], end = offsets[id + 1]
+        guard end - start == bytes.count else { return false }
+        return arena.withUnsafeBytes { arenaBytes in
+            memcmp(arenaBytes.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0
+        }
+    }
+
+    private mutating func grow() {
+        var bigger = [UInt32](repeating: 0, count: slots.count * 2)
+        let mask = bigger.count - 1
+        for id in 1..<count {
+            var index = Int(truncatingIfNeeded: hashes[id]) & mask
+            while bigger[index] != 0 { index = (index + 1) & mask }
+            bigger[index] = UInt32(id)
+        }
+        slots = bigger
+    }
+
+    /// FNV-1a, 64-bit: fast for the short keys of logs (ids, names).
+    @inlinable
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            h ^= UInt64(byte)
+            h = h &* 0x100_0000_01b3
+        }
+        return h ^ (h >> 29)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
