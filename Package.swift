@@ -34,7 +34,7 @@ let package = Package(
         // The pipeline definition (YAML) and the runner wiring the stages.
         .target(name: "Pipeline", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Report", "Yams"]),
         .executableTarget(name: "slalog", dependencies: [
-            "Pipeline", "SLACore", "Normalize", "Aggregate",
+            "Pipeline", "SLACore", "Normalize", "Aggregate", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -15,6 +15,17 @@ public enum InputFormat: String, Sendable, CustomStringConvertible {
     }
 }
 
+extension InputFormat {
+    static let magics: [(InputFormat, [UInt8])] = [(.gzip, [0x1f, 0x8b]), (.lz4, [0x04, 0x22, 0x4d, 0x18]), (.zstd, [0x28, 0xb5, 0x2f, 0xfd])]
+
+    /// A whole file shorter than a magic number that is a prefix of one: a
+    /// compressed file cut short, not a one-line log.
+    static func truncatedMagic(_ whole: [UInt8]) -> InputFormat? {
+        guard !whole.isEmpty else { return nil }
+        return magics.first { whole.count < $0.1.count && Array($0.1.prefix(whole.count)) == whole }?.0
+    }
+}
+
 /// Opens `path`, sniffs its format, and returns a stream of decoded bytes.
 public func openInput(path: String) throws(IngestError) -> (stream: ByteStream, format: InputFormat) {
     let file = try FileReader(path: path)
@@ -27,6 +38,9 @@ public func openInput(path: String) throws(IngestError) -> (stream: ByteStream, 
         filled += n
     }
     let head = Array(buffer.prefix(filled))
+    if let cut = InputFormat.truncatedMagic(head) {
+        throw .truncated(format: cut, compressedOffset: Int64(filled), decodedOffset: 0)
+    }
     let format = InputFormat.detect(head)
     let raw = PrefixedStream(prefix: head, rest: file)
     switch format {

@@ -15,8 +15,10 @@ public final class AtomicFile {
     private var descriptor: Int32
     private var committed = false
 
-    /// Temporary files of this process, removed by `removeTemporaryFiles()` on SIGINT/SIGTERM.
+    /// Temporary files of this process, removed by `abandonAll()` on SIGINT/SIGTERM.
     nonisolated(unsafe) private static var inFlight: Set<String> = []
+    /// Set by `abandonAll()`: no new file may start.
+    nonisolated(unsafe) private static var abandoned = false
     private static let lock = NSLock()
 
     /// Creates the folder if needed and opens a temporary file beside `path`.
@@ -31,7 +33,12 @@ public final class AtomicFile {
         } catch {
             throw WriteError(path: path, reason: (error as NSError).localizedDescription)
         }
-        Self.lock.withLock { _ = Self.inFlight.insert(temporary) }
+        let accepted = Self.lock.withLock { () -> Bool in
+            if Self.abandoned { return false }
+            Self.inFlight.insert(temporary)
+            return true
+        }
+        guard accepted else { throw WriteError(path: path, reason: "interrupted") }
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         descriptor = fd
         guard fd >= 0 else {
@@ -73,7 +80,14 @@ public final class AtomicFile {
         guard fsync(descriptor) == 0 else { throw WriteError(path: temporary, reason: String(cString: strerror(errno))) }
         close(descriptor)
         descriptor = -1
-        guard rename(temporary, path) == 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
+        // Under the lock, so an interrupt either sees the rename done or removes the temporary file first.
+        let renamed = Self.lock.withLock { () -> Int32 in
+            if Self.abandoned { return -2 }
+            return rename(temporary, path) == 0 ? 0 : errno
+        }
+        guard renamed == 0 else {
+            throw WriteError(path: path, reason: renamed == -2 ? "interrupted" : String(cString: strerror(renamed)))
+        }
         committed = true
     }
 
@@ -88,9 +102,12 @@ public final class AtomicFile {
         try write(Array(text.utf8), to: path)
     }
 
-    /// Deletes temporary files still being written (for signal handlers:
-    /// the destination files keep their previous contents).
-    public static func removeTemporaryFiles() {
-        for path in inFlight { unlink(path) }
+    /// Deletes temporary files still being written and refuses new ones
+    /// (for SIGINT/SIGTERM: the destination files keep their previous contents).
+    public static func abandonAll() {
+        lock.withLock {
+            abandoned = true
+            for path in inFlight { unlink(path) }
+        }
     }
 }

@@ -2,6 +2,7 @@ import Aggregate
 import ArgumentParser
 import Foundation
 import Pipeline
+import Report
 import SLACore
 
 struct Run: ParsableCommand {
@@ -63,6 +64,7 @@ struct Run: ParsableCommand {
         options.asOf = asOf.flatMap(parseInstant)
         options.groupBy = groupBy.flatMap(parseDimensions)
         options.jobs = jobs
+        Interruption.install()
         let progress = ProgressLine()
         if progress.isEnabled && !quiet { options.progress = { progress.update(bytes: $0) } }
         let result: RunResult
@@ -97,4 +99,24 @@ func parseDimensions(_ text: String) -> [GroupDimension]? {
 
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// SIGINT/SIGTERM during a run: remove the reports being written (the
+/// previous ones stay intact), say so, and exit 130 / 143.
+enum Interruption {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install() {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                AtomicFile.abandonAll()
+                printError("slalog: interrupted (signal \(signalNumber)); reports not replaced, previous ones left intact")
+                exit(128 + signalNumber)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
 }

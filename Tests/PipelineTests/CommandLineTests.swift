@@ -68,3 +68,31 @@ import Testing
         #expect(check.stdout.contains("rules: 7"))
     }
 }
+
+@Suite struct InterruptionTests {
+    @Test func killedRunLeavesPreviousReportsAndNoTemporaryFiles() throws {
+        let scratch = Scratch()
+        // ~40 MB of input so the debug build is still reading when the signal arrives.
+        let line = try String(contentsOfFile: fixture("fixtures/helpdesk/desk-2026-03-02.log"), encoding: .isoLatin1)
+        let big = String(repeating: line, count: 20_000)
+        try big.write(toFile: scratch.path + "/big.log", atomically: false, encoding: .isoLatin1)
+        let out = scratch.path + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for name in ["summary.csv", "tickets.csv", "rejects.csv", "run.json"] {
+            try "previous \(name)\n".write(toFile: "\(out)/\(name)", atomically: true, encoding: .utf8)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: repositoryRoot + "/.build/debug/slalog")
+        process.arguments = ["run", fixture("pipelines/demo.yaml"), scratch.path + "/big.log", "--out", out, "--quiet"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.4)
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 143)
+        for name in ["summary.csv", "tickets.csv", "rejects.csv", "run.json"] {
+            #expect(read("\(out)/\(name)") == "previous \(name)\n")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["rejects.csv", "run.json", "summary.csv", "tickets.csv"])
+    }
+}
