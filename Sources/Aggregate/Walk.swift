@@ -191,6 +191,10 @@ struct Walk {
         }
         let measured = MetricInstance(metric: metric, start: start, stop: stop, stopReason: reason, spans: spans, value: value,
                                       target: target, policy: policyIndex, outcome: outcome, stopSource: stopSource)
+        if let stop {
+            let why = reason == .resolvedWithoutReply ? " (resolved before any reply)" : ""
+            trail?.say("\(metric.rawValue) stops at \(stop.iso8601)\(why): \(formatSeconds(value)) s counted")
+        }
         trail?.measured(measured, policyName: policy?.name ?? "none", calendar: calendar)
         return measured
     }

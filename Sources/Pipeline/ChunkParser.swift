@@ -31,10 +31,12 @@ struct ChunkOutput: Sendable {
 final class ChunkParser {
     private let normalizer: LineNormalizer
     private let maxLineLength: Int
+    private let lineFilter: Literal?
 
-    init(definition: PipelineDefinition) {
+    init(definition: PipelineDefinition, lineFilter: String? = nil) {
         normalizer = LineNormalizer(rules: definition.rules, matchLimit: definition.matchLimit, depthLimit: definition.depthLimit)
         maxLineLength = definition.maxLineLength
+        self.lineFilter = lineFilter.map(Literal.init)
     }
 
     func parse(_ chunk: Chunk) -> ChunkOutput {
@@ -50,6 +52,10 @@ final class ChunkParser {
                     output.longLines += 1
                     if output.firstLongLine == nil { output.firstLongLine = number }
                     line = UnsafeRawBufferPointer(rebasing: line.prefix(limit))
+                }
+                if let lineFilter, !lineFilter.occurs(in: line) {
+                    output.unmatched += 1
+                    return
                 }
                 switch normalizer.normalize(line, source: SourceLocation(file: chunk.file, line: number)) {
                 case .noMatch: output.unmatched += 1

@@ -18,6 +18,8 @@ public struct RunOptions: Sendable {
     public var groupBy: [GroupDimension]?
     /// Decoded bytes per chunk handed to a worker.
     public var chunkSize = 4 << 20
+    /// Only lines holding this text are normalized (used by `explain` to read one ticket fast).
+    public var lineFilter: String?
     /// Called now and then from the merging thread with decoded bytes so far.
     public var progress: (@Sendable (Int64) -> Void)?
 
@@ -114,7 +116,7 @@ public enum Runner {
         }
         for worker in 0..<jobs {
             DispatchQueue(label: "slalog.worker.\(worker)").async {
-                let parser = ChunkParser(definition: definition)
+                let parser = ChunkParser(definition: definition, lineFilter: options.lineFilter)
                 while let chunk = chunks.pop() { outputs.push(parser.parse(chunk)) }
                 outputs.finishProducer()
             }

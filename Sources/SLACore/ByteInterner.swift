@@ -50,6 +50,15 @@ public struct ByteInterner: Sendable {
         return Symbol(rawValue: id)
     }
 
+    /// The id of `string` if it was interned.
+    public func lookup(_ string: String) -> Symbol? {
+        if string.isEmpty { return Symbol.none }
+        var copy = self
+        let before = copy.count
+        let symbol = copy.intern(string)
+        return Int(symbol.rawValue) < before ? symbol : nil
+    }
+
     public mutating func intern(_ string: String) -> Symbol {
         var string = string
         return string.withUTF8 { intern(UnsafeRawBufferPointer($0)) }

@@ -96,3 +96,35 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["rejects.csv", "run.json", "summary.csv", "tickets.csv"])
     }
 }
+
+@Suite struct ExplainTests {
+    @Test func explainShowsTheTrailWithSourcesPolicyAndSkippedTime() throws {
+        let run = try CommandLineTests().slalog(["explain", "pipelines/business-hours.yaml", "T-1006", "--as-of", "2026-03-03T18:00:00Z"])
+        #expect(run.status == 0)
+        let text = run.stdout
+        // Hand-worked: opened Mon 21:00 CET, replied 21:30 CET: no office time; resolution at as_of
+        // (Tue 19:00 CET) counts Tue 09:00–12:00 and 13:00–17:30 = 7.5 h.
+        #expect(text.contains("first_response: 0.000 s, target 14400.000 s (policy office, calendar berlin-office): MET"))
+        #expect(text.contains("resolution: 27000.000 s elapsed so far"))
+        #expect(text.contains("fixtures/helpdesk/desk-2026-03-02.log:27  rule desk-event"))
+        #expect(text.contains("2. office: no conditions  ← APPLIES"))
+        #expect(text.contains("skipped      2026-03-03T11:00:00.000Z → 2026-03-03T12:00:00.000Z"))
+        #expect(text.contains("local Tue 2026-03-03 09:00 → 12:00 Europe/Berlin"))
+    }
+
+    @Test func explainOfAnUnknownTicketExitsOne() throws {
+        let run = try CommandLineTests().slalog(["explain", "pipelines/demo.yaml", "T-404"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("no event of ticket 'T-404'"))
+    }
+
+    @Test func groupByCustomerAndMonthFromTheCommandLine() throws {
+        let scratch = Scratch()
+        let run = try CommandLineTests().slalog(["run", "pipelines/demo.yaml", "--group-by", "customer,month", "--out", scratch.path, "-q"])
+        #expect(run.status == 1)
+        let rows = parseCSV(read(scratch.path + "/summary.csv"))
+        #expect(rows[0].prefix(3) == ["customer", "month", "tickets"])
+        // T-1004 has no open: its month is empty and sorts first within acme.
+        #expect(rows.dropFirst().map { "\($0[0])/\($0[1])/\($0[2])" } == ["acme//1", "acme/2026-03/3", "globex/2026-03/5", "initech/2026-03/2"])
+    }
+}

@@ -1,0 +1,33 @@
+import Aggregate
+import Foundation
+import Ingest
+import Report
+import SLACore
+
+/// `slalog explain`: reads only the lines that mention one ticket, measures
+/// it with an audit trail, and renders the trail as text.
+public enum Explainer {
+    /// The explanation, or nil when no event of `ticket` is in the inputs.
+    public static func explain(_ definition: PipelineDefinition, ticket: String, options: RunOptions) throws -> String? {
+        let specs = options.inputs.isEmpty ? definition.inputs : options.inputs
+        guard !specs.isEmpty else { throw RunError(description: "no inputs: name files on the command line or under inputs: in the pipeline") }
+        let (files, _) = InputExpander.expand(specs)
+        var filtered = options
+        filtered.lineFilter = ticket
+        let store = Runner.readAll(files, definition: definition, options: filtered)
+        guard let symbol = store.symbols.lookup(ticket), let slot = store.ticketSymbols.firstIndex(of: symbol) else { return nil }
+        var events: [Event] = []
+        store.events.forEach { _, event in if event.ticket.rawValue == UInt32(slot) { events.append(event) } }
+        // as_of: explicit, else the latest event of the *whole* input would need a full read;
+        // explain uses the latest event it read, and says so.
+        let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
+        let strings = store.strings()
+        let trail = TrailRecorder()
+        let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf)
+        let (result, _) = evaluator.evaluate(events, ticket: ticket, trail: trail)
+        let context = ReportContext(inputs: files, ruleNames: definition.ruleNames, policyNames: definition.policyNames)
+        return ExplainReport(ticket: ticket, result: result, trail: trail.entries, policies: definition.policies, strings: strings,
+                             context: context, asOf: asOf,
+                             asOfSource: options.asOf != nil ? "--as-of" : "latest event among the lines read; pass --as-of to match a run").text
+    }
+}
