@@ -38,6 +38,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Fuzz targets (scripts/fuzz); a corpus replayer in normal builds.
+        .executableTarget(name: "slalog-fuzz", dependencies: ["Pipeline", "Ingest", "Normalize", "SLACore"]),
+
         .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "SLACore"]),
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize", "SLACore"]),

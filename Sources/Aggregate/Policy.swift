@@ -20,8 +20,10 @@ public final class Policy: Sendable {
     /// Target per metric in milliseconds of calendar time; a missing target never breaches.
     public let targets: [Metric: Milliseconds]
 
-    public init(name: String, customer: [GlobPattern] = [], channel: [GlobPattern] = [], priority: [GlobPattern] = [],
-                calendar: BusinessCalendar = .alwaysOpen, targets: [Metric: Milliseconds]) {
+    public init(
+        name: String, customer: [GlobPattern] = [], channel: [GlobPattern] = [], priority: [GlobPattern] = [],
+        calendar: BusinessCalendar = .alwaysOpen, targets: [Metric: Milliseconds]
+    ) {
         self.name = name; self.customer = customer; self.channel = channel; self.priority = priority
         self.calendar = calendar; self.targets = targets
     }

@@ -18,8 +18,10 @@ public final class TimelineEvaluator {
     /// Sorts and de-duplicates `events` (all of one ticket, named `ticket`), then measures.
     /// Events after `as_of` are ignored; duplicates and anomalies are returned in `setAside`.
     /// `presorted`: the events are already in timeline order (skips the sort).
-    public func evaluate(_ unsorted: [Event], ticket ticketName: String, presorted: Bool = false,
-                         trail: TrailRecorder? = nil) -> (TicketResult, [SetAside]) {
+    public func evaluate(
+        _ unsorted: [Event], ticket ticketName: String, presorted: Bool = false,
+        trail: TrailRecorder? = nil
+    ) -> (TicketResult, [SetAside]) {
         var events = unsorted.filter { $0.time <= asOf }
         if !presorted { events.sort(by: Event.timelineOrder) }
         var setAside: [SetAside] = []
@@ -45,8 +47,9 @@ public final class TimelineEvaluator {
     func policyIndex(_ attributes: Attributes) -> Int? {
         let key = PolicyKey(customer: attributes.customer, channel: attributes.channel, priority: attributes.priority)
         if let cached = policyCache[key] { return cached }
-        let found = policies.match(customer: string(attributes.customer), channel: string(attributes.channel),
-                                   priority: string(attributes.priority))
+        let found = policies.match(
+            customer: string(attributes.customer), channel: string(attributes.channel),
+            priority: string(attributes.priority))
         policyCache[key] = found
         return found
     }

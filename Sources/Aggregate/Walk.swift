@@ -51,13 +51,16 @@ struct Walk {
             }
         case .agentReply:
             if let start = firstResponseStart {
-                firstResponse = instance(.firstResponse, start: start, stop: event.time, reason: .completed,
-                                         spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source)
+                firstResponse = instance(
+                    .firstResponse, start: start, stop: event.time, reason: .completed,
+                    spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source)
                 firstResponseStart = nil
             }
             if let start = nextReplyStart {
-                nextReplies.append(instance(.nextReply, start: start, stop: event.time, reason: .completed,
-                                            spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source))
+                nextReplies.append(
+                    instance(
+                        .nextReply, start: start, stop: event.time, reason: .completed,
+                        spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source))
                 nextReplyStart = nil
             }
             hadAgentReply = true
@@ -118,13 +121,16 @@ struct Walk {
     /// target, otherwise unmeasured (there was no reply to time).
     private mutating func stopRepliesAtResolve(_ event: Event) {
         if let start = firstResponseStart {
-            firstResponse = instance(.firstResponse, start: start, stop: event.time, reason: .resolvedWithoutReply,
-                                     spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source)
+            firstResponse = instance(
+                .firstResponse, start: start, stop: event.time, reason: .resolvedWithoutReply,
+                spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source)
             firstResponseStart = nil
         }
         if let start = nextReplyStart {
-            nextReplies.append(instance(.nextReply, start: start, stop: event.time, reason: .resolvedWithoutReply,
-                                        spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source))
+            nextReplies.append(
+                instance(
+                    .nextReply, start: start, stop: event.time, reason: .resolvedWithoutReply,
+                    spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source))
             nextReplyStart = nil
         }
     }
@@ -137,21 +143,26 @@ struct Walk {
             return result(requester: .customer, policy: nil)
         }
         if let start = firstResponseStart {
-            firstResponse = instance(.firstResponse, start: start, stop: nil, reason: .running,
-                                     spans: [.init(start: start, end: asOf)], attributes: attributes, stopSource: nil)
+            firstResponse = instance(
+                .firstResponse, start: start, stop: nil, reason: .running,
+                spans: [.init(start: start, end: asOf)], attributes: attributes, stopSource: nil)
         }
         if let start = nextReplyStart {
-            nextReplies.append(instance(.nextReply, start: start, stop: nil, reason: .running,
-                                        spans: [.init(start: start, end: asOf)], attributes: attributes, stopSource: nil))
+            nextReplies.append(
+                instance(
+                    .nextReply, start: start, stop: nil, reason: .running,
+                    spans: [.init(start: start, end: asOf)], attributes: attributes, stopSource: nil))
         }
         if state == .resolved, let resolvedAt {
-            resolution = instance(.resolution, start: opened.time, stop: resolvedAt, reason: .completed,
-                                  spans: activeSpans, attributes: attributesAtResolve, stopSource: resolveSource)
+            resolution = instance(
+                .resolution, start: opened.time, stop: resolvedAt, reason: .completed,
+                spans: activeSpans, attributes: attributesAtResolve, stopSource: resolveSource)
         } else {
             var spans = activeSpans
             if state == .active, let since = activeSince { spans.append(.init(start: since, end: asOf)) }
-            resolution = instance(.resolution, start: opened.time, stop: nil, reason: .running,
-                                  spans: spans, attributes: attributes, stopSource: nil)
+            resolution = instance(
+                .resolution, start: opened.time, stop: nil, reason: .running,
+                spans: spans, attributes: attributes, stopSource: nil)
         }
         return result(requester: opened.requester, policy: evaluator.policyIndex(attributes))
     }
@@ -169,8 +180,10 @@ struct Walk {
 
     /// Measures one instance on the calendar of the policy that matches the
     /// attributes at its stop (or at `as_of` while running).
-    private func instance(_ metric: Metric, start: Instant, stop: Instant?, reason: StopReason,
-                          spans: [MetricInstance.Span], attributes: Attributes, stopSource: SourceLocation?) -> MetricInstance {
+    private func instance(
+        _ metric: Metric, start: Instant, stop: Instant?, reason: StopReason,
+        spans: [MetricInstance.Span], attributes: Attributes, stopSource: SourceLocation?
+    ) -> MetricInstance {
         let policyIndex = evaluator.policyIndex(attributes)
         let policy = policyIndex.map { evaluator.policies.policies[$0] }
         let calendar = policy?.calendar ?? .alwaysOpen
@@ -185,12 +198,17 @@ struct Walk {
         case let (.resolvedWithoutReply, target?):
             outcome = value > target ? .breached : .unmeasured
         case let (.running, target?):
-            if value > target { outcome = .ongoingBreach }
-            else if Double(value) >= evaluator.policies.atRiskFraction * Double(target) { outcome = .atRisk }
-            else { outcome = .running }
+            if value > target {
+                outcome = .ongoingBreach
+            } else if Double(value) >= evaluator.policies.atRiskFraction * Double(target) {
+                outcome = .atRisk
+            } else {
+                outcome = .running
+            }
         }
-        let measured = MetricInstance(metric: metric, start: start, stop: stop, stopReason: reason, spans: spans, value: value,
-                                      target: target, policy: policyIndex, outcome: outcome, stopSource: stopSource)
+        let measured = MetricInstance(
+            metric: metric, start: start, stop: stop, stopReason: reason, spans: spans, value: value,
+            target: target, policy: policyIndex, outcome: outcome, stopSource: stopSource)
         if let stop {
             let why = reason == .resolvedWithoutReply ? " (resolved before any reply)" : ""
             trail?.say("\(metric.rawValue) stops at \(stop.iso8601)\(why): \(formatSeconds(value)) s counted")

@@ -1,9 +1,9 @@
 import SLACore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A run of whole lines from one input, ready to be parsed on any thread.
@@ -69,7 +69,9 @@ public final class ChunkReader {
             var failure: IngestError?
             var bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
                 let raw = UnsafeMutableRawBufferPointer(buffer)
-                carry.withUnsafeBytes { raw.baseAddress!.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(raw.baseAddress!), byteCount: $0.count) }
+                carry.withUnsafeBytes {
+                    raw.baseAddress!.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(raw.baseAddress!), byteCount: $0.count)
+                }
                 count = carry.count
                 while count < capacity {
                     do throws(IngestError) {

@@ -34,8 +34,9 @@ public final class GzipDecoder: ByteStream {
                 // Between members: more bytes must be another gzip member.
                 if input.isEmpty { return DecodeStep(produced: 0, consumed: 0, insideFrame: false) }
                 guard let magic = try input.peek(2), magic == [0x1f, 0x8b] else {
-                    throw .corrupt(format: .gzip, reason: "trailing bytes after the last gzip member are not gzip data",
-                                   compressedOffset: input.fileOffset, decodedOffset: decoded)
+                    throw .corrupt(
+                        format: .gzip, reason: "trailing bytes after the last gzip member are not gzip data",
+                        compressedOffset: input.fileOffset, decodedOffset: decoded)
                 }
                 inflateReset(stream)
                 insideMember = true

@@ -16,9 +16,11 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .readFailed(reason, offset):
             return "read failed at byte \(offset): \(reason)"
         case let .corrupt(format, reason, compressed, decoded):
-            return "corrupt \(format) data at compressed byte \(compressed) (after \(decoded) decoded bytes): \(reason); the lines before it were kept"
+            return
+                "corrupt \(format) data at compressed byte \(compressed) (after \(decoded) decoded bytes): \(reason); the lines before it were kept"
         case let .truncated(format, compressed, decoded):
-            return "truncated \(format) data: the file ends at byte \(compressed) inside a compressed block (after \(decoded) decoded bytes); the lines before it were kept"
+            return
+                "truncated \(format) data: the file ends at byte \(compressed) inside a compressed block (after \(decoded) decoded bytes); the lines before it were kept"
         }
     }
 }

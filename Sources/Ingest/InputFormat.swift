@@ -16,7 +16,9 @@ public enum InputFormat: String, Sendable, CustomStringConvertible {
 }
 
 extension InputFormat {
-    static let magics: [(InputFormat, [UInt8])] = [(.gzip, [0x1f, 0x8b]), (.lz4, [0x04, 0x22, 0x4d, 0x18]), (.zstd, [0x28, 0xb5, 0x2f, 0xfd])]
+    static let magics: [(InputFormat, [UInt8])] = [
+        (.gzip, [0x1f, 0x8b]), (.lz4, [0x04, 0x22, 0x4d, 0x18]), (.zstd, [0x28, 0xb5, 0x2f, 0xfd]),
+    ]
 
     /// A whole file shorter than a magic number that is a prefix of one: a
     /// compressed file cut short, not a one-line log.

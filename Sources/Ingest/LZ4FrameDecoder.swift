@@ -30,8 +30,9 @@ public final class LZ4FrameDecoder: ByteStream {
             var consumed = input.available
             let hint = LZ4F_decompress(context, out.baseAddress, &written, input.pointer, &consumed, nil)
             if LZ4F_isError(hint) != 0 {
-                throw .corrupt(format: .lz4, reason: String(cString: LZ4F_getErrorName(hint)),
-                               compressedOffset: input.fileOffset, decodedOffset: decoded)
+                throw .corrupt(
+                    format: .lz4, reason: String(cString: LZ4F_getErrorName(hint)),
+                    compressedOffset: input.fileOffset, decodedOffset: decoded)
             }
             input.consume(consumed)
             if consumed > 0 || written > 0 { insideFrame = hint != 0 }

@@ -28,8 +28,9 @@ public final class ZstdDecoder: ByteStream {
             var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
             let hint = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
             if ZSTD_isError(hint) != 0 {
-                throw .corrupt(format: .zstd, reason: String(cString: ZSTD_getErrorName(hint)),
-                               compressedOffset: input.fileOffset, decodedOffset: decoded)
+                throw .corrupt(
+                    format: .zstd, reason: String(cString: ZSTD_getErrorName(hint)),
+                    compressedOffset: input.fileOffset, decodedOffset: decoded)
             }
             input.consume(inBuffer.pos)
             if inBuffer.pos > 0 || outBuffer.pos > 0 { insideFrame = hint != 0 }

@@ -39,8 +39,9 @@ public final class LineNormalizer {
 
     public init(rules: [Rule], matchLimit: UInt32 = 1_000_000, depthLimit: UInt32 = 10_000) {
         self.rules = rules
-        scratch = MatchScratch(maxGroups: max(32, rules.map(\.highestGroup).max() ?? 0),
-                               matchLimit: matchLimit, depthLimit: depthLimit)
+        scratch = MatchScratch(
+            maxGroups: max(32, rules.map(\.highestGroup).max() ?? 0),
+            matchLimit: matchLimit, depthLimit: depthLimit)
         let totalBytes = rules.reduce(0) { $0 + $1.prefilter.reduce(0) { $0 + $1.bytes.count } }
         literalBytes = .allocate(byteCount: max(totalBytes, 1), alignment: 16)
         plans = .allocate(capacity: rules.count)
@@ -50,11 +51,14 @@ public final class LineNormalizer {
             for (i, literal) in rule.prefilter.enumerated() {
                 let destination = literalBytes.baseAddress! + offset
                 literal.bytes.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                table[i] = LiteralPlan(bytes: UnsafeRawBufferPointer(start: destination, count: literal.bytes.count), anchor: literal.anchor)
+                table[i] = LiteralPlan(
+                    bytes: UnsafeRawBufferPointer(start: destination, count: literal.bytes.count), anchor: literal.anchor)
                 offset += literal.bytes.count
             }
-            (plans.baseAddress! + index).initialize(to: RulePlan(literals: UnsafeBufferPointer(table), regex: .passUnretained(rule.regex),
-                                                                            firstByte: rule.firstByte.map(Int16.init) ?? -1))
+            (plans.baseAddress! + index).initialize(
+                to: RulePlan(
+                    literals: UnsafeBufferPointer(table), regex: .passUnretained(rule.regex),
+                    firstByte: rule.firstByte.map(Int16.init) ?? -1))
         }
     }
 
@@ -126,10 +130,11 @@ public final class LineNormalizer {
                 attributes[slot] = interner.intern(value)
             }
         }
-        return .event(Event(
-            time: time, ticket: interner.intern(UnsafeRawBufferPointer(rebasing: line[ticketRange])), kind: kind, requester: requester,
-            rule: UInt16(index), customer: attributes[0], priority: attributes[1], channel: attributes[2],
-            agent: attributes[3], source: source))
+        return .event(
+            Event(
+                time: time, ticket: interner.intern(UnsafeRawBufferPointer(rebasing: line[ticketRange])), kind: kind, requester: requester,
+                rule: UInt16(index), customer: attributes[0], priority: attributes[1], channel: attributes[2],
+                agent: attributes[3], source: source))
     }
 
     private func resolve<Value>(_ mapping: FieldMapping<Value>, _ line: UnsafeRawBufferPointer) -> Result<Value, MappingFailure> {

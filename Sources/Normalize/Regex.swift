@@ -148,6 +148,6 @@ public final class MatchScratch {
     @usableFromInline
     func groupOffset(_ index: Int) -> Int {
         let value = ovector[index]
-        return value == -1 ? Int.max : value // PCRE2_UNSET is ~(size_t)0
+        return value == -1 ? Int.max : value  // PCRE2_UNSET is ~(size_t)0
     }
 }

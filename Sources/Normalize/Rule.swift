@@ -49,8 +49,10 @@ public final class Rule: Sendable {
     /// Fixed attribute values set by the rule (`set: {channel: chat}`), indexed like `Attribute.allCases`.
     public let attributeValues: [String?]
 
-    public init(name: String, regex: Regex, kind: FieldMapping<RuleKind>, requester: FieldMapping<Requester> = .fixed(.customer),
-                timestamp: TimestampParser, prefilter: [String] = [], attributeValues: [Attribute: String] = [:]) throws(RuleError) {
+    public init(
+        name: String, regex: Regex, kind: FieldMapping<RuleKind>, requester: FieldMapping<Requester> = .fixed(.customer),
+        timestamp: TimestampParser, prefilter: [String] = [], attributeValues: [Attribute: String] = [:]
+    ) throws(RuleError) {
         self.name = name
         self.regex = regex
         self.kind = kind
@@ -127,7 +129,8 @@ public struct Literal: Sendable {
     static func commonness(_ byte: UInt8) -> Int {
         switch byte {
         case UInt8(ascii: " "), UInt8(ascii: "e"), UInt8(ascii: "t"), UInt8(ascii: "a"), UInt8(ascii: "o"),
-             UInt8(ascii: "i"), UInt8(ascii: "n"), UInt8(ascii: "s"), UInt8(ascii: "r"): return 9
+            UInt8(ascii: "i"), UInt8(ascii: "n"), UInt8(ascii: "s"), UInt8(ascii: "r"):
+            return 9
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "."): return 8
         case UInt8(ascii: "a")...UInt8(ascii: "z"): return 6
         case UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "_"): return 5

@@ -73,7 +73,8 @@ public struct TimestampParser: Sendable {
         default: return fail("expected a space or 'T' between date and time")
         }
         guard let hour = c.digits(min: 2, max: 2), c.take(0x3a), let minute = c.digits(min: 2, max: 2),
-              c.take(0x3a), let second = c.digits(min: 2, max: 2) else {
+            c.take(0x3a), let second = c.digits(min: 2, max: 2)
+        else {
             return fail("expected HH:MM:SS")
         }
         guard hour <= 23, minute <= 59, second <= 59 else { return fail("time \(hour):\(minute):\(second) out of range") }
@@ -101,7 +102,7 @@ public struct TimestampParser: Sendable {
         case 1: fraction * 100
         case 2: fraction * 10
         case 3: fraction
-        default: fraction / pow10(digits - 3) // truncate sub-millisecond digits
+        default: fraction / pow10(digits - 3)  // truncate sub-millisecond digits
         }
     }
 
@@ -140,7 +141,7 @@ struct ByteCursor {
     mutating func fraction() -> (Int64, Int)? {
         let start = position
         guard let value = digits(min: 1, max: 9) else { return nil }
-        while let b = peek, b >= 0x30, b <= 0x39 { position += 1 } // ignore digits past nanoseconds
+        while let b = peek, b >= 0x30, b <= 0x39 { position += 1 }  // ignore digits past nanoseconds
         return (value, Swift.min(position - start, 9))
     }
 

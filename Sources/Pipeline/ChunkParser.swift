@@ -44,28 +44,31 @@ final class ChunkParser {
         output.bytes = Int64(chunk.bytes.count) + chunk.cutLines.reduce(0) { $0 + $1.droppedBytes }
         let limit = maxLineLength
         chunk.bytes.withUnsafeBytes { raw in
-            output.lines = Int64(LineSplitter.forEachLine(in: raw) { line, index, position in
-                var line = line
-                let number = Int64(index + 1)
-                // A chunk with a cut line holds only that line (see ChunkReader).
-                if line.count > limit || (!chunk.cutLines.isEmpty && index == 0) {
-                    output.longLines += 1
-                    if output.firstLongLine == nil { output.firstLongLine = number }
-                    line = UnsafeRawBufferPointer(rebasing: line.prefix(limit))
-                }
-                if let lineFilter, !lineFilter.occurs(in: line) {
-                    output.unmatched += 1
-                    return
-                }
-                switch normalizer.normalize(line, source: SourceLocation(file: chunk.file, line: number)) {
-                case .noMatch: output.unmatched += 1
-                case .ignored: output.ignored += 1
-                case let .event(event): output.events.append(event)
-                case let .reject(rule, ticket, reason):
-                    output.rejects.append(.init(line: number, offset: chunk.streamOffset(of: position), rule: rule,
-                                                ticket: ticket, reason: reason))
-                }
-            })
+            output.lines = Int64(
+                LineSplitter.forEachLine(in: raw) { line, index, position in
+                    var line = line
+                    let number = Int64(index + 1)
+                    // A chunk with a cut line holds only that line (see ChunkReader).
+                    if line.count > limit || (!chunk.cutLines.isEmpty && index == 0) {
+                        output.longLines += 1
+                        if output.firstLongLine == nil { output.firstLongLine = number }
+                        line = UnsafeRawBufferPointer(rebasing: line.prefix(limit))
+                    }
+                    if let lineFilter, !lineFilter.occurs(in: line) {
+                        output.unmatched += 1
+                        return
+                    }
+                    switch normalizer.normalize(line, source: SourceLocation(file: chunk.file, line: number)) {
+                    case .noMatch: output.unmatched += 1
+                    case .ignored: output.ignored += 1
+                    case let .event(event): output.events.append(event)
+                    case let .reject(rule, ticket, reason):
+                        output.rejects.append(
+                            .init(
+                                line: number, offset: chunk.streamOffset(of: position), rule: rule,
+                                ticket: ticket, reason: reason))
+                    }
+                })
         }
         output.strings = normalizer.takeInterner()
         return output

@@ -21,8 +21,10 @@ struct Evaluation {
 
     static let blockSize = 2048
 
-    static func run(store: EventStore, definition: PipelineDefinition, asOf: Instant, jobs: Int, groupBy: [GroupDimension],
-                    context: ReportContext, tickets: AtomicFile) throws -> Evaluation {
+    static func run(
+        store: EventStore, definition: PipelineDefinition, asOf: Instant, jobs: Int, groupBy: [GroupDimension],
+        context: ReportContext, tickets: AtomicFile
+    ) throws -> Evaluation {
         let (starts, order, firstSeen) = store.groupByTicket()
         let strings = store.strings()
         let sequence = (0..<UInt32(store.ticketSymbols.count)).sorted { firstSeen[Int($0)] < firstSeen[Int($1)] }

@@ -10,7 +10,9 @@ public enum Explainer {
     /// The explanation, or nil when no event of `ticket` is in the inputs.
     public static func explain(_ definition: PipelineDefinition, ticket: String, options: RunOptions) throws -> String? {
         let specs = options.inputs.isEmpty ? definition.inputs : options.inputs
-        guard !specs.isEmpty else { throw RunError(description: "no inputs: name files on the command line or under inputs: in the pipeline") }
+        guard !specs.isEmpty else {
+            throw RunError(description: "no inputs: name files on the command line or under inputs: in the pipeline")
+        }
         let (files, _) = InputExpander.expand(specs)
         var filtered = options
         filtered.lineFilter = ticket
@@ -26,8 +28,10 @@ public enum Explainer {
         let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf)
         let (result, _) = evaluator.evaluate(events, ticket: ticket, trail: trail)
         let context = ReportContext(inputs: files, ruleNames: definition.ruleNames, policyNames: definition.policyNames)
-        return ExplainReport(ticket: ticket, result: result, trail: trail.entries, policies: definition.policies, strings: strings,
-                             context: context, asOf: asOf,
-                             asOfSource: options.asOf != nil ? "--as-of" : "latest event among the lines read; pass --as-of to match a run").text
+        return ExplainReport(
+            ticket: ticket, result: result, trail: trail.entries, policies: definition.policies, strings: strings,
+            context: context, asOf: asOf,
+            asOfSource: options.asOf != nil ? "--as-of" : "latest event among the lines read; pass --as-of to match a run"
+        ).text
     }
 }

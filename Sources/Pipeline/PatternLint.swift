@@ -10,10 +10,14 @@ public enum PatternLint {
                 found.append("rule \(rule.name): the pattern is not anchored with ^; unanchored patterns retry at every byte of every line")
             }
             if hasNestedQuantifier(pattern) {
-                found.append("rule \(rule.name): a quantified group contains a quantifier, e.g. (a+)+; this can backtrack catastrophically (lines that hit the limit are rejected)")
+                found.append(
+                    "rule \(rule.name): a quantified group contains a quantifier, e.g. (a+)+; this can backtrack catastrophically (lines that hit the limit are rejected)"
+                )
             }
             if rule.prefilter.isEmpty {
-                found.append("rule \(rule.name): no contains: literal; every line is handed to PCRE2 (add a literal that all its lines hold, for speed)")
+                found.append(
+                    "rule \(rule.name): no contains: literal; every line is handed to PCRE2 (add a literal that all its lines hold, for speed)"
+                )
             }
             if !rule.regex.isJITCompiled {
                 found.append("rule \(rule.name): PCRE2 JIT is not available; matching will be slower")
@@ -24,7 +28,7 @@ public enum PatternLint {
 
     /// A group whose body has `+` or `*` and which is itself followed by `+`, `*` or `{`.
     static func hasNestedQuantifier(_ pattern: String) -> Bool {
-        var stack: [Bool] = []   // per open group: does its body hold a quantifier?
+        var stack: [Bool] = []  // per open group: does its body hold a quantifier?
         let characters = Array(pattern)
         var i = 0
         while i < characters.count {

@@ -8,8 +8,10 @@ struct PipelineLoader {
     let root: YAMLNode
     let path: String
 
-    static let topKeys = ["version", "timezone", "inputs", "rules", "calendars", "policies", "at_risk", "group_by",
-                          "group_zone", "outputs", "limits"]
+    static let topKeys = [
+        "version", "timezone", "inputs", "rules", "calendars", "policies", "at_risk", "group_by",
+        "group_zone", "outputs", "limits",
+    ]
 
     func load() throws(PipelineError) -> PipelineDefinition {
         let top = try root.fields(Self.topKeys)
@@ -34,9 +36,10 @@ struct PipelineLoader {
         var outputs = PipelineDefinition.Outputs()
         if let node = top["outputs"] { outputs = try loadOutputs(node) }
         let inputs = try top["inputs"].map { (node) throws(PipelineError) in try node.strings().map(resolve) } ?? []
-        return PipelineDefinition(path: path, inputs: inputs, rules: rules, policies: policies, calendars: calendars,
-                                  timezone: timezone, groupBy: groupBy, groupZone: groupZone, outputs: outputs,
-                                  maxLineLength: maxLine, matchLimit: matchLimit, depthLimit: depthLimit)
+        return PipelineDefinition(
+            path: path, inputs: inputs, rules: rules, policies: policies, calendars: calendars,
+            timezone: timezone, groupBy: groupBy, groupZone: groupZone, outputs: outputs,
+            maxLineLength: maxLine, matchLimit: matchLimit, depthLimit: depthLimit)
     }
 
     /// Relative paths in a pipeline file are relative to the file's folder.
@@ -78,29 +81,33 @@ struct PipelineLoader {
             } catch {
                 throw patternNode.error("invalid regex: \(error.message) at pattern offset \(error.offset)")
             }
-            let kind = try mapping(try item.required(fields, "kind"), regex: regex, what: "kind") { (text, node) throws(PipelineError) -> RuleKind in
+            let kind = try mapping(try item.required(fields, "kind"), regex: regex, what: "kind") {
+                (text, node) throws(PipelineError) -> RuleKind in
                 if text == "ignore" { return .ignore }
                 guard let kind = EventKind(name: text) else {
-                    throw node.error("unknown event kind '\(text)'",
-                                     hint: "kinds: \(EventKind.allCases.map(\.description).joined(separator: ", ")), or ignore")
+                    throw node.error(
+                        "unknown event kind '\(text)'",
+                        hint: "kinds: \(EventKind.allCases.map(\.description).joined(separator: ", ")), or ignore")
                 }
                 return .event(kind)
             }
-            let requester = try fields["requester"].map { (node) throws(PipelineError) in
-                try mapping(node, regex: regex, what: "requester") { (text, node) throws(PipelineError) -> Requester in
-                    switch text {
-                    case "customer": return .customer
-                    case "agent": return .agent
-                    default: throw node.error("requester must be customer or agent, not '\(text)'")
+            let requester =
+                try fields["requester"].map { (node) throws(PipelineError) in
+                    try mapping(node, regex: regex, what: "requester") { (text, node) throws(PipelineError) -> Requester in
+                        switch text {
+                        case "customer": return .customer
+                        case "agent": return .agent
+                        default: throw node.error("requester must be customer or agent, not '\(text)'")
+                        }
                     }
-                }
-            } ?? .fixed(.customer)
+                } ?? .fixed(.customer)
             var format = TimestampFormat.auto
             if let node = fields["timestamp"] {
                 let text = try node.string()
                 guard let parsed = TimestampFormat(rawValue: text) else {
-                    throw node.error("unknown timestamp format '\(text)'",
-                                     hint: "formats: \(TimestampFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw node.error(
+                        "unknown timestamp format '\(text)'",
+                        hint: "formats: \(TimestampFormat.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 format = parsed
             }
@@ -115,9 +122,11 @@ struct PipelineLoader {
             }
             let contains = try fields["contains"]?.strings() ?? []
             do throws(RuleError) {
-                rules.append(try Rule(name: name, regex: regex, kind: kind, requester: requester,
-                                      timestamp: TimestampParser(format: format, zone: timezone), prefilter: contains,
-                                      attributeValues: fixed))
+                rules.append(
+                    try Rule(
+                        name: name, regex: regex, kind: kind, requester: requester,
+                        timestamp: TimestampParser(format: format, zone: timezone), prefilter: contains,
+                        attributeValues: fixed))
             } catch {
                 throw patternNode.error(error.description, hint: "name the capture groups, e.g. (?<ts>\\S+) and (?<ticket>\\w+)")
             }
@@ -126,15 +135,18 @@ struct PipelineLoader {
     }
 
     /// A fixed value (`kind: open`) or `{group: NAME, map: {…}, default: …}`.
-    func mapping<Value>(_ node: YAMLNode, regex: Regex, what: String,
-                        _ convert: (String, YAMLNode) throws(PipelineError) -> Value) throws(PipelineError) -> FieldMapping<Value> {
+    func mapping<Value>(
+        _ node: YAMLNode, regex: Regex, what: String,
+        _ convert: (String, YAMLNode) throws(PipelineError) -> Value
+    ) throws(PipelineError) -> FieldMapping<Value> {
         if case .scalar = node.node { return .fixed(try convert(try node.string(), node)) }
         let fields = try node.fields(["group", "map", "default"])
         let groupNode = try node.required(fields, "group")
         let group = try groupNode.string()
         guard let number = regex.groupNumbers[group] else {
-            throw groupNode.error("the pattern has no named group '\(group)' for \(what)",
-                                  hint: "add (?<\(group)>…) to the pattern, or use a fixed \(what)")
+            throw groupNode.error(
+                "the pattern has no named group '\(group)' for \(what)",
+                hint: "add (?<\(group)>…) to the pattern, or use a fixed \(what)")
         }
         var table: [MappingEntry<Value>] = []
         for (key, value) in try node.required(fields, "map").entries() {
@@ -174,7 +186,8 @@ struct PipelineLoader {
         var result: [GroupDimension] = []
         for text in try node.strings() {
             guard let dimension = GroupDimension(rawValue: text) else {
-                throw node.error("unknown group_by '\(text)'", hint: "choose from \(GroupDimension.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw node.error(
+                    "unknown group_by '\(text)'", hint: "choose from \(GroupDimension.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             result.append(dimension)
         }

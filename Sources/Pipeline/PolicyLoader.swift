@@ -52,15 +52,17 @@ extension PipelineLoader {
             for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
                 let ends = part.split(separator: "-").map(String.init)
                 guard ends.count == 2, let start = Self.timeOfDay(ends[0]), let end = Self.timeOfDay(ends[1]), start < end else {
-                    throw node.error("'\(part)' is not an interval HH:MM-HH:MM with start before end",
-                                     hint: "use 24:00 for midnight at the end of a day; split overnight shifts at 24:00")
+                    throw node.error(
+                        "'\(part)' is not an interval HH:MM-HH:MM with start before end",
+                        hint: "use 24:00 for midnight at the end of a day; split overnight shifts at 24:00")
                 }
                 result.append(.init(start: start, end: end))
             }
         }
         result.sort { $0.start < $1.start }
         for (a, b) in zip(result, result.dropFirst()) where b.start < a.end {
-            throw node.error("business hours overlap (\(Self.clock(a.start))-\(Self.clock(a.end)) and \(Self.clock(b.start))-\(Self.clock(b.end)))")
+            throw node.error(
+                "business hours overlap (\(Self.clock(a.start))-\(Self.clock(a.end)) and \(Self.clock(b.start))-\(Self.clock(b.end)))")
         }
         return result
     }
@@ -69,7 +71,8 @@ extension PipelineLoader {
     static func timeOfDay(_ text: String) -> Int64? {
         let parts = text.split(separator: ":")
         guard parts.count == 2, parts[0].count == 2, parts[1].count == 2, let h = Int64(parts[0]), let m = Int64(parts[1]),
-              (0...24).contains(h), (0...59).contains(m), h < 24 || m == 0 else { return nil }
+            (0...24).contains(h), (0...59).contains(m), h < 24 || m == 0
+        else { return nil }
         return (h * 60 + m) * 60_000
     }
 
@@ -82,7 +85,8 @@ extension PipelineLoader {
         let text = try node.string()
         let parts = text.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1...12).contains(m), d >= 1, d <= CivilDate.daysInMonth(year: y, month: m) else {
+            (1...12).contains(m), d >= 1, d <= CivilDate.daysInMonth(year: y, month: m)
+        else {
             throw node.error("'\(text)' is not a date YYYY-MM-DD")
         }
         return CivilDate(year: y, month: m, day: d)
@@ -113,20 +117,24 @@ extension PipelineLoader {
             if let calendarNode = fields["calendar"] {
                 let calendarName = try calendarNode.string()
                 guard let found = calendars[calendarName] else {
-                    throw calendarNode.error("unknown calendar '\(calendarName)'",
-                                             hint: "define it under calendars:, or use 24x7" + YAMLNode.suggestion(calendarName, Array(calendars.keys)))
+                    throw calendarNode.error(
+                        "unknown calendar '\(calendarName)'",
+                        hint: "define it under calendars:, or use 24x7" + YAMLNode.suggestion(calendarName, Array(calendars.keys)))
                 }
                 calendar = found
             }
             for (key, keyNode, value) in try item.required(fields, "targets").keyedEntries() {
                 guard let metric = Metric(rawValue: key) else {
-                    throw keyNode.error("unknown metric '\(key)'",
-                                      hint: "metrics: first_response, next_reply, resolution" + YAMLNode.suggestion(key, Metric.allCases.map(\.rawValue)))
+                    throw keyNode.error(
+                        "unknown metric '\(key)'",
+                        hint: "metrics: first_response, next_reply, resolution" + YAMLNode.suggestion(key, Metric.allCases.map(\.rawValue)))
                 }
                 targets[metric] = try duration(value)
             }
-            policies.append(Policy(name: name, customer: conditions["customer"] ?? [], channel: conditions["channel"] ?? [],
-                                   priority: conditions["priority"] ?? [], calendar: calendar, targets: targets))
+            policies.append(
+                Policy(
+                    name: name, customer: conditions["customer"] ?? [], channel: conditions["channel"] ?? [],
+                    priority: conditions["priority"] ?? [], calendar: calendar, targets: targets))
         }
         return PolicySet(policies: policies)
     }

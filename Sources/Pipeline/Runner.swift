@@ -41,7 +41,9 @@ public enum Runner {
             throw RunError(description: "no output folder: pass --out DIR or set outputs.dir in the pipeline")
         }
         let specs = options.inputs.isEmpty ? definition.inputs : options.inputs
-        guard !specs.isEmpty else { throw RunError(description: "no inputs: name files on the command line or under inputs: in the pipeline") }
+        guard !specs.isEmpty else {
+            throw RunError(description: "no inputs: name files on the command line or under inputs: in the pipeline")
+        }
         let (files, expansionProblems) = InputExpander.expand(specs)
 
         var store = readAll(files, definition: definition, options: options)
@@ -49,12 +51,14 @@ public enum Runner {
         let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
         let dimensions = options.groupBy ?? definition.groupBy
         let out = definition.outputs
-        let context = ReportContext(inputs: files, ruleNames: definition.ruleNames, policyNames: definition.policyNames,
-                                    neutralizeFormulas: out.neutralizeFormulas)
+        let context = ReportContext(
+            inputs: files, ruleNames: definition.ruleNames, policyNames: definition.policyNames,
+            neutralizeFormulas: out.neutralizeFormulas)
         let paths = [out.summary, out.tickets, out.rejects, out.runReport].map { "\(outputDirectory)/\($0)" }
         let ticketsFile = try AtomicFile(path: paths[1])
-        let evaluation = try Evaluation.run(store: store, definition: definition, asOf: asOf, jobs: options.jobs,
-                                            groupBy: dimensions, context: context, tickets: ticketsFile)
+        let evaluation = try Evaluation.run(
+            store: store, definition: definition, asOf: asOf, jobs: options.jobs,
+            groupBy: dimensions, context: context, tickets: ticketsFile)
 
         debugPhase("evaluate")
         var statistics = evaluation.statistics
@@ -63,23 +67,28 @@ public enum Runner {
         for input in store.statistics {
             if let failure = input.failure { problems.append(Problem(.corruptInput, file: input.path, reason: failure)) }
             if input.longLines > 0 {
-                problems.append(Problem(.longLine, file: input.path, line: input.firstLongLine,
-                                        reason: "\(input.longLines) line(s) longer than \(definition.maxLineLength) bytes were truncated for matching"))
+                problems.append(
+                    Problem(
+                        .longLine, file: input.path, line: input.firstLongLine,
+                        reason: "\(input.longLines) line(s) longer than \(definition.maxLineLength) bytes were truncated for matching"))
             }
         }
         var rejectRows = store.rejects.map { file, r in
-            RejectRow(category: "reject", source: SourceLocation(file: file, line: r.line), offset: r.offset, rule: r.rule,
-                      ticket: r.ticket, reason: r.reason)
+            RejectRow(
+                category: "reject", source: SourceLocation(file: file, line: r.line), offset: r.offset, rule: r.rule,
+                ticket: r.ticket, reason: r.reason)
         }
         store.rejects = []
         rejectRows += evaluation.setAside.map {
-            RejectRow(category: $0.reason.rawValue, source: $0.source, offset: nil, rule: Int($0.rule), ticket: $0.ticket,
-                      reason: setAsideReason($0.reason))
+            RejectRow(
+                category: $0.reason.rawValue, source: $0.source, offset: nil, rule: Int($0.rule), ticket: $0.ticket,
+                reason: setAsideReason($0.reason))
         }
         let isPartial = problems.contains { $0.category == .unreadableInput || $0.category == .corruptInput } || statistics.rejects > 0
         statistics.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 
-        try AtomicFile.write(SummaryReport.csv(evaluation.groups, dimensions: dimensions, neutralizeFormulas: out.neutralizeFormulas), to: paths[0])
+        try AtomicFile.write(
+            SummaryReport.csv(evaluation.groups, dimensions: dimensions, neutralizeFormulas: out.neutralizeFormulas), to: paths[0])
         try ticketsFile.commit()
         try AtomicFile.write(RejectsReport.csv(rejectRows, context: context), to: paths[2])
         let result = RunResult(statistics: statistics, problems: problems, asOf: asOf, outputs: paths, isPartial: isPartial)
@@ -136,8 +145,10 @@ public enum Runner {
     }
 
     /// Reads one file into the chunk queue; returns its format and why it stopped early, if it did.
-    static func readFile(_ path: String, index: Int32, into chunks: BoundedQueue<Chunk>, definition: PipelineDefinition,
-                         options: RunOptions) -> FileOutcome {
+    static func readFile(
+        _ path: String, index: Int32, into chunks: BoundedQueue<Chunk>, definition: PipelineDefinition,
+        options: RunOptions
+    ) -> FileOutcome {
         var outcome = FileOutcome()
         do throws(IngestError) {
             let (stream, format) = try openInput(path: path)
@@ -184,7 +195,9 @@ final class FileCounter: @unchecked Sendable {
 func debugPhase(_ label: String) {
     guard ProcessInfo.processInfo.environment["SLALOG_DEBUG_PHASES"] != nil else { return }
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "?"
+    let peak =
+        status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }?.split(separator: " ", omittingEmptySubsequences: true).dropFirst()
+        .first ?? "?"
     let start = phaseStart.uptimeNanoseconds  // a lazy global: read it before now()
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     FileHandle.standardError.write(Data(String(format: "phase %@: %.2f s, peak RSS %@ kB\n", label, seconds, String(peak)).utf8))

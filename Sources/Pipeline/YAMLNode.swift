@@ -10,8 +10,9 @@ struct YAMLNode {
     /// Parses `text`; rejects oversized documents and alias bombs before walking them.
     static func parse(_ text: String, file: String) throws(PipelineError) -> YAMLNode {
         guard text.utf8.count <= 1 << 20 else {
-            throw PipelineError(file: file, path: "", message: "pipeline file is larger than 1 MiB",
-                                hint: "a pipeline definition is a few hundred lines; is this the right file?")
+            throw PipelineError(
+                file: file, path: "", message: "pipeline file is larger than 1 MiB",
+                hint: "a pipeline definition is a few hundred lines; is this the right file?")
         }
         let root: Node?
         do {
@@ -19,7 +20,7 @@ struct YAMLNode {
         } catch let error as YamlError {
             switch error {
             case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-                 let .composer(context, problem, mark, _):
+                let .composer(context, problem, mark, _):
                 let detail = context.map { "\(problem) (\($0.text))" } ?? problem
                 throw PipelineError(file: file, line: mark.line, column: mark.column, path: "", message: "YAML syntax: \(detail)")
             case let .reader(problem, offset, _, _):
@@ -33,8 +34,9 @@ struct YAMLNode {
         guard let root else { throw PipelineError(file: file, path: "", message: "the pipeline file is empty") }
         var budget = 50_000
         guard Self.fits(root, budget: &budget) else {
-            throw PipelineError(file: file, path: "", message: "the document expands to more than 50000 nodes",
-                                hint: "YAML aliases (*name) that repeat anchors many times (an \"alias bomb\") are not accepted")
+            throw PipelineError(
+                file: file, path: "", message: "the document expands to more than 50000 nodes",
+                hint: "YAML aliases (*name) that repeat anchors many times (an \"alias bomb\") are not accepted")
         }
         return YAMLNode(node: root, path: "", file: file)
     }
@@ -91,7 +93,8 @@ struct YAMLNode {
                 throw YAMLNode(node: key, path: path, file: file).error("keys must be plain text")
             }
             let childPath = path.isEmpty ? scalar.string : "\(path).\(scalar.string)"
-            result.append((scalar.string, YAMLNode(node: key, path: childPath, file: file), YAMLNode(node: value, path: childPath, file: file)))
+            result.append(
+                (scalar.string, YAMLNode(node: key, path: childPath, file: file), YAMLNode(node: value, path: childPath, file: file)))
         }
         return result
     }
@@ -101,7 +104,8 @@ struct YAMLNode {
         var result: [String: YAMLNode] = [:]
         for (key, keyNode, value) in try keyedEntries() {
             guard allowed.contains(key) else {
-                throw keyNode.error("unknown key '\(key)'", hint: "allowed here: \(allowed.joined(separator: ", "))" + Self.suggestion(key, allowed))
+                throw keyNode.error(
+                    "unknown key '\(key)'", hint: "allowed here: \(allowed.joined(separator: ", "))" + Self.suggestion(key, allowed))
             }
             guard result[key] == nil else { throw keyNode.error("key '\(key)' appears twice") }
             result[key] = value

@@ -13,8 +13,10 @@ public struct ExplainReport {
     public var asOf: Instant
     public var asOfSource: String
 
-    public init(ticket: String, result: TicketResult, trail: [TrailRecorder.Entry], policies: PolicySet, strings: [String],
-                context: ReportContext, asOf: Instant, asOfSource: String) {
+    public init(
+        ticket: String, result: TicketResult, trail: [TrailRecorder.Entry], policies: PolicySet, strings: [String],
+        context: ReportContext, asOf: Instant, asOfSource: String
+    ) {
         self.ticket = ticket; self.result = result; self.trail = trail; self.policies = policies; self.strings = strings
         self.context = context; self.asOf = asOf; self.asOfSource = asOfSource
     }
@@ -31,7 +33,8 @@ public struct ExplainReport {
         case .incomplete:
             out.append("  state: INCOMPLETE: the ticket's open event is not in the input, so nothing is measured")
         case .resolved:
-            out.append("  state at as_of: resolved since \(r.resolvedAt?.iso8601 ?? "?")\(r.reopens > 0 ? ", reopened \(r.reopens) time(s)" : "")")
+            out.append(
+                "  state at as_of: resolved since \(r.resolvedAt?.iso8601 ?? "?")\(r.reopens > 0 ? ", reopened \(r.reopens) time(s)" : "")")
         case .active, .waiting:
             out.append("  state at as_of: \(r.state.rawValue)\(r.reopens > 0 ? ", reopened \(r.reopens) time(s)" : "")")
         }
@@ -43,7 +46,9 @@ public struct ExplainReport {
         for entry in trail {
             switch entry {
             case let .event(event, note):
-                out.append("  \(event.time.iso8601)  \(event.kind.description.padded(16)) \(context.inputs[Int(event.source.file)]):\(event.source.line)  rule \(context.ruleNames[Int(event.rule)])\(eventAttributes(event))")
+                out.append(
+                    "  \(event.time.iso8601)  \(event.kind.description.padded(16)) \(context.inputs[Int(event.source.file)]):\(event.source.line)  rule \(context.ruleNames[Int(event.rule)])\(eventAttributes(event))"
+                )
                 if let note { out.append("      ! \(note)") }
             case let .step(text):
                 out.append("      → \(text)")
@@ -74,12 +79,14 @@ public struct ExplainReport {
     private func policyLines(customer: String?, channel: String?, priority: String?) -> [String] {
         var lines: [String] = []
         for (index, policy) in policies.policies.enumerated() {
-            let checks = [("customer", policy.customer, customer), ("channel", policy.channel, channel), ("priority", policy.priority, priority)]
-                .filter { !$0.1.isEmpty }
-                .map { name, patterns, value -> String in
-                    let ok = value.map { v in patterns.contains { $0.matches(v) } } ?? false
-                    return "\(name) \(value ?? "(none)") \(ok ? "matches" : "does not match") [\(patterns.map(\.text).joined(separator: ", "))]"
-                }
+            let checks = [
+                ("customer", policy.customer, customer), ("channel", policy.channel, channel), ("priority", policy.priority, priority),
+            ]
+            .filter { !$0.1.isEmpty }
+            .map { name, patterns, value -> String in
+                let ok = value.map { v in patterns.contains { $0.matches(v) } } ?? false
+                return "\(name) \(value ?? "(none)") \(ok ? "matches" : "does not match") [\(patterns.map(\.text).joined(separator: ", "))]"
+            }
             let matches = policy.matches(customer: customer, channel: channel, priority: priority)
             let conditions = checks.isEmpty ? "no conditions" : checks.joined(separator: "; ")
             lines.append("  \(index + 1). \(policy.name): \(conditions)\(matches ? "  ← APPLIES (calendar \(policy.calendar.name))" : "")")
@@ -99,11 +106,16 @@ public struct ExplainReport {
         case .ongoingBreach: verdict = "ONGOING BREACH at as_of, over by \(formatSeconds(i.overTarget ?? 0)) s"
         case .running: verdict = "running at as_of"
         case .atRisk: verdict = "AT RISK at as_of (≥ \(Int(policies.atRiskFraction * 100))% of target)"
-        case .unmeasured: verdict = i.stopReason == .resolvedWithoutReply ? "unmeasured (resolved without a reply, within target)" : "unmeasured (no target)"
+        case .unmeasured:
+            verdict =
+                i.stopReason == .resolvedWithoutReply ? "unmeasured (resolved without a reply, within target)" : "unmeasured (no target)"
         }
-        let how = i.stopReason == .running ? " elapsed so far" : (i.stopReason == .resolvedWithoutReply ? " until the resolve (no reply)" : "")
+        let how =
+            i.stopReason == .running ? " elapsed so far" : (i.stopReason == .resolvedWithoutReply ? " until the resolve (no reply)" : "")
         let stop = i.stop.map(\.iso8601) ?? "as_of " + asOf.iso8601
-        lines.append("  \(i.metric.rawValue): \(formatSeconds(i.value)) s\(how), \(target) (policy \(policyName), calendar \(calendar.name)): \(verdict)")
+        lines.append(
+            "  \(i.metric.rawValue): \(formatSeconds(i.value)) s\(how), \(target) (policy \(policyName), calendar \(calendar.name)): \(verdict)"
+        )
         lines.append("      from \(i.start.iso8601) to \(stop)")
         var previousEnd: Instant?
         for span in i.spans {
@@ -119,13 +131,17 @@ public struct ExplainReport {
     /// Business time counted inside one span, and what was skipped.
     private func spanLines(_ span: MetricInstance.Span, calendar: BusinessCalendar) -> [String] {
         guard let zone = calendar.zone else {
-            return ["      counted      \(span.start.iso8601) → \(span.end.iso8601)  \(formatSeconds(span.end.milliseconds - span.start.milliseconds)) s (24x7)"]
+            return [
+                "      counted      \(span.start.iso8601) → \(span.end.iso8601)  \(formatSeconds(span.end.milliseconds - span.start.milliseconds)) s (24x7)"
+            ]
         }
         var lines: [String] = []
         var cursor = span.start.milliseconds
         calendar.forEachBusinessInterval(from: span.start, to: span.end) { start, end in
             if start > cursor { lines.append(skipped(cursor, start, calendar: calendar, zone: zone)) }
-            lines.append("      counted      \(Instant(milliseconds: start).iso8601) → \(Instant(milliseconds: end).iso8601)  \(formatSeconds(end - start)) s  (\(local(start, end, zone)))")
+            lines.append(
+                "      counted      \(Instant(milliseconds: start).iso8601) → \(Instant(milliseconds: end).iso8601)  \(formatSeconds(end - start)) s  (\(local(start, end, zone)))"
+            )
             cursor = end
         }
         if span.end.milliseconds > cursor { lines.append(skipped(cursor, span.end.milliseconds, calendar: calendar, zone: zone)) }
@@ -140,12 +156,16 @@ public struct ExplainReport {
         let names = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         while day <= lastDay {
             let date = CivilDate(daysSinceEpoch: Int(day))
-            if calendar.holidays.contains(date) { reasons.append("holiday \(date.description)") }
-            else if calendar.hours[date.isoWeekday].isEmpty { reasons.append("closed \(names[date.isoWeekday]) \(date.description)") }
+            if calendar.holidays.contains(date) {
+                reasons.append("holiday \(date.description)")
+            } else if calendar.hours[date.isoWeekday].isEmpty {
+                reasons.append("closed \(names[date.isoWeekday]) \(date.description)")
+            }
             day += 1
         }
         let why = reasons.isEmpty ? "outside business hours" : "outside business hours: " + reasons.joined(separator: ", ")
-        return "      skipped      \(Instant(milliseconds: from).iso8601) → \(Instant(milliseconds: to).iso8601)  (\(why); \(local(from, to, zone)))"
+        return
+            "      skipped      \(Instant(milliseconds: from).iso8601) → \(Instant(milliseconds: to).iso8601)  (\(why); \(local(from, to, zone)))"
     }
 }
 
@@ -155,7 +175,10 @@ private func local(_ from: Int64, _ to: Int64, _ zone: ZoneRules) -> String {
     func parts(_ utc: Int64) -> (date: CivilDate, clock: String) {
         let (day, ms) = (utc + zone.offset(atUTC: utc)).floorDivided(by: 86_400_000)
         let minutes = Int(ms / 60_000)
-        return (CivilDate(daysSinceEpoch: Int(day)), "\(minutes / 60 < 10 ? "0" : "")\(minutes / 60):\(minutes % 60 < 10 ? "0" : "")\(minutes % 60)")
+        return (
+            CivilDate(daysSinceEpoch: Int(day)),
+            "\(minutes / 60 < 10 ? "0" : "")\(minutes / 60):\(minutes % 60 < 10 ? "0" : "")\(minutes % 60)"
+        )
     }
     let a = parts(from), b = parts(to)
     let start = "\(names[a.date.isoWeekday]) \(a.date.description) \(a.clock)"

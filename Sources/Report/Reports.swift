@@ -22,8 +22,10 @@ public struct ReportContext: Sendable {
 /// each metric (`first_response`, `next_reply`, `resolution`) the columns of
 /// `SummaryReport.metricColumns` prefixed with the metric name.
 public enum SummaryReport {
-    public static let metricColumns = ["measured", "met", "breached", "ongoing_breached", "at_risk", "compliance_pct",
-                                       "mean_over_target_s", "mean_s", "p50_s", "p90_s", "p95_s", "max_s"]
+    public static let metricColumns = [
+        "measured", "met", "breached", "ongoing_breached", "at_risk", "compliance_pct",
+        "mean_over_target_s", "mean_s", "p50_s", "p90_s", "p95_s", "max_s",
+    ]
 
     public static func header(dimensions: [GroupDimension]) -> [String] {
         dimensions.map(\.rawValue) + ["tickets", "resolved", "open_at_as_of", "incomplete", "tickets_breached"]

@@ -7,7 +7,7 @@ public struct ByteInterner: Sendable {
     /// All interned bytes, back to back; entry `i` is `arena[offsets[i] ..< offsets[i + 1]]`.
     public private(set) var arena: [UInt8] = []
     public private(set) var offsets: [Int] = [0, 0]  // id 0: the empty string
-    private var slots: [UInt32]                        // 0 = empty, else id
+    private var slots: [UInt32]  // 0 = empty, else id
     private var hashes: [UInt64] = [0]
 
     public init(capacity: Int = 1024) {
@@ -107,7 +107,7 @@ public struct ByteInterner: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -66,9 +66,11 @@ public struct Event: Sendable, Equatable {
     /// Index of the rule that produced the event (for the audit trail).
     public var rule: UInt16
 
-    public init(time: Instant, ticket: Symbol, kind: EventKind, requester: Requester = .customer, rule: UInt16 = 0,
-                customer: Symbol = .none, priority: Symbol = .none, channel: Symbol = .none, agent: Symbol = .none,
-                source: SourceLocation) {
+    public init(
+        time: Instant, ticket: Symbol, kind: EventKind, requester: Requester = .customer, rule: UInt16 = 0,
+        customer: Symbol = .none, priority: Symbol = .none, channel: Symbol = .none, agent: Symbol = .none,
+        source: SourceLocation
+    ) {
         self.time = time; self.ticket = ticket; self.kind = kind; self.requester = requester; self.rule = rule
         self.customer = customer; self.priority = priority; self.channel = channel; self.agent = agent
         self.source = source

@@ -27,10 +27,10 @@ public final class ZoneRules: Sendable {
         }
         guard let zone = TimeZone(identifier: identifier) else { return nil }
         var starts: [Int64] = [Int64.min]
-        let first = Date(timeIntervalSince1970: -2_208_988_800) // 1900-01-01
+        let first = Date(timeIntervalSince1970: -2_208_988_800)  // 1900-01-01
         var offsets: [Int64] = [Int64(zone.secondsFromGMT(for: first)) * 1000]
         var cursor = first
-        let end = Date(timeIntervalSince1970: 7_258_118_400) // 2200-01-01
+        let end = Date(timeIntervalSince1970: 7_258_118_400)  // 2200-01-01
         while let next = zone.nextDaylightSavingTimeTransition(after: cursor), next < end {
             let offset = Int64(zone.secondsFromGMT(for: next)) * 1000
             if offset != offsets.last! {

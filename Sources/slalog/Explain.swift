@@ -6,16 +6,16 @@ struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show how one ticket's figures were computed, from the raw log lines.",
         discussion: """
-        Prints the ticket's timeline: every event with its source file:line and rule, each \
-        state change, when each metric started and stopped, the business time counted per \
-        interval (and what was skipped: nights, weekends, holidays, pauses), the target, the \
-        policy and why it matched, and the outcome.
+            Prints the ticket's timeline: every event with its source file:line and rule, each \
+            state change, when each metric started and stopped, the business time counted per \
+            interval (and what was skipped: nights, weekends, holidays, pauses), the target, the \
+            policy and why it matched, and the outcome.
 
-        Use the same --as-of as the run you are auditing (a run's as_of is in its run.json).
+            Use the same --as-of as the run you are auditing (a run's as_of is in its run.json).
 
-        Example:
-          slalog explain pipelines/demo.yaml T-1002 --as-of 2026-03-03T18:00:00Z
-        """
+            Example:
+              slalog explain pipelines/demo.yaml T-1002 --as-of 2026-03-03T18:00:00Z
+            """
     )
 
     @Argument(help: "The pipeline file (YAML).")

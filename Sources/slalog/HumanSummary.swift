@@ -15,7 +15,9 @@ enum HumanSummary {
             "  lines    \(s.lines) read, \(s.events) events, \(s.rejects) rejected, \(s.ignored) ignored, \(s.unmatched) unmatched",
             "  tickets  \(s.tickets) (\(s.incomplete) incomplete), \(s.ticketsBreached) breached; \(s.breaches) breaches (\(s.ongoingBreaches) ongoing), \(s.atRisk) at risk",
         ]
-        if s.duplicates + s.anomalies > 0 { lines.append("  set aside \(s.duplicates) duplicate events, \(s.anomalies) anomalies (see rejects.csv)") }
+        if s.duplicates + s.anomalies > 0 {
+            lines.append("  set aside \(s.duplicates) duplicate events, \(s.anomalies) anomalies (see rejects.csv)")
+        }
         lines.append("  time     \(String(format: "%.2f", s.seconds)) s (\(String(format: "%.0f", rate)) MB/s)")
         lines.append("  wrote    \(result.outputs.joined(separator: ", "))")
         return lines.joined(separator: "\n")

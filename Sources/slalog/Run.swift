@@ -9,20 +9,20 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read logs and write the SLA reports.",
         discussion: """
-        Inputs are files, folders (read recursively, in name order) or quoted globs; without \
-        any, the pipeline's inputs: are read. The format of each file (plain, gzip, zstd, LZ4 \
-        frame) is detected from its first bytes.
+            Inputs are files, folders (read recursively, in name order) or quoted globs; without \
+            any, the pipeline's inputs: are read. The format of each file (plain, gzip, zstd, LZ4 \
+            frame) is detected from its first bytes.
 
-        Writes to the output folder, each file atomically (temporary file, then rename):
-          summary.csv   one row per group (customer by default)
-          tickets.csv   one row per ticket, with outcomes and why it breached
-          rejects.csv   lines that matched a rule but could not become events, duplicates, anomalies
-          run.json      inputs, counts, problems and exit status
+            Writes to the output folder, each file atomically (temporary file, then rename):
+              summary.csv   one row per group (customer by default)
+              tickets.csv   one row per ticket, with outcomes and why it breached
+              rejects.csv   lines that matched a rule but could not become events, duplicates, anomalies
+              run.json      inputs, counts, problems and exit status
 
-        Example:
-          slalog run pipelines/demo.yaml --out out/
-          slalog run pipelines/demo.yaml /var/log/desk/ --as-of 2026-09-30T23:59:59Z --group-by customer,month --out q3/
-        """
+            Example:
+              slalog run pipelines/demo.yaml --out out/
+              slalog run pipelines/demo.yaml /var/log/desk/ --as-of 2026-09-30T23:59:59Z --group-by customer,month --out q3/
+            """
     )
 
     @Argument(help: "The pipeline file (YAML). See docs/pipeline-format.md.")
@@ -34,10 +34,17 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Folder for the reports (default: the pipeline's outputs.dir).", valueName: "dir"))
     var out: String?
 
-    @Option(name: .long, help: ArgumentHelp("Measure as of this instant (ISO 8601, e.g. 2026-09-30T23:59:59Z). Events after it are ignored. Default: the latest event time.", valueName: "time"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Measure as of this instant (ISO 8601, e.g. 2026-09-30T23:59:59Z). Events after it are ignored. Default: the latest event time.",
+            valueName: "time"))
     var asOf: String?
 
-    @Option(name: .long, help: ArgumentHelp("Summary grouping: comma-separated customer, channel, priority, agent, policy, day, week, month.", valueName: "list"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Summary grouping: comma-separated customer, channel, priority, agent, policy, day, week, month.", valueName: "list"))
     var groupBy: String?
 
     @Option(name: .shortAndLong, help: "Worker threads (default: the number of cores).")

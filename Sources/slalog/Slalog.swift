@@ -12,19 +12,19 @@ struct Slalog: ParsableCommand {
         commandName: "slalog",
         abstract: "Turn support-desk and chat logs into per-customer SLA violation reports.",
         discussion: """
-        slalog reads plain, gzip, zstd and LZ4 logs, turns lines into ticket events with the \
-        regex rules of a pipeline file, measures first response, next reply and resolution \
-        on each policy's business calendar, and writes summary.csv, tickets.csv, rejects.csv \
-        and run.json.
+            slalog reads plain, gzip, zstd and LZ4 logs, turns lines into ticket events with the \
+            regex rules of a pipeline file, measures first response, next reply and resolution \
+            on each policy's business calendar, and writes summary.csv, tickets.csv, rejects.csv \
+            and run.json.
 
-        Example:
-          slalog run pipelines/demo.yaml --out out/
-          slalog run pipelines/demo.yaml 'archive/2026-0[789]-*.log.lz4' --as-of 2026-09-30T23:59:59Z --out q3/
-          slalog check pipelines/demo.yaml
+            Example:
+              slalog run pipelines/demo.yaml --out out/
+              slalog run pipelines/demo.yaml 'archive/2026-0[789]-*.log.lz4' --as-of 2026-09-30T23:59:59Z --out q3/
+              slalog check pipelines/demo.yaml
 
-        Exit codes: 0 complete, 1 partial (some input or line failed; reports written), \
-        2 usage or pipeline error (nothing written).
-        """,
+            Exit codes: 0 complete, 1 partial (some input or line failed; reports written), \
+            2 usage or pipeline error (nothing written).
+            """,
         subcommands: [Run.self, Check.self, Explain.self]
     )
 

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SLACore
+import Testing
+
 @testable import Aggregate
 
 /// The reference model: step through every minute of [start, stop) and ask
@@ -41,10 +42,11 @@ struct SeededGenerator: RandomNumberGenerator {
     func calendar(_ zone: String, _ hours: [Int: [(Int, Int)]], holidays: [String] = []) -> BusinessCalendar {
         var table = [[BusinessCalendar.LocalInterval]](repeating: [], count: 8)
         for (day, spans) in hours { table[day] = spans.map { .init(start: Int64($0.0) * 60_000, end: Int64($0.1) * 60_000) } }
-        let dates = Set(holidays.map { text -> CivilDate in
-            let p = text.split(separator: "-").map { Int($0)! }
-            return CivilDate(year: p[0], month: p[1], day: p[2])
-        })
+        let dates = Set(
+            holidays.map { text -> CivilDate in
+                let p = text.split(separator: "-").map { Int($0)! }
+                return CivilDate(year: p[0], month: p[1], day: p[2])
+            })
         return BusinessCalendar(name: "test", zone: ZoneRules(identifier: zone)!, hours: table, holidays: dates)
     }
 
@@ -98,8 +100,10 @@ struct SeededGenerator: RandomNumberGenerator {
     func fastArithmeticAgreesWithTheMinuteByMinuteModel(zone: String) {
         var rng = SeededGenerator(state: zone.utf8.reduce(UInt64(42)) { $0 &* 31 &+ UInt64($1) })
         // Intervals that start near DST transitions of 2026 and around the year end, plus random ones.
-        let anchors: [Int64] = [utc(2026, 3, 8, 0), utc(2026, 3, 28, 0), utc(2026, 4, 4, 0), utc(2026, 10, 24, 0),
-                                utc(2026, 10, 31, 0), utc(2026, 12, 30, 0), utc(2026, 6, 15, 0)].map(\.milliseconds)
+        let anchors: [Int64] = [
+            utc(2026, 3, 8, 0), utc(2026, 3, 28, 0), utc(2026, 4, 4, 0), utc(2026, 10, 24, 0),
+            utc(2026, 10, 31, 0), utc(2026, 12, 30, 0), utc(2026, 6, 15, 0),
+        ].map(\.milliseconds)
         for index in 0..<24 {
             var hours: [Int: [(Int, Int)]] = [:]
             for day in 1...7 where Int.random(in: 0..<4, using: &rng) > 0 {
@@ -115,7 +119,8 @@ struct SeededGenerator: RandomNumberGenerator {
             let holidays = Int.random(in: 0..<2, using: &rng) == 0 ? ["2026-03-09", "2026-10-26", "2026-12-31", "2027-01-01"] : []
             let begin = anchors[index % anchors.count] + Int64(Int.random(in: 0..<(48 * 60), using: &rng)) * 60_000
             let end = begin + Int64(Int.random(in: 0..<(6 * 24 * 60), using: &rng)) * 60_000
-            let fast = calendar(zone, hours, holidays: holidays).duration(from: Instant(milliseconds: begin), to: Instant(milliseconds: end))
+            let fast = calendar(zone, hours, holidays: holidays).duration(
+                from: Instant(milliseconds: begin), to: Instant(milliseconds: end))
             let slow = referenceMinutes(from: begin, to: end, zone: zone, hours: hours, holidays: Set(holidays)) * 60_000
             #expect(fast == slow, "\(zone) case \(index): \(Instant(milliseconds: begin).iso8601) → \(Instant(milliseconds: end).iso8601)")
         }
@@ -134,4 +139,3 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(t.firstResponse == nil || t.firstResponse?.stopReason == .resolvedWithoutReply)
     }
 }
-

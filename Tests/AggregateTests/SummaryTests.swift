@@ -1,14 +1,15 @@
-import Testing
 import SLACore
+import Testing
+
 @testable import Aggregate
 
 @Suite struct SummaryTests {
     @Test func nearestRankPercentiles() {
         let stats = MetricStats()
         let values: [Milliseconds] = (1...10).map { Milliseconds($0) }
-        #expect(stats.percentile(50, sorted: values) == 5)    // ceil(5) = 5
+        #expect(stats.percentile(50, sorted: values) == 5)  // ceil(5) = 5
         #expect(stats.percentile(90, sorted: values) == 9)
-        #expect(stats.percentile(95, sorted: values) == 10)   // ceil(9.5) = 10
+        #expect(stats.percentile(95, sorted: values) == 10)  // ceil(9.5) = 10
         #expect(stats.percentile(50, sorted: [7]) == 7)
         #expect(stats.percentile(50, sorted: [1, 2, 3]) == 2)  // ceil(1.5) = 2
         #expect(stats.percentile(90, sorted: []) == nil)
@@ -25,14 +26,14 @@ import SLACore
     }
 
     @Test func meansRoundToTheMillisecond() {
-        #expect(MetricStats.mean(total: 10, count: 4) == 3)   // 2.5 → 3
+        #expect(MetricStats.mean(total: 10, count: 4) == 3)  // 2.5 → 3
         #expect(MetricStats.mean(total: 10, count: 3) == 3)
         #expect(MetricStats.mean(total: 0, count: 0) == nil)
     }
 
     @Test func isoWeeksAcrossYearEnds() {
-        #expect(Summarizer.isoWeek(CivilDate(year: 2026, month: 1, day: 1)) == "2026-W01")   // Thursday
-        #expect(Summarizer.isoWeek(CivilDate(year: 2027, month: 1, day: 1)) == "2026-W53")   // Friday of 2026's week 53
+        #expect(Summarizer.isoWeek(CivilDate(year: 2026, month: 1, day: 1)) == "2026-W01")  // Thursday
+        #expect(Summarizer.isoWeek(CivilDate(year: 2027, month: 1, day: 1)) == "2026-W53")  // Friday of 2026's week 53
         #expect(Summarizer.isoWeek(CivilDate(year: 2024, month: 12, day: 30)) == "2025-W01")
         #expect(Summarizer.isoWeek(CivilDate(year: 2026, month: 3, day: 2)) == "2026-W10")
     }

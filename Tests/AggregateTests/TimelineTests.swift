@@ -1,5 +1,6 @@
-import Testing
 import SLACore
+import Testing
+
 @testable import Aggregate
 
 /// Builds one ticket's events tersely: minutes after 2026-03-02T00:00Z.
@@ -13,19 +14,28 @@ struct TicketScript {
 
     static let base = Instant(year: 2026, month: 3, day: 2).milliseconds
 
-    mutating func add(_ minute: Double, _ kind: EventKind, requester: Requester = .customer, customer: String = "",
-                      priority: String = "", channel: String = "", agent: String = "", file: Int32 = 0) {
+    mutating func add(
+        _ minute: Double, _ kind: EventKind, requester: Requester = .customer, customer: String = "",
+        priority: String = "", channel: String = "", agent: String = "", file: Int32 = 0
+    ) {
         line += 1
-        events.append(Event(time: Instant(milliseconds: Self.base + Int64(minute * 60_000)), ticket: ticket, kind: kind,
-                            requester: requester, customer: interner.intern(customer), priority: interner.intern(priority),
-                            channel: interner.intern(channel), agent: interner.intern(agent), source: SourceLocation(file: file, line: line)))
+        events.append(
+            Event(
+                time: Instant(milliseconds: Self.base + Int64(minute * 60_000)), ticket: ticket, kind: kind,
+                requester: requester, customer: interner.intern(customer), priority: interner.intern(priority),
+                channel: interner.intern(channel), agent: interner.intern(agent), source: SourceLocation(file: file, line: line)))
     }
 
-    func evaluate(_ policies: [Policy] = [Policy(name: "p", targets: [.firstResponse: 3_600_000, .nextReply: 3_600_000, .resolution: 14_400_000])],
-                  asOfMinute: Double? = nil, atRisk: Double = 0.75) -> (TicketResult, [SetAside]) {
+    func evaluate(
+        _ policies: [Policy] = [Policy(name: "p", targets: [.firstResponse: 3_600_000, .nextReply: 3_600_000, .resolution: 14_400_000])],
+        asOfMinute: Double? = nil, atRisk: Double = 0.75
+    ) -> (TicketResult, [SetAside]) {
         let asOf = asOfMinute.map { Instant(milliseconds: Self.base + Int64($0 * 60_000)) } ?? events.map(\.time).max()!
-        return TimelineEvaluator(policies: PolicySet(policies: policies, atRiskFraction: atRisk), strings: (0..<interner.count).map { interner.string(Symbol(rawValue: UInt32($0))) }, asOf: asOf)
-            .evaluate(events, ticket: "T1")
+        return TimelineEvaluator(
+            policies: PolicySet(policies: policies, atRiskFraction: atRisk),
+            strings: (0..<interner.count).map { interner.string(Symbol(rawValue: UInt32($0))) }, asOf: asOf
+        )
+        .evaluate(events, ticket: "T1")
     }
 }
 
@@ -56,7 +66,7 @@ let minute: Int64 = 60_000
         var s = TicketScript()
         s.add(0, .open); s.add(5, .agentReply)
         s.add(10, .customerMessage); s.add(20, .customerMessage); s.add(100, .agentReply)  // 90 min: breached
-        s.add(110, .customerMessage); s.add(115, .agentReply)                              // 5 min: met
+        s.add(110, .customerMessage); s.add(115, .agentReply)  // 5 min: met
         let (t, _) = s.evaluate()
         #expect(t.nextReplies.map(\.value) == [90 * minute, 5 * minute])
         #expect(t.nextReplies.map(\.outcome) == [.breached, .met])
@@ -67,8 +77,8 @@ let minute: Int64 = 60_000
         var s = TicketScript()
         s.add(0, .open); s.add(30, .pause); s.add(90, .agentReply); s.add(120, .resume); s.add(150, .resolve)
         let (t, _) = s.evaluate()
-        #expect(t.firstResponse?.value == 90 * minute)          // not paused
-        #expect(t.resolution?.value == (30 + 30) * minute)       // 0–30 and 120–150 active
+        #expect(t.firstResponse?.value == 90 * minute)  // not paused
+        #expect(t.resolution?.value == (30 + 30) * minute)  // 0–30 and 120–150 active
         #expect(t.resolution?.spans.count == 2)
     }
 
@@ -86,7 +96,7 @@ let minute: Int64 = 60_000
     @Test func reopenAddsToTheSameResolutionTotalAndIsCounted() {
         var s = TicketScript()
         s.add(0, .open); s.add(10, .agentReply); s.add(60, .resolve)
-        s.add(600, .customerMessage)   // reopens the solved ticket
+        s.add(600, .customerMessage)  // reopens the solved ticket
         s.add(630, .agentReply); s.add(660, .resolve)
         let (t, _) = s.evaluate()
         #expect(t.reopens == 1)
@@ -146,7 +156,9 @@ let minute: Int64 = 60_000
         s.add(0, .open); s.add(10, .agentReply, agent: "a"); s.add(20, .customerMessage); s.add(30, .agentReply, agent: "a")
         let once = s.evaluate().0
         var twice = s
-        for event in s.events { var copy = event; copy.source = SourceLocation(file: 1, line: event.source.line); twice.events.append(copy) }
+        for event in s.events {
+            var copy = event; copy.source = SourceLocation(file: 1, line: event.source.line); twice.events.append(copy)
+        }
         let (again, aside) = twice.evaluate()
         #expect(aside.count == 4 && aside.allSatisfy { $0.reason == .duplicate && $0.source.file == 1 })
         #expect(again.instances == once.instances)
@@ -208,7 +220,7 @@ let minute: Int64 = 60_000
         var s = TicketScript()
         s.add(0, .open, priority: "normal"); s.add(10, .update, priority: "urgent"); s.add(20, .agentReply)
         let (t, _) = s.evaluate(policies)
-        #expect(t.firstResponse?.target == 15 * minute)      // measured from the open, not from the change
+        #expect(t.firstResponse?.target == 15 * minute)  // measured from the open, not from the change
         #expect(t.firstResponse?.outcome == .breached)
         #expect(t.policy == 0)
     }

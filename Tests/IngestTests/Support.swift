@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Ingest
 
 /// A temporary folder removed at deinit.

@@ -1,5 +1,6 @@
-import Testing
 import SLACore
+import Testing
+
 @testable import Normalize
 
 @Suite struct RegexTests {
@@ -38,8 +39,10 @@ import SLACore
 }
 
 @Suite struct LineNormalizerTests {
-    func rule(_ name: String = "r", _ pattern: String, kind: FieldMapping<RuleKind>, prefilter: [String] = [],
-              set: [Attribute: String] = [:]) throws -> Rule {
+    func rule(
+        _ name: String = "r", _ pattern: String, kind: FieldMapping<RuleKind>, prefilter: [String] = [],
+        set: [Attribute: String] = [:]
+    ) throws -> Rule {
         try Rule(name: name, regex: Regex(pattern), kind: kind, timestamp: TimestampParser(), prefilter: prefilter, attributeValues: set)
     }
 
@@ -49,11 +52,15 @@ import SLACore
 
     @Test func firstMatchingRuleWinsAndMapsKinds() throws {
         let regex = try Regex("^(?<ts>\\S+) status ticket=(?<ticket>\\S+) to=(?<to>\\w+)")
-        let status = try Rule(name: "status", regex: regex,
-                              kind: .mapped(group: regex.groupNumbers["to"]!, groupName: "to",
-                                            table: [MappingEntry(key: "pending", value: .event(.pause)),
-                                                    MappingEntry(key: "assigned", value: .ignore)], otherwise: nil),
-                              timestamp: TimestampParser())
+        let status = try Rule(
+            name: "status", regex: regex,
+            kind: .mapped(
+                group: regex.groupNumbers["to"]!, groupName: "to",
+                table: [
+                    MappingEntry(key: "pending", value: .event(.pause)),
+                    MappingEntry(key: "assigned", value: .ignore),
+                ], otherwise: nil),
+            timestamp: TimestampParser())
         let catchAll = try rule("any", "^(?<ts>\\S+) \\w+ ticket=(?<ticket>\\S+)", kind: .fixed(.event(.update)), set: [.channel: "email"])
         let normalizer = LineNormalizer(rules: [status, catchAll])
         guard case let .event(event) = normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=pending") else {
@@ -64,8 +71,9 @@ import SLACore
         #expect(normalizer.interner.string(event.ticket) == "T1")
         #expect(event.source.line == 7)
         #expect(normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=assigned") == .ignored)
-        #expect(normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=weird")
-            == .reject(rule: 0, ticket: "T1", reason: "unknown to value 'weird'"))
+        #expect(
+            normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=weird")
+                == .reject(rule: 0, ticket: "T1", reason: "unknown to value 'weird'"))
         guard case let .event(other) = normalize(normalizer, "2026-03-01T00:00:00Z note ticket=T2") else {
             Issue.record("no event"); return
         }
@@ -75,20 +83,26 @@ import SLACore
     }
 
     @Test func prefilterSkipsLinesWithoutTheLiteral() throws {
-        let normalizer = LineNormalizer(rules: [try rule("r", "(?<ts>\\S+) (?<ticket>\\S+)", kind: .fixed(.event(.open)), prefilter: ["desk["])])
+        let normalizer = LineNormalizer(rules: [
+            try rule("r", "(?<ts>\\S+) (?<ticket>\\S+)", kind: .fixed(.event(.open)), prefilter: ["desk["])
+        ])
         #expect(normalize(normalizer, "2026-03-01T00:00:00Z T1") == .noMatch)
         guard case .event = normalize(normalizer, "2026-03-01T00:00:00Z T1 desk[") else { Issue.record("no event"); return }
     }
 
     @Test func badTimestampAndEmptyTicketAreRejects() throws {
         let normalizer = LineNormalizer(rules: [try rule("r", "^(?<ts>\\S+) t=(?<ticket>\\S*)", kind: .fixed(.event(.open)))])
-        guard case let .reject(_, ticket, reason) = normalize(normalizer, "2026-02-30T00:00:00Z t=T9") else { Issue.record("accepted"); return }
+        guard case let .reject(_, ticket, reason) = normalize(normalizer, "2026-02-30T00:00:00Z t=T9") else {
+            Issue.record("accepted"); return
+        }
         #expect(ticket == "T9" && reason.hasPrefix("bad timestamp '2026-02-30T00:00:00Z'"))
         #expect(normalize(normalizer, "2026-03-01T00:00:00Z t=") == .reject(rule: 0, ticket: "", reason: "empty ticket id"))
     }
 
     @Test func invalidUTF8InFieldsBecomesReplacementCharacters() throws {
-        let normalizer = LineNormalizer(rules: [try rule("r", "^(?<ts>\\S+) t=(?<ticket>\\S+) c=(?<customer>\\S+)", kind: .fixed(.event(.open)))])
+        let normalizer = LineNormalizer(rules: [
+            try rule("r", "^(?<ts>\\S+) t=(?<ticket>\\S+) c=(?<customer>\\S+)", kind: .fixed(.event(.open)))
+        ])
         let bytes = Array("2026-03-01T00:00:00Z t=T1 c=".utf8) + [0xff, 0x41]
         let outcome = bytes.withUnsafeBytes { normalizer.normalize($0, source: SourceLocation(file: 0, line: 1)) }
         guard case let .event(event) = outcome else { Issue.record("no event"); return }
@@ -99,10 +113,10 @@ import SLACore
         #expect(Rule.requiredFirstByte("^\\[(?<ts>[^\\]]+)\\]") == UInt8(ascii: "["))
         #expect(Rule.requiredFirstByte("^x(?<ts>.)") == UInt8(ascii: "x"))
         #expect(Rule.requiredFirstByte("^(?<ts>\\S+)") == nil)
-        #expect(Rule.requiredFirstByte("^\\d+") == nil)          // a class escape
-        #expect(Rule.requiredFirstByte("^x?y") == nil)             // optional
-        #expect(Rule.requiredFirstByte("^x|y") == nil)             // alternation
-        #expect(Rule.requiredFirstByte("x") == nil)                // unanchored
+        #expect(Rule.requiredFirstByte("^\\d+") == nil)  // a class escape
+        #expect(Rule.requiredFirstByte("^x?y") == nil)  // optional
+        #expect(Rule.requiredFirstByte("^x|y") == nil)  // alternation
+        #expect(Rule.requiredFirstByte("x") == nil)  // unanchored
         #expect(Rule.requiredFirstByte("^.") == nil)
     }
 

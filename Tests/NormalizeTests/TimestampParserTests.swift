@@ -1,5 +1,6 @@
-import Testing
 import SLACore
+import Testing
+
 @testable import Normalize
 
 @Suite struct TimestampParserTests {

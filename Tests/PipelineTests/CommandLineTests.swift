@@ -19,8 +19,9 @@ import Testing
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     @Test func partialRunExitsOneAndWritesReports() throws {
@@ -30,7 +31,8 @@ import Testing
         #expect(run.stdout.isEmpty)
         #expect(run.stderr.contains("PARTIAL run"))
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/summary.csv"))
-        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path + "/run.json"))) as? [String: Any]
+        let report =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path + "/run.json"))) as? [String: Any]
         #expect(report?["status"] as? String == "partial")
         #expect(report?["exit_code"] as? Int == 1)
     }
@@ -93,7 +95,8 @@ import Testing
         for name in ["summary.csv", "tickets.csv", "rejects.csv", "run.json"] {
             #expect(read("\(out)/\(name)") == "previous \(name)\n")
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["rejects.csv", "run.json", "summary.csv", "tickets.csv"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["rejects.csv", "run.json", "summary.csv", "tickets.csv"])
     }
 }
 
@@ -125,6 +128,7 @@ import Testing
         let rows = parseCSV(read(scratch.path + "/summary.csv"))
         #expect(rows[0].prefix(3) == ["customer", "month", "tickets"])
         // T-1004 has no open: its month is empty and sorts first within acme.
-        #expect(rows.dropFirst().map { "\($0[0])/\($0[1])/\($0[2])" } == ["acme//1", "acme/2026-03/3", "globex/2026-03/5", "initech/2026-03/2"])
+        #expect(
+            rows.dropFirst().map { "\($0[0])/\($0[1])/\($0[2])" } == ["acme//1", "acme/2026-03/3", "globex/2026-03/5", "initech/2026-03/2"])
     }
 }

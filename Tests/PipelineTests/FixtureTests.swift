@@ -1,6 +1,7 @@
-import SLACore
 import Foundation
+import SLACore
 import Testing
+
 @testable import Pipeline
 
 /// The demo pipeline over the bundled fixtures against the hand-worked
@@ -30,7 +31,8 @@ import Testing
 
     @Test func plainGzipZstdAndLZ4GiveTheSameReports() throws {
         let scratch = Scratch()
-        scratch.shell("""
+        scratch.shell(
+            """
             cp \(fixture("fixtures/helpdesk/desk-2026-03-02.log")) d1.log && gzip -dc \(fixture("fixtures/helpdesk/desk-2026-03-03.log.gz")) > d2.log \
             && cp \(fixture("fixtures/chat/chat-2026-03-02.log")) chat.log && cp \(fixture("fixtures/mail/mailgw-2026-03-02.log")) mail.log \
             && for f in d1 d2 chat mail; do gzip -c $f.log > $f.gz; zstd -q -c $f.log > $f.zst; lz4 -q -c $f.log > $f.lz4; done
@@ -75,4 +77,3 @@ import Testing
         #expect(result.statistics.eventsAfterAsOf == 4)
     }
 }
-

@@ -1,6 +1,7 @@
-import Testing
-@testable import Pipeline
 import Aggregate
+import Testing
+
+@testable import Pipeline
 
 @Suite struct PipelineLoaderTests {
     let minimal = """
@@ -36,7 +37,8 @@ import Aggregate
     }
 
     @Test(arguments: [
-        ("1hr", false), ("1h", true), ("90s", true), ("1h30m", true), ("2d", true), ("30m1h", false), ("h", false), ("10", false), ("", false),
+        ("1hr", false), ("1h", true), ("90s", true), ("1h30m", true), ("2d", true), ("30m1h", false), ("h", false), ("10", false),
+        ("", false),
     ])
     func durations(text: String, valid: Bool) {
         #expect((PipelineLoader.parseDuration(text) != nil) == valid, "\(text)")
@@ -53,7 +55,8 @@ import Aggregate
         #expect(bad?.path == "policies[0].targets.first_response" && bad?.message == "'1hr' is not a duration" && bad?.line == 7)
         let regex = error("rules:\n  - name: r\n    pattern: '^(?<ts>x'\n    kind: open\n")
         #expect(regex?.line == 3 && regex?.message.hasPrefix("invalid regex: missing closing parenthesis") == true)
-        let group = error("rules:\n  - name: r\n    pattern: '^(?<ts>\\\\S+) (?<ticket>\\\\S+)'\n    kind: {group: status, map: {a: open}}\n")
+        let group = error(
+            "rules:\n  - name: r\n    pattern: '^(?<ts>\\\\S+) (?<ticket>\\\\S+)'\n    kind: {group: status, map: {a: open}}\n")
         #expect(group?.message == "the pattern has no named group 'status' for kind")
         let noTicket = error("rules:\n  - name: r\n    pattern: '^(?<ts>\\\\S+)'\n    kind: open\n")
         #expect(noTicket?.message.contains("(?<ticket>") == true)
@@ -62,10 +65,13 @@ import Aggregate
     @Test func unknownMetricKindZoneCalendarAndOverlappingHours() {
         #expect(error(minimal + "\npolicies:\n  - name: p\n    targets: {first_reply: 1h}\n")?.message == "unknown metric 'first_reply'")
         #expect(error(minimal + "\ntimezone: Europe/Berln\n")?.message == "unknown time zone 'Europe/Berln'")
-        #expect(error(minimal + "\npolicies:\n  - name: p\n    calendar: office\n    targets: {resolution: 1h}\n")?.message == "unknown calendar 'office'")
+        #expect(
+            error(minimal + "\npolicies:\n  - name: p\n    calendar: office\n    targets: {resolution: 1h}\n")?.message
+                == "unknown calendar 'office'")
         let overlap = error(minimal + "\ncalendars:\n  office:\n    timezone: UTC\n    hours: {mon-fri: '09:00-13:00, 12:00-17:00'}\n")
         #expect(overlap?.message.hasPrefix("business hours overlap") == true)
-        #expect(error("rules:\n  - name: r\n    pattern: '(?<ts>.)(?<ticket>.)'\n    kind: opened\n")?.message == "unknown event kind 'opened'")
+        #expect(
+            error("rules:\n  - name: r\n    pattern: '(?<ts>.)(?<ticket>.)'\n    kind: opened\n")?.message == "unknown event kind 'opened'")
     }
 
     @Test func syntaxErrorsAndAliasBombs() {
@@ -73,26 +79,31 @@ import Aggregate
         #expect(syntax?.message.hasPrefix("YAML syntax") == true)
         #expect(syntax?.line != nil)
         var bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-        for level in 1...8 { bomb += "\(Character(UnicodeScalar(97 + level)!)): &\(Character(UnicodeScalar(97 + level)!)) [" + Array(repeating: "*\(Character(UnicodeScalar(96 + level)!))", count: 10).joined(separator: ", ") + "]\n" }
+        for level in 1...8 {
+            bomb +=
+                "\(Character(UnicodeScalar(97 + level)!)): &\(Character(UnicodeScalar(97 + level)!)) ["
+                + Array(repeating: "*\(Character(UnicodeScalar(96 + level)!))", count: 10).joined(separator: ", ") + "]\n"
+        }
         #expect(error(bomb)?.message.contains("more than 50000 nodes") == true)
     }
 
     @Test func businessCalendarsLoad() throws {
-        let definition = try PipelineDefinition.parse(minimal + """
+        let definition = try PipelineDefinition.parse(
+            minimal + """
 
-            calendars:
-              office:
-                timezone: Europe/Berlin
-                hours:
-                  mon-fri: "09:00-12:00, 13:00-17:30"
-                  sat: ["10:00-14:00"]
-                holidays: [2026-12-25]
-            policies:
-              - name: p
-                when: {customer: [acme, "acme-*"]}
-                calendar: office
-                targets: {resolution: 2d}
-            """, path: "p.yaml")
+                calendars:
+                  office:
+                    timezone: Europe/Berlin
+                    hours:
+                      mon-fri: "09:00-12:00, 13:00-17:30"
+                      sat: ["10:00-14:00"]
+                    holidays: [2026-12-25]
+                policies:
+                  - name: p
+                    when: {customer: [acme, "acme-*"]}
+                    calendar: office
+                    targets: {resolution: 2d}
+                """, path: "p.yaml")
         let office = definition.calendars["office"]!
         #expect(office.hours[1].count == 2 && office.hours[6].count == 1 && office.hours[7].isEmpty)
         #expect(definition.policies.policies[0].calendar.name == "office")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Pipeline
 
 /// Bad input never costs the rest of the report (issue: corrupt archives,
@@ -82,8 +83,10 @@ import Testing
     @Test func emptyBinaryAndMissingInputsAreHandled() throws {
         let scratch = Scratch()
         scratch.shell("touch empty.log && head -c 100000 /dev/urandom > noise.bin")
-        let (result, _) = try run(["\(scratch.path)/empty.log", "\(scratch.path)/noise.bin", "\(scratch.path)/missing.log",
-                                   "\(scratch.path)/*.nothing", fixture("fixtures/chat/chat-2026-03-02.log")])
+        let (result, _) = try run([
+            "\(scratch.path)/empty.log", "\(scratch.path)/noise.bin", "\(scratch.path)/missing.log",
+            "\(scratch.path)/*.nothing", fixture("fixtures/chat/chat-2026-03-02.log"),
+        ])
         #expect(result.statistics.inputs.count == 3)
         #expect(result.statistics.inputs[0].lines == 0)
         #expect(result.statistics.inputs[2].lines == 17)
@@ -98,7 +101,8 @@ import Testing
         let customers = ["=HYPERLINK(\"http://x\")", "+SUM(1)", "-1", "@cmd", "a,b", "say\"hi\"", "tab\there"]
         var text = ""
         for (i, customer) in customers.enumerated() {
-            text += "2026-03-02T09:0\(i):00Z desk[1]: event=created ticket=H\(i) customer=\(customer.replacingOccurrences(of: " ", with: "_")) via=customer\n"
+            text +=
+                "2026-03-02T09:0\(i):00Z desk[1]: event=created ticket=H\(i) customer=\(customer.replacingOccurrences(of: " ", with: "_")) via=customer\n"
         }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let (_, tickets) = try run([path])
@@ -123,11 +127,18 @@ func parseCSV(_ text: String) -> [[String]] {
             if c == "\"" {
                 let next = text.index(after: i)
                 if next < text.endIndex && text[next] == "\"" { field.append("\""); i = next } else { quoted = false }
-            } else { field.append(c) }
-        } else if c == "\"" { quoted = true }
-        else if c == "," { row.append(field); field = "" }
-        else if c == "\r\n" || c == "\n" { row.append(field); rows.append(row); row = []; field = "" }
-        else { field.append(c) }
+            } else {
+                field.append(c)
+            }
+        } else if c == "\"" {
+            quoted = true
+        } else if c == "," {
+            row.append(field); field = ""
+        } else if c == "\r\n" || c == "\n" {
+            row.append(field); rows.append(row); row = []; field = ""
+        } else {
+            field.append(c)
+        }
         i = text.index(after: i)
     }
     if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }

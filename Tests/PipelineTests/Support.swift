@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Pipeline
 
 /// The repository root (tests read fixtures and the demo pipeline from it).
@@ -30,7 +31,9 @@ final class Scratch {
 }
 
 /// Runs the demo pipeline and returns the three CSVs with the repository root stripped from paths.
-func runDemo(inputs: [String] = [], jobs: Int = 2, chunkSize: Int = 4 << 20, asOf: String? = nil) throws -> (summary: String, tickets: String, rejects: String, result: RunResult) {
+func runDemo(inputs: [String] = [], jobs: Int = 2, chunkSize: Int = 4 << 20, asOf: String? = nil) throws -> (
+    summary: String, tickets: String, rejects: String, result: RunResult
+) {
     let scratch = Scratch()
     let definition = try PipelineDefinition.load(path: fixture("pipelines/demo.yaml"))
     var options = RunOptions()
@@ -40,6 +43,8 @@ func runDemo(inputs: [String] = [], jobs: Int = 2, chunkSize: Int = 4 << 20, asO
     options.chunkSize = chunkSize
     let result = try Runner.run(definition, options: options)
     let strip = { (text: String) in text.replacingOccurrences(of: repositoryRoot + "/", with: "") }
-    return (strip(read("\(scratch.path)/summary.csv")), strip(read("\(scratch.path)/tickets.csv")),
-            strip(read("\(scratch.path)/rejects.csv")), result)
+    return (
+        strip(read("\(scratch.path)/summary.csv")), strip(read("\(scratch.path)/tickets.csv")),
+        strip(read("\(scratch.path)/rejects.csv")), result
+    )
 }

@@ -1,9 +1,11 @@
 import Testing
+
 @testable import SLACore
 
 @Suite struct InstantTests {
     @Test func formatsISO8601WithMilliseconds() {
-        #expect(Instant(year: 2026, month: 3, day: 1, hour: 9, minute: 15, second: 2, millisecond: 123).iso8601 == "2026-03-01T09:15:02.123Z")
+        #expect(
+            Instant(year: 2026, month: 3, day: 1, hour: 9, minute: 15, second: 2, millisecond: 123).iso8601 == "2026-03-01T09:15:02.123Z")
         #expect(Instant(milliseconds: 0).iso8601 == "1970-01-01T00:00:00.000Z")
         #expect(Instant(milliseconds: -1).iso8601 == "1969-12-31T23:59:59.999Z")
     }
