@@ -41,11 +41,13 @@ let package = Package(
         // Fuzz targets (scripts/fuzz); a corpus replayer in normal builds.
         .executableTarget(name: "slalog-fuzz", dependencies: ["Pipeline", "Ingest", "Normalize", "SLACore"]),
 
+        // Helpers shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "SLACore"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "SLACore", "TestSupport"]),
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize", "SLACore"]),
         .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "SLACore"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Aggregate", "SLACore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SLACore", "Aggregate"], resources: []),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SLACore", "Aggregate", "TestSupport"]),
     ]
 )

@@ -50,19 +50,7 @@ struct Walk {
                 trail?.say("next_reply #\(nextReplies.count + 1) starts (customer wrote after an agent reply)")
             }
         case .agentReply:
-            if let start = firstResponseStart {
-                firstResponse = instance(
-                    .firstResponse, start: start, stop: event.time, reason: .completed,
-                    spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source)
-                firstResponseStart = nil
-            }
-            if let start = nextReplyStart {
-                nextReplies.append(
-                    instance(
-                        .nextReply, start: start, stop: event.time, reason: .completed,
-                        spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source))
-                nextReplyStart = nil
-            }
+            stopReplyClocks(at: event.time, reason: .completed, source: event.source)
             hadAgentReply = true
         case .pause:
             transition(to: .waiting, at: event)
@@ -70,7 +58,7 @@ struct Walk {
             transition(to: .active, at: event)
         case .resolve:
             transition(to: .resolved, at: event)
-            stopRepliesAtResolve(event)
+            stopReplyClocks(at: event.time, reason: .resolvedWithoutReply, source: event.source)
         }
     }
 
@@ -117,20 +105,23 @@ struct Walk {
         state = new
     }
 
-    /// A resolve ends reply metrics still waiting: breached if already over
-    /// target, otherwise unmeasured (there was no reply to time).
-    private mutating func stopRepliesAtResolve(_ event: Event) {
+    /// Ends the running reply clocks (first response, next reply) at `time`:
+    /// by an agent reply (`completed`), by a resolve before any reply
+    /// (`resolvedWithoutReply`: breached if already over target, otherwise
+    /// unmeasured), or at `as_of` (`running`).
+    private mutating func stopReplyClocks(at time: Instant, reason: StopReason, source: SourceLocation?) {
+        let stop: Instant? = reason == .running ? nil : time
         if let start = firstResponseStart {
             firstResponse = instance(
-                .firstResponse, start: start, stop: event.time, reason: .resolvedWithoutReply,
-                spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source)
+                .firstResponse, start: start, stop: stop, reason: reason,
+                spans: [.init(start: start, end: time)], attributes: attributes, stopSource: source)
             firstResponseStart = nil
         }
         if let start = nextReplyStart {
             nextReplies.append(
                 instance(
-                    .nextReply, start: start, stop: event.time, reason: .resolvedWithoutReply,
-                    spans: [.init(start: start, end: event.time)], attributes: attributes, stopSource: event.source))
+                    .nextReply, start: start, stop: stop, reason: reason,
+                    spans: [.init(start: start, end: time)], attributes: attributes, stopSource: source))
             nextReplyStart = nil
         }
     }
@@ -142,17 +133,7 @@ struct Walk {
             trail?.say("no open event in the input: incomplete ticket, metrics unmeasured")
             return result(requester: .customer, policy: nil)
         }
-        if let start = firstResponseStart {
-            firstResponse = instance(
-                .firstResponse, start: start, stop: nil, reason: .running,
-                spans: [.init(start: start, end: asOf)], attributes: attributes, stopSource: nil)
-        }
-        if let start = nextReplyStart {
-            nextReplies.append(
-                instance(
-                    .nextReply, start: start, stop: nil, reason: .running,
-                    spans: [.init(start: start, end: asOf)], attributes: attributes, stopSource: nil))
-        }
+        stopReplyClocks(at: asOf, reason: .running, source: nil)
         if state == .resolved, let resolvedAt {
             resolution = instance(
                 .resolution, start: opened.time, stop: resolvedAt, reason: .completed,

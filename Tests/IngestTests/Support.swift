@@ -1,34 +1,7 @@
 import Foundation
+@_exported import TestSupport
 
 @testable import Ingest
-
-/// A temporary folder removed at deinit.
-final class TemporaryFolder {
-    let path: String
-    init() {
-        path = NSTemporaryDirectory() + "slalog-test-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) -> String {
-        let file = "\(path)/\(name)"
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
-        return file
-    }
-
-    /// Runs a shell command in the folder (the compressors used are the real CLI tools).
-    func shell(_ command: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = URL(fileURLWithPath: path)
-        try! process.run()
-        process.waitUntilExit()
-        precondition(process.terminationStatus == 0, "command failed: \(command)")
-    }
-}
 
 /// Reads a whole input through ChunkReader; returns the bytes, chunks and the error, if any.
 func readAll(_ path: String, chunkSize: Int = 1 << 20, maxLine: Int = 1 << 20) -> (bytes: [UInt8], chunks: [Chunk], error: IngestError?) {

@@ -6,15 +6,9 @@ import Testing
 /// Bad input never costs the rest of the report (issue: corrupt archives,
 /// hostile lines, interrupted runs).
 @Suite struct RobustnessTests {
-    func run(_ inputs: [String], jobs: Int = 2) throws -> (RunResult, String) {
-        let scratch = Scratch()
-        let definition = try PipelineDefinition.load(path: fixture("pipelines/demo.yaml"))
-        var options = RunOptions()
-        options.inputs = inputs
-        options.outputDirectory = scratch.path
-        options.jobs = jobs
-        let result = try Runner.run(definition, options: options)
-        return (result, read("\(scratch.path)/tickets.csv"))
+    func run(_ inputs: [String]) throws -> (RunResult, String) {
+        let run = try runDemo(inputs: inputs)
+        return (run.result, run.tickets)
     }
 
     @Test(arguments: ["gzip -9 -n -c", "lz4 -q -c", "zstd -q -c"])

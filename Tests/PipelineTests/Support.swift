@@ -1,4 +1,5 @@
 import Foundation
+@_exported import TestSupport
 
 @testable import Pipeline
 
@@ -13,22 +14,8 @@ func fixture(_ path: String) -> String { "\(repositoryRoot)/\(path)" }
 
 func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "<missing \(path)>" }
 
-/// A scratch folder, removed at deinit.
-final class Scratch {
-    let path = NSTemporaryDirectory() + "slalog-pipeline-" + UUID().uuidString
-    init() { try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func shell(_ command: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = URL(fileURLWithPath: path)
-        try! process.run()
-        process.waitUntilExit()
-        precondition(process.terminationStatus == 0, command)
-    }
-}
+/// A scratch folder for pipeline tests.
+typealias Scratch = TemporaryFolder
 
 /// Runs the demo pipeline and returns the three CSVs with the repository root stripped from paths.
 func runDemo(inputs: [String] = [], jobs: Int = 2, chunkSize: Int = 4 << 20, asOf: String? = nil) throws -> (
