@@ -32,6 +32,7 @@ final class ChunkParser {
     private let normalizer: LineNormalizer
     private let maxLineLength: Int
     private let lineFilter: Literal?
+    private var calibrated = false
 
     init(definition: PipelineDefinition, lineFilter: String? = nil) {
         normalizer = LineNormalizer(rules: definition.rules, matchLimit: definition.matchLimit, depthLimit: definition.depthLimit)
@@ -43,6 +44,10 @@ final class ChunkParser {
         var output = ChunkOutput(file: chunk.file, index: chunk.index)
         output.bytes = Int64(chunk.bytes.count) + chunk.cutLines.reduce(0) { $0 + $1.droppedBytes }
         let limit = maxLineLength
+        if !calibrated {
+            chunk.bytes.withUnsafeBytes { normalizer.calibrate(on: $0) }
+            calibrated = true
+        }
         chunk.bytes.withUnsafeBytes { raw in
             output.lines = Int64(
                 LineSplitter.forEachLine(in: raw) { line, index, position in

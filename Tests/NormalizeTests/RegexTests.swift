@@ -90,6 +90,18 @@ import Testing
         guard case .event = normalize(normalizer, "2026-03-01T00:00:00Z T1 desk[") else { Issue.record("no event"); return }
     }
 
+    @Test func calibratingPrefilterAnchorsNeverChangesOutcomes() throws {
+        let normalizer = LineNormalizer(rules: [
+            try rule("r", "(?<ts>\\S+) inbound ticket=(?<ticket>\\S+)", kind: .fixed(.event(.open)), prefilter: ["inbound ticket="])
+        ])
+        let lines = ["2026-03-01T00:00:00Z inbound ticket=T1", "2026-03-01T00:00:00Z outbound ticket=T1", "inbound", "=========="]
+        let before = lines.map { normalize(normalizer, $0) }
+        for sample in ["=== ticket ticket", "bbbbbbbbbb", "", "inbound ticket="] {
+            Array(sample.utf8).withUnsafeBytes { normalizer.calibrate(on: $0) }
+            #expect(lines.map { normalize(normalizer, $0) } == before, "after calibrating on '\(sample)'")
+        }
+    }
+
     @Test func badTimestampAndEmptyTicketAreRejects() throws {
         let normalizer = LineNormalizer(rules: [try rule("r", "^(?<ts>\\S+) t=(?<ticket>\\S*)", kind: .fixed(.event(.open)))])
         guard case let .reject(_, ticket, reason) = normalize(normalizer, "2026-02-30T00:00:00Z t=T9") else {
