@@ -119,7 +119,12 @@ public struct Summarizer: Sendable {
     public let dimensions: [GroupDimension]
     public let zone: ZoneRules
     public let policyNames: [String]
-    private var groups: [[String]: GroupSummary] = [:]
+    /// Groups in first-seen order; `index` finds a group by its key.
+    private var groups: [GroupSummary] = []
+    private var index: [[String]: Int] = [:]
+    /// The same index for the common one-dimension case, keyed by the value
+    /// alone (no array to build and hash per ticket).
+    private var singleIndex: [String: Int] = [:]
 
     public init(dimensions: [GroupDimension] = [.customer], zone: ZoneRules = .utc, policyNames: [String]) {
         self.dimensions = dimensions
@@ -128,19 +133,37 @@ public struct Summarizer: Sendable {
     }
 
     public mutating func add(_ ticket: TicketResult) {
-        let key = dimensions.map { value(of: $0, for: ticket) }
-        // Mutate in place: copying a group out and back would copy its duration lists every time.
-        groups[key, default: GroupSummary(key: key)].add(ticket)
+        // Groups are mutated in place: copying one out and back would copy its duration lists every time.
+        groups[groupIndex(for: ticket)].add(ticket)
+    }
+
+    private mutating func groupIndex(for ticket: TicketResult) -> Int {
+        if dimensions.count == 1 {
+            let value = value(of: dimensions[0], for: ticket)
+            if let found = singleIndex[value] { return found }
+            singleIndex[value] = groups.count
+            groups.append(GroupSummary(key: [value]))
+            return groups.count - 1
+        }
+        return groupIndex(forKey: dimensions.map { value(of: $0, for: ticket) })
+    }
+
+    private mutating func groupIndex(forKey key: [String]) -> Int {
+        if dimensions.count == 1, let found = singleIndex[key[0]] { return found }
+        if dimensions.count != 1, let found = index[key] { return found }
+        if dimensions.count == 1 { singleIndex[key[0]] = groups.count } else { index[key] = groups.count }
+        groups.append(GroupSummary(key: key))
+        return groups.count - 1
     }
 
     /// Adds the groups of another summarizer (same dimensions).
     public mutating func merge(_ other: Summarizer) {
-        for (key, theirs) in other.groups { groups[key, default: GroupSummary(key: key)].merge(theirs) }
+        for theirs in other.groups { groups[groupIndex(forKey: theirs.key)].merge(theirs) }
     }
 
     /// Rows ordered by key (byte order of the UTF-8 values), so output never depends on threads.
     public func rows() -> [GroupSummary] {
-        groups.values.sorted { $0.key.lexicographicallyPrecedes($1.key) { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
+        groups.sorted { $0.key.lexicographicallyPrecedes($1.key) { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
     }
 
     func value(of dimension: GroupDimension, for ticket: TicketResult) -> String {

@@ -8,6 +8,8 @@ public final class TimelineEvaluator {
     public let strings: [String]
     public let asOf: Instant
     private var policyCache: [PolicyKey: Int?] = [:]
+    private var timeline: [Event] = []
+    private var kept: [Event] = []
 
     public init(policies: PolicySet, strings: [String], asOf: Instant) {
         self.policies = policies
@@ -22,14 +24,15 @@ public final class TimelineEvaluator {
         _ unsorted: [Event], ticket ticketName: String, presorted: Bool = false,
         trail: TrailRecorder? = nil
     ) -> (TicketResult, [SetAside]) {
-        var events = unsorted.filter { $0.time <= asOf }
-        if !presorted { events.sort(by: Event.timelineOrder) }
+        // Two buffers owned by the evaluator and reused for every ticket.
+        timeline.removeAll(keepingCapacity: true)
+        for event in unsorted where event.time <= asOf { timeline.append(event) }
+        if !presorted { timeline.sort(by: Event.timelineOrder) }
         var setAside: [SetAside] = []
-        var kept: [Event] = []
-        kept.reserveCapacity(events.count)
+        kept.removeAll(keepingCapacity: true)
         // Exact duplicates: same ticket, kind, time and agent; equal times are adjacent.
         var groupStart = 0
-        for event in events {
+        for event in timeline {
             if let last = kept.last, last.time != event.time { groupStart = kept.count }
             if kept[groupStart...].contains(where: { $0.kind == event.kind && $0.agent == event.agent }) {
                 setAside.append(SetAside(reason: .duplicate, source: event.source, rule: event.rule, ticket: ticketName))

@@ -10,19 +10,27 @@ import SLACore
 /// Bytes, not `String`, so that a million-row report costs no per-cell allocation.
 public struct CSVWriter: Sendable {
     public var neutralizeFormulas: Bool
-    public private(set) var bytes: [UInt8] = []
+    /// The output, appended through raw pointers (no per-byte array checks).
+    /// One writer is used by one thread at a time; copies share the sink.
+    fileprivate var sink: ByteSink
     private var atRowStart = true
 
     public init(neutralizeFormulas: Bool = true, capacity: Int = 0) {
         self.neutralizeFormulas = neutralizeFormulas
-        bytes.reserveCapacity(capacity)
+        sink = ByteSink(capacity: max(capacity, 256))
     }
+
+    /// The CSV so far.
+    public var bytes: [UInt8] { sink.array }
 
     /// The CSV so far as a String (for tests and small reports).
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Empties the buffer, keeping its capacity.
-    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true); atRowStart = true }
+    public mutating func removeAll() {
+        sink.count = 0
+        atRowStart = true
+    }
 
     public mutating func header(_ names: [String]) {
         for name in names { raw(name) }
@@ -36,16 +44,16 @@ public struct CSVWriter: Sendable {
         value.withUTF8 { utf8 in
             let formula = neutralizeFormulas && utf8.first.map(Self.startsFormula) == true
             let quote = utf8.contains { $0 == 0x2c || $0 == 0x22 || $0 == 0x0a || $0 == 0x0d }
-            if quote { bytes.append(0x22) }
-            if formula { bytes.append(0x27) }
+            if quote { sink.append(0x22) }
+            if formula { sink.append(0x27) }
             if quote {
                 for byte in utf8 {
-                    if byte == 0x22 { bytes.append(0x22) }
-                    bytes.append(byte)
+                    if byte == 0x22 { sink.append(0x22) }
+                    sink.append(byte)
                 }
-                bytes.append(0x22)
+                sink.append(0x22)
             } else {
-                bytes.append(contentsOf: utf8)
+                sink.append(UnsafeRawBufferPointer(utf8))
             }
         }
     }
@@ -53,7 +61,8 @@ public struct CSVWriter: Sendable {
     /// A cell written as is: a column name or a fixed word (`met`, `yes`).
     public mutating func raw(_ value: String) {
         separate()
-        bytes.append(contentsOf: value.utf8)
+        var value = value
+        value.withUTF8 { sink.append(UnsafeRawBufferPointer($0)) }
     }
 
     /// `path:line` (a text cell: the path comes from the command line); nil → empty cell.
@@ -62,7 +71,7 @@ public struct CSVWriter: Sendable {
         let plain = location.path.utf8.allSatisfy { $0 != 0x2c && $0 != 0x22 && $0 != 0x0a && $0 != 0x0d }
         guard plain else { text("\(location.path):\(location.line)"); return }
         text(location.path)
-        bytes.append(UInt8(ascii: ":"))
+        sink.append(UInt8(ascii: ":"))
         appendDigits(Int(location.line))
     }
 
@@ -70,25 +79,23 @@ public struct CSVWriter: Sendable {
     /// need neither quoting nor neutralising): `body` appends to it in place.
     public mutating func composedText(_ body: (inout ComposedCell) -> Void) {
         separate()
-        var cell = ComposedCell(bytes: bytes)
-        bytes = []
+        var cell = ComposedCell(writer: self)
         body(&cell)
-        bytes = cell.bytes
     }
 
-    /// The cell being composed by `composedText`.
+    /// The cell being composed by `composedText` (appends to the writer's sink).
     public struct ComposedCell {
-        fileprivate var bytes: [UInt8]
+        fileprivate var writer: CSVWriter
         public mutating func append(_ text: StaticString) {
-            text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+            text.withUTF8Buffer { writer.sink.append(UnsafeRawBufferPointer($0)) }
         }
-        public mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
+        public mutating func append(_ text: String) {
+            var text = text
+            text.withUTF8 { writer.sink.append(UnsafeRawBufferPointer($0)) }
+        }
         public mutating func appendSeconds(_ ms: Milliseconds) {
-            var writer = CSVWriter()
-            swap(&writer.bytes, &bytes)
-            writer.atRowStart = true
+            writer.atRowStart = true  // no separator inside the cell
             writer.seconds(ms)
-            swap(&writer.bytes, &bytes)
         }
     }
 
@@ -105,9 +112,12 @@ public struct CSVWriter: Sendable {
         separate()
         guard let ms else { return }
         var magnitude = ms
-        if ms < 0 { bytes.append(UInt8(ascii: "-")); magnitude = -ms }
+        if ms < 0 {
+            sink.append(UInt8(ascii: "-"))
+            magnitude = -ms
+        }
         appendDigits(Int(magnitude / 1000))
-        bytes.append(UInt8(ascii: "."))
+        sink.append(UInt8(ascii: "."))
         appendDigits(Int(magnitude % 1000), width: 3)
     }
 
@@ -118,13 +128,13 @@ public struct CSVWriter: Sendable {
         let (days, msOfDay) = value.milliseconds.floorDivided(by: 86_400_000)
         let date = CivilDate(daysSinceEpoch: Int(days))
         let ms = Int(msOfDay)
-        appendDigits(date.year, width: 4); bytes.append(0x2d)
-        appendDigits(date.month, width: 2); bytes.append(0x2d)
-        appendDigits(date.day, width: 2); bytes.append(UInt8(ascii: "T"))
-        appendDigits(ms / 3_600_000, width: 2); bytes.append(0x3a)
-        appendDigits(ms / 60_000 % 60, width: 2); bytes.append(0x3a)
-        appendDigits(ms / 1000 % 60, width: 2); bytes.append(0x2e)
-        appendDigits(ms % 1000, width: 3); bytes.append(UInt8(ascii: "Z"))
+        appendDigits(date.year, width: 4); sink.append(0x2d)
+        appendDigits(date.month, width: 2); sink.append(0x2d)
+        appendDigits(date.day, width: 2); sink.append(UInt8(ascii: "T"))
+        appendDigits(ms / 3_600_000, width: 2); sink.append(0x3a)
+        appendDigits(ms / 60_000 % 60, width: 2); sink.append(0x3a)
+        appendDigits(ms / 1000 % 60, width: 2); sink.append(0x2e)
+        appendDigits(ms % 1000, width: 3); sink.append(UInt8(ascii: "Z"))
     }
 
     /// Hundredths as a percentage with two decimals (`6667` → `66.67`); nil → empty.
@@ -132,47 +142,88 @@ public struct CSVWriter: Sendable {
         separate()
         guard let hundredths else { return }
         appendDigits(hundredths / 100)
-        bytes.append(0x2e)
+        sink.append(0x2e)
         appendDigits(hundredths % 100, width: 2)
     }
 
     public mutating func endRow() {
-        bytes.append(0x0d)
-        bytes.append(0x0a)
+        sink.append(0x0d)
+        sink.append(0x0a)
         atRowStart = true
     }
 
     private mutating func separate() {
-        if !atRowStart { bytes.append(0x2c) }
+        if !atRowStart { sink.append(0x2c) }
         atRowStart = false
     }
 
     private mutating func appendDigits(_ value: Int, width: Int = 1) {
         var value = value
-        if value < 0 { bytes.append(UInt8(ascii: "-")); value = -value }
-        var digits:
-            (
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-            ) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
+        if value < 0 {
+            sink.append(UInt8(ascii: "-"))
+            value = -value
+        }
+        // Digits are written backwards into a 20-byte buffer, then appended at once.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &digits) { buffer in
+            var start = buffer.count
             repeat {
-                buffer[count] = UInt8(truncatingIfNeeded: value % 10) + 0x30
+                start -= 1
+                buffer[start] = UInt8(truncatingIfNeeded: value % 10) &+ 0x30
                 value /= 10
-                count += 1
             } while value > 0
-            while count < width { buffer[count] = 0x30; count += 1 }
-            while count > 0 {
-                count -= 1
-                bytes.append(buffer[count])
+            while buffer.count - start < width {
+                start -= 1
+                buffer[start] = 0x30
             }
+            sink.append(UnsafeRawBufferPointer(rebasing: buffer[start...]))
         }
     }
 
     static func startsFormula(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@")
             || byte == 0x09 || byte == 0x0d
+    }
+}
+
+/// A growable byte buffer written through raw pointers. Owned by one
+/// `CSVWriter` and handed between threads only whole (never shared live).
+final class ByteSink: @unchecked Sendable {
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    var array: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    @inline(__always)
+    func append(_ byte: UInt8) {
+        if count == capacity { grow(to: count + 1) }
+        storage[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        if count + bytes.count > capacity { grow(to: count + bytes.count) }
+        UnsafeMutableRawPointer(storage + count).copyMemory(from: base, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    private func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.update(from: storage, count: count)
+        storage.deallocate()
+        storage = bigger
+        capacity = newCapacity
     }
 }
