@@ -79,6 +79,13 @@ struct EventStore {
         }
     }
 
+    /// Notes how reading a file went (format, compressed size, failure).
+    mutating func record(_ outcome: FileOutcome, for file: Int) {
+        statistics[file].format = outcome.format
+        statistics[file].compressedBytes = outcome.compressedBytes
+        statistics[file].failure = outcome.failure
+    }
+
     private mutating func slot(for ticket: Symbol) -> UInt32 {
         let raw = Int(ticket.rawValue)
         if raw >= slotOfSymbol.count {

@@ -13,7 +13,7 @@ public struct RunOptions: Sendable {
     /// Output folder; overrides the pipeline's `outputs.dir`.
     public var outputDirectory: String?
     public var asOf: Instant?
-    /// Worker threads (default: active cores).
+    /// Threads doing the work (default: active cores). With 1, everything runs on the calling thread.
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     public var groupBy: [GroupDimension]?
     /// Decoded bytes per chunk handed to a worker.
@@ -110,6 +110,21 @@ public enum Runner {
         var store = EventStore(inputs: files)
         guard !files.isEmpty else { return store }
         let jobs = max(1, options.jobs)
+        var decoded: Int64 = 0
+        if jobs == 1 {
+            // One thread does everything, in order: decode, parse, merge.
+            let parser = ChunkParser(definition: definition, lineFilter: options.lineFilter)
+            for (index, path) in files.enumerated() {
+                let outcome = readFile(path, index: Int32(index), definition: definition, options: options) { chunk in
+                    let output = parser.parse(chunk)
+                    store.receive(output)
+                    decoded += output.bytes
+                    options.progress?(decoded)
+                }
+                store.record(outcome, for: index)
+            }
+            return store
+        }
         let readerCount = min(jobs, files.count)
         let chunks = BoundedQueue<Chunk>(capacity: jobs * 2, producers: readerCount)
         let outputs = BoundedQueue<ChunkOutput>(capacity: jobs * 4, producers: jobs)
@@ -118,7 +133,8 @@ public enum Runner {
         for reader in 0..<readerCount {
             DispatchQueue(label: "slalog.reader.\(reader)").async {
                 while let file = nextFile.take(below: files.count) {
-                    failures.record(file, readFile(files[file], index: Int32(file), into: chunks, definition: definition, options: options))
+                    failures.record(
+                        file, readFile(files[file], index: Int32(file), definition: definition, options: options, emit: chunks.push))
                 }
                 chunks.finishProducer()
             }
@@ -130,24 +146,18 @@ public enum Runner {
                 outputs.finishProducer()
             }
         }
-        var decoded: Int64 = 0
         while let output = outputs.pop() {
             store.receive(output)
             decoded += output.bytes
             options.progress?(decoded)
         }
-        for (index, outcome) in failures.outcomes.enumerated() {
-            store.statistics[index].format = outcome.format
-            store.statistics[index].compressedBytes = outcome.compressedBytes
-            store.statistics[index].failure = outcome.failure
-        }
+        for (index, outcome) in failures.outcomes.enumerated() { store.record(outcome, for: index) }
         return store
     }
 
-    /// Reads one file into the chunk queue; returns its format and why it stopped early, if it did.
+    /// Reads one file, handing each chunk to `emit`; returns its format and why it stopped early, if it did.
     static func readFile(
-        _ path: String, index: Int32, into chunks: BoundedQueue<Chunk>, definition: PipelineDefinition,
-        options: RunOptions
+        _ path: String, index: Int32, definition: PipelineDefinition, options: RunOptions, emit: (Chunk) -> Void
     ) -> FileOutcome {
         var outcome = FileOutcome()
         do throws(IngestError) {
@@ -155,7 +165,7 @@ public enum Runner {
             outcome.format = format
             let reader = ChunkReader(stream: stream, file: index, chunkSize: options.chunkSize, maxLineLength: definition.maxLineLength)
             defer { outcome.compressedBytes = stream.fileOffset }
-            while let chunk = try reader.next() { chunks.push(chunk) }
+            while let chunk = try reader.next() { emit(chunk) }
         } catch {
             outcome.failure = error.description
         }
