@@ -47,7 +47,9 @@ struct Run: ParsableCommand {
             "Summary grouping: comma-separated customer, channel, priority, agent, policy, day, week, month.", valueName: "list"))
     var groupBy: String?
 
-    @Option(name: .shortAndLong, help: "Threads doing the work (default: the number of cores); 1 decodes, parses and measures on one thread.")
+    @Option(
+        name: .shortAndLong,
+        help: "Threads doing the work (default: the number of cores); 1 decodes, parses and measures on one thread.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(name: .shortAndLong, help: "Do not print the summary on stderr.")
