@@ -139,19 +139,19 @@ public final class LineNormalizer {
         case let .success(r): requester = r
         case let .failure(failure): return reject(failure.reason)
         }
-        var attributes: [Symbol] = [.none, .none, .none, .none]
-        for slot in 0..<4 {
+        // One attribute: the captured group if non-empty, else the rule's fixed value, else none.
+        func attribute(_ slot: Int) -> Symbol {
             if let group = rule.attributeGroups[slot], let range = scratch.range(ofGroup: group), !range.isEmpty {
-                attributes[slot] = interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
-            } else if let value = rule.attributeValues[slot] {
-                attributes[slot] = interner.intern(value)
+                return interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
             }
+            if let value = rule.attributeValues[slot] { return interner.intern(value) }
+            return .none
         }
         return .event(
             Event(
                 time: time, ticket: interner.intern(UnsafeRawBufferPointer(rebasing: line[ticketRange])), kind: kind, requester: requester,
-                rule: UInt16(index), customer: attributes[0], priority: attributes[1], channel: attributes[2],
-                agent: attributes[3], source: source))
+                rule: UInt16(index), customer: attribute(0), priority: attribute(1), channel: attribute(2),
+                agent: attribute(3), source: source))
     }
 
     private func resolve<Value>(_ mapping: FieldMapping<Value>, _ line: UnsafeRawBufferPointer) -> Result<Value, MappingFailure> {
