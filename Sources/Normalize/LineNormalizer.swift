@@ -1,5 +1,11 @@
 import SLACore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What became of one line.
 public enum LineOutcome: Sendable, Equatable {
     /// No rule matched (noise).
@@ -161,7 +167,10 @@ public final class LineNormalizer {
             let range = scratch.range(ofGroup: group) ?? 0..<0
             let captured = UnsafeRawBufferPointer(rebasing: line[range])
             for entry in table where entry.key.count == captured.count {
-                if entry.key.withUnsafeBytes({ $0.elementsEqual(captured) }) { return .success(entry.value) }
+                let same = entry.key.withUnsafeBytes { key in
+                    captured.isEmpty || memcmp(key.baseAddress!, captured.baseAddress!, captured.count) == 0
+                }
+                if same { return .success(entry.value) }
             }
             if let otherwise { return .success(otherwise) }
             return .failure(MappingFailure(reason: "unknown \(groupName) value '\(Self.text(line, range))'"))

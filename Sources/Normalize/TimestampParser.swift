@@ -29,6 +29,14 @@ public struct TimestampParser: Sendable {
 
     /// Parses `bytes` into a UTC instant.
     public func parse(_ bytes: UnsafeRawBufferPointer) -> Result<Instant, Failure> {
+        if format == .auto || format == .iso8601, let fast = Self.parseCommonUTC(bytes) {
+            return .success(fast)
+        }
+        return parseGeneral(bytes)
+    }
+
+    /// Every accepted form, character by character (the fast path's fallback and reference).
+    func parseGeneral(_ bytes: UnsafeRawBufferPointer) -> Result<Instant, Failure> {
         var cursor = ByteCursor(bytes)
         let isAllDigits = !bytes.isEmpty && bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2e }
         switch format {
@@ -41,6 +49,38 @@ public struct TimestampParser: Sendable {
         case .auto, .iso8601, .datetime:
             return parseDateTime(&cursor)
         }
+    }
+
+    /// The most common log shape, `YYYY-MM-DDTHH:MM:SS[.fff]Z`, read at fixed
+    /// offsets. Returns nil for anything else (the general parser then decides,
+    /// and gives the reason when it is wrong).
+    @inline(__always)
+    static func parseCommonUTC(_ b: UnsafeRawBufferPointer) -> Instant? {
+        let n = b.count
+        guard n == 20 || n == 24, b[4] == 0x2d, b[7] == 0x2d, b[10] == 0x54, b[13] == 0x3a, b[16] == 0x3a, b[n - 1] == 0x5a
+        else { return nil }
+        @inline(__always) func digit(_ i: Int) -> Int64? {
+            let d = b[i] &- 0x30
+            return d < 10 ? Int64(d) : nil
+        }
+        @inline(__always) func two(_ i: Int) -> Int64? {
+            guard let a = digit(i), let c = digit(i + 1) else { return nil }
+            return a * 10 + c
+        }
+        guard let y1 = two(0), let y2 = two(2), let month = two(5), let day = two(8), let hour = two(11), let minute = two(14),
+            let second = two(17)
+        else { return nil }
+        var millis: Int64 = 0
+        if n == 24 {
+            guard b[19] == 0x2e, let m1 = digit(20), let m2 = digit(21), let m3 = digit(22) else { return nil }
+            millis = m1 * 100 + m2 * 10 + m3
+        }
+        let year = y1 * 100 + y2
+        guard (1...12).contains(month), day >= 1, day <= Int64(CivilDate.daysInMonth(year: Int(year), month: Int(month))),
+            hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        let days = Int64(CivilDate.daysFromCivil(year: Int(year), month: Int(month), day: Int(day)))
+        return Instant(milliseconds: (days * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + millis)
     }
 
     private func parseEpoch(_ c: inout ByteCursor, millis: Bool) -> Result<Instant, Failure> {

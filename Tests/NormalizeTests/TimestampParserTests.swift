@@ -56,6 +56,27 @@ import Testing
         #expect(failure.reason.contains(expected), "\(text): \(failure.reason)")
     }
 
+    @Test func fixedOffsetFastPathAgreesWithTheGeneralParser() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let y = Int.random(in: 1999...2101, using: &rng), mo = Int.random(in: 0...13, using: &rng)
+            let d = Int.random(in: 0...32, using: &rng), h = Int.random(in: 0...25, using: &rng)
+            let mi = Int.random(in: 0...61, using: &rng), s = Int.random(in: 0...61, using: &rng)
+            var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d, h, mi, s)
+            if Bool.random(using: &rng) { text += String(format: ".%03d", Int.random(in: 0...999, using: &rng)) }
+            text += "Z"
+            let fast = Array(text.utf8).withUnsafeBytes { TimestampParser.parseCommonUTC($0) }
+            let general = Array(text.utf8).withUnsafeBytes { TimestampParser(format: .iso8601).parseGeneral($0) }
+            if let fast {
+                #expect(general == .success(fast), "\(text)")
+            } else {
+                #expect(throws: TimestampParser.Failure.self, "\(text)") { try general.get() }
+            }
+        }
+        // The datetime format still wants a space between date and time.
+        #expect(throws: TimestampParser.Failure.self) { try parse("2026-03-01T10:00:00Z", .datetime).get() }
+    }
+
     @Test func leapYears() throws {
         #expect(try parse("2028-02-29T00:00:00Z").get() == utc(2028, 2, 29, 0, 0, 0))
         #expect(throws: TimestampParser.Failure.self) { try parse("2100-02-29T00:00:00Z").get() }
