@@ -37,7 +37,7 @@ public enum Runner {
     public static func run(_ definition: PipelineDefinition, options: RunOptions) throws -> RunResult {
         let started = DispatchTime.now()
         _ = phaseStart
-        guard let outputDirectory = options.outputDirectory ?? definition.outputs.directory else {
+        guard var outputDirectory = options.outputDirectory ?? definition.outputs.directory else {
             throw RunError(description: "no output folder: pass --out DIR or set outputs.dir in the pipeline")
         }
         let specs = options.inputs.isEmpty ? definition.inputs : options.inputs
