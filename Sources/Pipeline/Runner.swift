@@ -40,6 +40,7 @@ public enum Runner {
         guard var outputDirectory = options.outputDirectory ?? definition.outputs.directory else {
             throw RunError(description: "no output folder: pass --out DIR or set outputs.dir in the pipeline")
         }
+        while outputDirectory.count > 1 && outputDirectory.hasSuffix("/") { outputDirectory.removeLast() }
         let specs = options.inputs.isEmpty ? definition.inputs : options.inputs
         guard !specs.isEmpty else {
             throw RunError(description: "no inputs: name files on the command line or under inputs: in the pipeline")
