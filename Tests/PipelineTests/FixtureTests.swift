@@ -50,6 +50,18 @@ import Testing
         #expect(outputs["log"]!.0 == read(fixture("fixtures/expected/summary.csv")))
     }
 
+    @Test func theCommittedLZ4ZstdAndGzipCopiesGiveTheHandWorkedReports() throws {
+        let copies = ["desk-2026-03-02.log.lz4", "desk-2026-03-03.log.zst", "chat-2026-03-02.log.lz4", "mailgw-2026-03-02.log.gz"]
+        let run = try runDemo(inputs: copies.map { fixture("fixtures/compressed/\($0)") })
+        #expect(run.summary == read(fixture("fixtures/expected/summary.csv")))
+        let renamed = run.tickets
+            .replacingOccurrences(of: "fixtures/compressed/desk-2026-03-02.log.lz4", with: "fixtures/helpdesk/desk-2026-03-02.log")
+            .replacingOccurrences(of: "fixtures/compressed/desk-2026-03-03.log.zst", with: "fixtures/helpdesk/desk-2026-03-03.log.gz")
+            .replacingOccurrences(of: "fixtures/compressed/chat-2026-03-02.log.lz4", with: "fixtures/chat/chat-2026-03-02.log")
+        #expect(renamed == read(fixture("fixtures/expected/tickets.csv")))
+        #expect(run.result.statistics.inputs.map { $0.format?.rawValue } == ["lz4", "zstd", "lz4", "gzip"])
+    }
+
     @Test func feedingTheSameFileTwiceChangesNoFigure() throws {
         let scratch = Scratch()
         scratch.shell("cp \(fixture("fixtures/chat/chat-2026-03-02.log")) copy.log")
