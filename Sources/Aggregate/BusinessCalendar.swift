@@ -35,8 +35,6 @@ public final class BusinessCalendar: Sendable {
         self.holidays = holidays
     }
 
-    public var isAlwaysOpen: Bool { zone == nil }
-
     /// Business time in `[start, stop)`, in milliseconds (0 if `stop <= start`).
     public func duration(from start: Instant, to stop: Instant) -> Milliseconds {
         guard stop > start else { return 0 }

@@ -86,13 +86,6 @@ public struct TicketResult: Sendable {
     public var nextReplies: [MetricInstance]
     public var resolution: MetricInstance?
 
-    /// All instances, in metric order.
-    public var instances: [MetricInstance] {
-        var all: [MetricInstance] = []
-        forEachInstance { all.append($0) }
-        return all
-    }
-
     /// Calls `body` for each instance in metric order, without building an array.
     @inlinable
     public func forEachInstance(_ body: (MetricInstance) -> Void) {

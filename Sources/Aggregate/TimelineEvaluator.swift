@@ -19,15 +19,13 @@ public final class TimelineEvaluator {
 
     /// Sorts and de-duplicates `events` (all of one ticket, named `ticket`), then measures.
     /// Events after `as_of` are ignored; duplicates and anomalies are returned in `setAside`.
-    /// `presorted`: the events are already in timeline order (skips the sort).
     public func evaluate(
-        _ unsorted: [Event], ticket ticketName: String, presorted: Bool = false,
-        trail: TrailRecorder? = nil
+        _ unsorted: [Event], ticket ticketName: String, trail: TrailRecorder? = nil
     ) -> (TicketResult, [SetAside]) {
         // Two buffers owned by the evaluator and reused for every ticket.
         timeline.removeAll(keepingCapacity: true)
         for event in unsorted where event.time <= asOf { timeline.append(event) }
-        if !presorted { timeline.sort(by: Event.timelineOrder) }
+        timeline.sort(by: Event.timelineOrder)
         var setAside: [SetAside] = []
         kept.removeAll(keepingCapacity: true)
         // Exact duplicates: same ticket, kind, time and agent; equal times are adjacent.

@@ -26,12 +26,6 @@ public struct CSVWriter: Sendable {
     /// The CSV so far as a String (for tests and small reports).
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// Empties the buffer, keeping its capacity.
-    public mutating func removeAll() {
-        sink.count = 0
-        atRowStart = true
-    }
-
     public mutating func header(_ names: [String]) {
         for name in names { raw(name) }
         endRow()

@@ -19,28 +19,12 @@ public struct ByteInterner: Sendable {
     /// Number of ids, including 0.
     public var count: Int { offsets.count - 1 }
 
-    /// Forgets every entry, keeping the allocated capacity.
-    public mutating func removeAll() {
-        arena.removeAll(keepingCapacity: true)
-        offsets.removeAll(keepingCapacity: true)
-        offsets.append(0); offsets.append(0)
-        hashes.removeAll(keepingCapacity: true)
-        hashes.append(0)
-        for i in slots.indices { slots[i] = 0 }
-    }
-
     /// The id of `bytes`, adding it if new. Empty bytes are id 0.
     public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Symbol {
         if bytes.isEmpty { return .none }
         let hash = Self.hash(bytes)
-        let mask = slots.count - 1
-        var index = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let id = slots[index]
-            if id == 0 { break }
-            if hashes[Int(id)] == hash && equals(Int(id), bytes) { return Symbol(rawValue: id) }
-            index = (index + 1) & mask
-        }
+        let (found, index) = probe(bytes, hash: hash)
+        if let found { return found }
         let id = UInt32(count)
         arena.append(contentsOf: bytes)
         offsets.append(arena.count)
@@ -53,10 +37,23 @@ public struct ByteInterner: Sendable {
     /// The id of `string` if it was interned.
     public func lookup(_ string: String) -> Symbol? {
         if string.isEmpty { return Symbol.none }
-        var copy = self
-        let before = copy.count
-        let symbol = copy.intern(string)
-        return Int(symbol.rawValue) < before ? symbol : nil
+        var string = string
+        return string.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            return probe(bytes, hash: Self.hash(bytes)).found
+        }
+    }
+
+    /// The id of `bytes` if present, and the slot where the search ended (where a new entry goes).
+    private func probe(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> (found: Symbol?, slot: Int) {
+        let mask = slots.count - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let id = slots[index]
+            if id == 0 { return (nil, index) }
+            if hashes[Int(id)] == hash && equals(Int(id), bytes) { return (Symbol(rawValue: id), index) }
+            index = (index + 1) & mask
+        }
     }
 
     public mutating func intern(_ string: String) -> Symbol {

@@ -7,23 +7,6 @@
 /// Byte searches used on the hot path (`memchr`-based; `memmem`/`memrchr`
 /// are GNU extensions that Swift's Glibc module does not export).
 public enum ByteSearch {
-    /// Whether `needle` occurs in `haystack`.
-    @inlinable
-    public static func contains(_ needle: UnsafeRawBufferPointer, in haystack: UnsafeRawBufferPointer) -> Bool {
-        guard let n = needle.baseAddress, needle.count > 0 else { return true }
-        guard let h = haystack.baseAddress, haystack.count >= needle.count else { return false }
-        let first = Int32(needle[0])
-        let last = haystack.count - needle.count
-        var position = 0
-        while position <= last {
-            guard let hit = memchr(h + position, first, last - position + 1) else { return false }
-            let at = UnsafeRawPointer(hit) - h
-            if memcmp(h + at, n, needle.count) == 0 { return true }
-            position = at + 1
-        }
-        return false
-    }
-
     /// Whether `needle` occurs in `haystack`, scanning with `memchr` for
     /// `needle[anchor]` (pick a rare byte) and confirming with `memcmp`.
     @inlinable

@@ -79,12 +79,4 @@ public final class ZoneRules: Sendable {
         }
         return local - before
     }
-
-    /// UTC instants where the offset changes, in `[from, to)`.
-    public func transitions(from: Int64, to: Int64) -> [Int64] {
-        var result: [Int64] = []
-        var i = periodIndex(from) + 1
-        while i < starts.count, starts[i] < to { result.append(starts[i]); i += 1 }
-        return result
-    }
 }

@@ -41,6 +41,15 @@ struct TicketScript {
 
 let minute: Int64 = 60_000
 
+extension TicketResult {
+    /// All metric instances in metric order (test convenience).
+    var instances: [MetricInstance] {
+        var all: [MetricInstance] = []
+        forEachInstance { all.append($0) }
+        return all
+    }
+}
+
 @Suite struct TimelineTests {
     @Test func firstResponseIsOpenToFirstAgentReply() {
         var s = TicketScript()
