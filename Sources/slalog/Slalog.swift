@@ -20,6 +20,7 @@ struct Slalog: ParsableCommand {
             Example:
               slalog run pipelines/demo.yaml --out out/
               slalog run pipelines/demo.yaml 'archive/2026-0[789]-*.log.lz4' --as-of 2026-09-30T23:59:59Z --out q3/
+              slalog explain pipelines/demo.yaml T-1002 --as-of 2026-03-03T18:00:00Z
               slalog check pipelines/demo.yaml
 
             Exit codes: 0 complete, 1 partial (some input or line failed; reports written), \
