@@ -9,6 +9,15 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file ends inside a compressed frame or member.
     case truncated(format: InputFormat, compressedOffset: Int64, decodedOffset: Int64)
 
+    /// Where in the file (bytes read from disk) the trouble was found, if known.
+    public var fileOffset: Int64? {
+        switch self {
+        case .cannotOpen: nil
+        case let .readFailed(_, offset): offset
+        case let .corrupt(_, _, offset, _), let .truncated(_, offset, _): offset
+        }
+    }
+
     public var description: String {
         switch self {
         case let .cannotOpen(path, reason):

@@ -84,6 +84,7 @@ struct EventStore {
         statistics[file].format = outcome.format
         statistics[file].compressedBytes = outcome.compressedBytes
         statistics[file].failure = outcome.failure
+        statistics[file].failureOffset = outcome.failureOffset
     }
 
     private mutating func slot(for ticket: Symbol) -> UInt32 {

@@ -17,6 +17,8 @@ public struct InputStatistics: Sendable {
     public var firstLongLine: Int64?
     /// Why reading stopped early, if it did (the data before it still counts).
     public var failure: String?
+    /// Byte offset in the file where reading failed.
+    public var failureOffset: Int64?
 
     public init(path: String) { self.path = path }
 }

@@ -66,7 +66,9 @@ public enum Runner {
         statistics.inputs = store.statistics
         var problems = expansionProblems
         for input in store.statistics {
-            if let failure = input.failure { problems.append(Problem(.corruptInput, file: input.path, reason: failure)) }
+            if let failure = input.failure {
+                problems.append(Problem(.corruptInput, file: input.path, offset: input.failureOffset, reason: failure))
+            }
             if input.longLines > 0 {
                 problems.append(
                     Problem(
@@ -169,6 +171,7 @@ public enum Runner {
             while let chunk = try reader.next() { emit(chunk) }
         } catch {
             outcome.failure = error.description
+            outcome.failureOffset = error.fileOffset
         }
         return outcome
     }
@@ -178,6 +181,7 @@ struct FileOutcome: Sendable {
     var format: InputFormat?
     var compressedBytes: Int64 = 0
     var failure: String?
+    var failureOffset: Int64?
 }
 
 /// Per-file outcomes written by reader threads.
