@@ -50,7 +50,7 @@ public final class ChunkReader {
     private var finished = false
     private var pendingError: IngestError?
 
-    public init(stream: ByteStream, file: Int32, chunkSize: Int = 4 << 20, maxLineLength: Int = 1 << 20) {
+    public init(stream: ByteStream, file: Int32, chunkSize: Int = 1 << 20, maxLineLength: Int = 1 << 20) {
         self.stream = stream
         self.file = file
         self.chunkSize = max(chunkSize, 64)

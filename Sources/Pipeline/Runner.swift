@@ -17,7 +17,7 @@ public struct RunOptions: Sendable {
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     public var groupBy: [GroupDimension]?
     /// Decoded bytes per chunk handed to a worker.
-    public var chunkSize = 4 << 20
+    public var chunkSize = 1 << 20
     /// Only lines holding this text are normalized (used by `explain` to read one ticket fast).
     public var lineFilter: String?
     /// Called now and then from the merging thread with decoded bytes so far.

@@ -18,7 +18,7 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
 typealias Scratch = TemporaryFolder
 
 /// Runs the demo pipeline and returns the three CSVs with the repository root stripped from paths.
-func runDemo(inputs: [String] = [], jobs: Int = 2, chunkSize: Int = 4 << 20, asOf: String? = nil) throws -> (
+func runDemo(inputs: [String] = [], jobs: Int = 2, chunkSize: Int = 1 << 20) throws -> (
     summary: String, tickets: String, rejects: String, result: RunResult
 ) {
     let scratch = Scratch()
