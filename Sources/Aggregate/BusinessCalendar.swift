@@ -54,8 +54,8 @@ public final class BusinessCalendar: Sendable {
     private func forEachBusinessInterval(from start: Instant, to stop: Instant, zone: ZoneRules, _ body: (Int64, Int64) -> Void) {
         let day: Int64 = 86_400_000
         // Local days that can overlap [start, stop): offsets are within ±18 h.
-        let firstDay = (start.milliseconds + zone.offset(atUTC: start.milliseconds)).floorDivided(by: day).quotient - 1
-        let lastDay = (stop.milliseconds + zone.offset(atUTC: stop.milliseconds)).floorDivided(by: day).quotient + 1
+        let firstDay = zone.local(start.milliseconds).day - 1
+        let lastDay = zone.local(stop.milliseconds).day + 1
         var localDay = firstDay
         while localDay <= lastDay {
             defer { localDay += 1 }

@@ -175,8 +175,7 @@ public struct Summarizer: Sendable {
         case .policy: return ticket.policy.map { policyNames[$0] } ?? "none"
         case .day, .week, .month:
             guard let opened = ticket.openedAt else { return "" }
-            let local = opened.milliseconds + zone.offset(atUTC: opened.milliseconds)
-            let date = CivilDate(daysSinceEpoch: Int(local.floorDivided(by: 86_400_000).quotient))
+            let date = CivilDate(daysSinceEpoch: Int(zone.local(opened.milliseconds).day))
             switch dimension {
             case .day: return date.description
             case .month: return String(date.description.prefix(7))

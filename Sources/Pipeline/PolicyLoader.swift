@@ -62,7 +62,7 @@ extension PipelineLoader {
         result.sort { $0.start < $1.start }
         for (a, b) in zip(result, result.dropFirst()) where b.start < a.end {
             throw node.error(
-                "business hours overlap (\(Self.clock(a.start))-\(Self.clock(a.end)) and \(Self.clock(b.start))-\(Self.clock(b.end)))")
+                "business hours overlap (\(clockText(a.start))-\(clockText(a.end)) and \(clockText(b.start))-\(clockText(b.end)))")
         }
         return result
     }
@@ -74,11 +74,6 @@ extension PipelineLoader {
             (0...24).contains(h), (0...59).contains(m), h < 24 || m == 0
         else { return nil }
         return (h * 60 + m) * 60_000
-    }
-
-    static func clock(_ ms: Int64) -> String {
-        let minutes = ms / 60_000
-        return "\(minutes / 60 < 10 ? "0" : "")\(minutes / 60):\(minutes % 60 < 10 ? "0" : "")\(minutes % 60)"
     }
 
     func date(_ node: YAMLNode) throws(PipelineError) -> CivilDate {

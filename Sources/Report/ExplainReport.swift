@@ -151,15 +151,14 @@ public struct ExplainReport {
     private func skipped(_ from: Int64, _ to: Int64, calendar: BusinessCalendar, zone: ZoneRules) -> String {
         // Name what the gap covers: holidays, closed weekdays, or hours outside business hours.
         var reasons: [String] = []
-        var day = (from + zone.offset(atUTC: from)).floorDivided(by: 86_400_000).quotient
-        let lastDay = (to - 1 + zone.offset(atUTC: to - 1)).floorDivided(by: 86_400_000).quotient
-        let names = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        var day = zone.local(from).day
+        let lastDay = zone.local(to - 1).day
         while day <= lastDay {
             let date = CivilDate(daysSinceEpoch: Int(day))
             if calendar.holidays.contains(date) {
                 reasons.append("holiday \(date.description)")
             } else if calendar.hours[date.isoWeekday].isEmpty {
-                reasons.append("closed \(names[date.isoWeekday]) \(date.description)")
+                reasons.append("closed \(date.weekdayAbbreviation) \(date.description)")
             }
             day += 1
         }
@@ -171,18 +170,13 @@ public struct ExplainReport {
 
 /// `Tue 2026-03-03 09:00 → 12:00 Europe/Berlin`: a span in the calendar's local time.
 private func local(_ from: Int64, _ to: Int64, _ zone: ZoneRules) -> String {
-    let names = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     func parts(_ utc: Int64) -> (date: CivilDate, clock: String) {
-        let (day, ms) = (utc + zone.offset(atUTC: utc)).floorDivided(by: 86_400_000)
-        let minutes = Int(ms / 60_000)
-        return (
-            CivilDate(daysSinceEpoch: Int(day)),
-            "\(minutes / 60 < 10 ? "0" : "")\(minutes / 60):\(minutes % 60 < 10 ? "0" : "")\(minutes % 60)"
-        )
+        let local = zone.local(utc)
+        return (CivilDate(daysSinceEpoch: Int(local.day)), clockText(local.millisecondOfDay))
     }
     let a = parts(from), b = parts(to)
-    let start = "\(names[a.date.isoWeekday]) \(a.date.description) \(a.clock)"
-    let end = a.date == b.date ? b.clock : "\(names[b.date.isoWeekday]) \(b.date.description) \(b.clock)"
+    let start = "\(a.date.weekdayAbbreviation) \(a.date.description) \(a.clock)"
+    let end = a.date == b.date ? b.clock : "\(b.date.weekdayAbbreviation) \(b.date.description) \(b.clock)"
     return "local \(start) → \(end) \(zone.identifier)"
 }
 

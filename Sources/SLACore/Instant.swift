@@ -48,6 +48,12 @@ public func formatSeconds(_ ms: Milliseconds) -> String {
     return "\(negative ? "-" : "")\(magnitude / 1000).\(pad(Int(magnitude % 1000), 3))"
 }
 
+/// `HH:MM` for a time of day given in milliseconds since midnight (`24:00` allowed).
+public func clockText(_ millisecondOfDay: Int64) -> String {
+    let minutes = Int(millisecondOfDay / 60_000)
+    return "\(pad(minutes / 60, 2)):\(pad(minutes % 60, 2))"
+}
+
 @usableFromInline
 func pad(_ value: Int, _ width: Int) -> String {
     let digits = String(value)
@@ -107,6 +113,9 @@ public struct CivilDate: Hashable, Comparable, Sendable {
     public static func < (a: CivilDate, b: CivilDate) -> Bool {
         (a.year, a.month, a.day) < (b.year, b.month, b.day)
     }
+
+    /// `Mon` … `Sun`.
+    public var weekdayAbbreviation: String { ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][isoWeekday - 1] }
 
     /// `YYYY-MM-DD`.
     public var description: String { "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))" }

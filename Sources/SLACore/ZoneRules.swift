@@ -61,6 +61,13 @@ public final class ZoneRules: Sendable {
         return low
     }
 
+    /// The local date (as days since 1970-01-01) and time of day (milliseconds
+    /// since local midnight) of the UTC instant `utc`.
+    public func local(_ utc: Int64) -> (day: Int64, millisecondOfDay: Int64) {
+        let (day, millisecond) = (utc + offset(atUTC: utc)).floorDivided(by: 86_400_000)
+        return (day, millisecond)
+    }
+
     /// The UTC instant of a local wall-clock time (milliseconds since the
     /// epoch *as if* the local time were UTC).
     ///
