@@ -19,7 +19,7 @@ public enum LineOutcome: Sendable, Equatable {
 }
 
 /// Turns lines into events. One per worker thread: it owns its PCRE2 match
-/// scratch and an interner that the caller resets per batch of lines.
+/// scratch and an interner whose table the caller takes per chunk (`takeInterner()`).
 public final class LineNormalizer {
     public let rules: [Rule]
     private let scratch: MatchScratch
@@ -29,7 +29,7 @@ public final class LineNormalizer {
     private let literalBytes: UnsafeMutableRawBufferPointer
 
     struct RulePlan {
-        /// Prefilter literals: `count` entries from `first` in `literals`.
+        /// Prefilter literals; all must occur in a line before PCRE2 is asked.
         var literals: UnsafeBufferPointer<LiteralPlan>
         var regex: Unmanaged<Regex>
         /// -1 when any first byte can match.

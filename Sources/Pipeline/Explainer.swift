@@ -1,6 +1,5 @@
 import Aggregate
 import Foundation
-import Ingest
 import Report
 import SLACore
 
@@ -9,11 +8,7 @@ import SLACore
 public enum Explainer {
     /// The explanation, or nil when no event of `ticket` is in the inputs.
     public static func explain(_ definition: PipelineDefinition, ticket: String, options: RunOptions) throws -> String? {
-        let specs = options.inputs.isEmpty ? definition.inputs : options.inputs
-        guard !specs.isEmpty else {
-            throw RunError(description: "no inputs: name files on the command line or under inputs: in the pipeline")
-        }
-        let (files, _) = InputExpander.expand(specs)
+        let (files, _) = try Runner.inputFiles(definition, options)
         var filtered = options
         filtered.lineFilter = ticket
         let store = Runner.readAll(files, definition: definition, options: filtered)

@@ -41,11 +41,7 @@ public enum Runner {
             throw RunError(description: "no output folder: pass --out DIR or set outputs.dir in the pipeline")
         }
         while outputDirectory.count > 1 && outputDirectory.hasSuffix("/") { outputDirectory.removeLast() }
-        let specs = options.inputs.isEmpty ? definition.inputs : options.inputs
-        guard !specs.isEmpty else {
-            throw RunError(description: "no inputs: name files on the command line or under inputs: in the pipeline")
-        }
-        let (files, expansionProblems) = InputExpander.expand(specs)
+        let (files, expansionProblems) = try inputFiles(definition, options)
 
         var store = readAll(files, definition: definition, options: options)
         debugPhase("read")
@@ -99,6 +95,15 @@ public enum Runner {
         return result
     }
 
+    /// The files to read: the command line's inputs, else the pipeline's, expanded.
+    static func inputFiles(_ definition: PipelineDefinition, _ options: RunOptions) throws -> (files: [String], problems: [Problem]) {
+        let specs = options.inputs.isEmpty ? definition.inputs : options.inputs
+        guard !specs.isEmpty else {
+            throw RunError(description: "no inputs: name files on the command line or under inputs: in the pipeline")
+        }
+        return InputExpander.expand(specs)
+    }
+
     static func setAsideReason(_ reason: SetAside.Reason) -> String {
         switch reason {
         case .duplicate: "exact duplicate of an earlier event (same ticket, kind, time, agent): counted once"
@@ -114,16 +119,16 @@ public enum Runner {
         guard !files.isEmpty else { return store }
         let jobs = max(1, options.jobs)
         var decoded: Int64 = 0
+        func merge(_ output: ChunkOutput) {
+            store.receive(output)
+            decoded += output.bytes
+            options.progress?(decoded)
+        }
         if jobs == 1 {
             // One thread does everything, in order: decode, parse, merge.
             let parser = ChunkParser(definition: definition, lineFilter: options.lineFilter)
             for (index, path) in files.enumerated() {
-                let outcome = readFile(path, index: Int32(index), definition: definition, options: options) { chunk in
-                    let output = parser.parse(chunk)
-                    store.receive(output)
-                    decoded += output.bytes
-                    options.progress?(decoded)
-                }
+                let outcome = readFile(path, index: Int32(index), definition: definition, options: options) { merge(parser.parse($0)) }
                 store.record(outcome, for: index)
             }
             return store
@@ -149,11 +154,7 @@ public enum Runner {
                 outputs.finishProducer()
             }
         }
-        while let output = outputs.pop() {
-            store.receive(output)
-            decoded += output.bytes
-            options.progress?(decoded)
-        }
+        while let output = outputs.pop() { merge(output) }
         for (index, outcome) in failures.outcomes.enumerated() { store.record(outcome, for: index) }
         return store
     }
