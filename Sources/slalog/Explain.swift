@@ -27,11 +27,9 @@ struct Explain: ParsableCommand {
     @Argument(help: "Log files, folders or globs. Default: the pipeline's inputs.")
     var inputs: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Measure as of this instant (ISO 8601 with offset).", valueName: "time"))
-    var asOf: String?
+    @OptionGroup var asOf: AsOfOption
 
     func validate() throws {
-        if let asOf, parseInstant(asOf) == nil { throw ValidationError("--as-of '\(asOf)' is not an ISO 8601 instant with an offset") }
         if ticket.isEmpty { throw ValidationError("the ticket id is empty") }
     }
 
@@ -39,7 +37,7 @@ struct Explain: ParsableCommand {
         let definition = try loadPipeline(pipeline)
         var options = RunOptions()
         options.inputs = inputs
-        options.asOf = asOf.flatMap(parseInstant)
+        options.asOf = asOf.instant
         do {
             guard let text = try Explainer.explain(definition, ticket: ticket, options: options) else {
                 printError("slalog: no event of ticket '\(ticket)' in the inputs")

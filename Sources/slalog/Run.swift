@@ -34,12 +34,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Folder for the reports (default: the pipeline's outputs.dir).", valueName: "dir"))
     var out: String?
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Measure as of this instant (ISO 8601, e.g. 2026-09-30T23:59:59Z). Events after it are ignored. Default: the latest event time.",
-            valueName: "time"))
-    var asOf: String?
+    @OptionGroup var asOf: AsOfOption
 
     @Option(
         name: .long,
@@ -57,9 +52,6 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         guard jobs >= 1, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
-        if let asOf, parseInstant(asOf) == nil {
-            throw ValidationError("--as-of '\(asOf)' is not an ISO 8601 instant with an offset, e.g. 2026-09-30T23:59:59Z")
-        }
         if let groupBy, parseDimensions(groupBy) == nil {
             throw ValidationError("--group-by takes \(GroupDimension.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -70,7 +62,7 @@ struct Run: ParsableCommand {
         var options = RunOptions()
         options.inputs = inputs
         options.outputDirectory = out
-        options.asOf = asOf.flatMap(parseInstant)
+        options.asOf = asOf.instant
         options.groupBy = groupBy.flatMap(parseDimensions)
         options.jobs = jobs
         Interruption.install()
