@@ -19,9 +19,8 @@ import Testing
     func compressedStreamsDecodeToTheOriginal(tool: String) {
         let folder = TemporaryFolder()
         let original = sampleLog(lines: 50_000)
-        folder.write("log", original)
-        folder.shell("\(tool) log > log.z")
-        let (bytes, chunks, error) = readAll("\(folder.path)/log.z", chunkSize: 64 * 1024)
+        let (path, _) = compressed(original, with: tool, in: folder)
+        let (bytes, chunks, error) = readAll(path, chunkSize: 64 * 1024)
         #expect(error == nil)
         #expect(bytes == original)
         #expect(chunks.count > 10)
@@ -46,9 +45,7 @@ import Testing
     func truncatedStreamsKeepTheLinesBeforeTheDamage(tool: String) {
         let folder = TemporaryFolder()
         let original = sampleLog(lines: 20_000)
-        folder.write("log", original)
-        folder.shell("\(tool) log > log.z")
-        let full = try! Data(contentsOf: URL(fileURLWithPath: "\(folder.path)/log.z"))
+        let full = compressed(original, with: tool, in: folder).bytes
         for cut in [full.count / 3, full.count / 2, full.count - 3] {
             folder.write("cut.z", Array(full.prefix(cut)))
             let (bytes, _, error) = readAll("\(folder.path)/cut.z", chunkSize: 64 * 1024)
@@ -64,9 +61,7 @@ import Testing
 
     @Test func corruptLZ4IsReportedWithOffsets() {
         let folder = TemporaryFolder()
-        folder.write("log", sampleLog(lines: 20_000))
-        folder.shell("lz4 -q -c log > log.lz4")
-        var data = Array(try! Data(contentsOf: URL(fileURLWithPath: "\(folder.path)/log.lz4")))
+        var data = compressed(sampleLog(lines: 20_000), with: "lz4 -q -c", in: folder).bytes
         for i in stride(from: data.count / 2, to: data.count / 2 + 64, by: 1) { data[i] ^= 0x5a }
         let path = folder.write("bad.lz4", data)
         let (_, _, error) = readAll(path)

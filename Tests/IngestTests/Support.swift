@@ -16,6 +16,16 @@ func readAll(_ path: String, chunkSize: Int = 1 << 20, maxLine: Int = 1 << 20) -
     }
 }
 
+/// Writes `original` to the folder, compresses it with `tool` (a real CLI
+/// command reading a file and writing stdout) and returns the compressed
+/// file's path and bytes.
+func compressed(_ original: [UInt8], with tool: String, in folder: TemporaryFolder) -> (path: String, bytes: [UInt8]) {
+    folder.write("log", original)
+    folder.shell("\(tool) log > log.z")
+    let path = "\(folder.path)/log.z"
+    return (path, Array(try! Data(contentsOf: URL(fileURLWithPath: path))))
+}
+
 /// Lines of a byte buffer via LineSplitter, as strings.
 func lines(_ bytes: [UInt8]) -> [String] {
     var result: [String] = []
