@@ -18,6 +18,15 @@ public struct Chunk: Sendable {
     public var bytes: [UInt8]
     /// Lines too long to buffer, cut by the reader (see `LongLine`).
     public var cutLines: [CutLine]
+    /// Decoded-stream offset up to which every compressed unit had been
+    /// verified when this chunk was cut (plain text: everything read). The
+    /// chunk's lines count once this reaches `endOffset`, here or in a later
+    /// chunk of the same file; a chunk never mixes lines of a verified unit
+    /// with lines that depend on an unverified one.
+    public var verifiedThrough: Int64 = .max
+
+    /// Decoded-stream offset just past this chunk's last line.
+    public var endOffset: Int64 { streamOffset(of: bytes.count) }
 
     /// A line the reader cut to `maxLineLength` bytes because it did not fit
     /// in a buffer. `droppedBytes` were skipped after position `end`.
@@ -49,6 +58,8 @@ public final class ChunkReader {
     private var nextIndex = 0
     private var finished = false
     private var pendingError: IngestError?
+    /// The second half of a chunk split at a unit boundary, returned by the next call.
+    private var ready: [Chunk] = []
 
     public init(stream: ByteStream, file: Int32, chunkSize: Int = 1 << 20, maxLineLength: Int = 1 << 20) {
         self.stream = stream
@@ -61,6 +72,7 @@ public final class ChunkReader {
     /// lines decoded before the failure come first; the error is thrown by
     /// the following call.
     public func next() throws(IngestError) -> Chunk? {
+        if !ready.isEmpty { return ready.removeFirst() }
         if let error = pendingError { pendingError = nil; finished = true; throw error }
         if finished { return nil }
         var capacity = max(chunkSize, carry.count + chunkSize / 2)
@@ -93,17 +105,17 @@ public final class ChunkReader {
                 bytes.removeLast(bytes.count - keep)
                 pendingError = failure
                 if bytes.isEmpty { return try next() }
-                return emit(bytes, start: start)
+                return split(bytes, start: start)
             }
             if atEnd {
                 finished = true
-                return bytes.isEmpty ? nil : emit(bytes, start: start)
+                return bytes.isEmpty ? nil : split(bytes, start: start)
             }
             if let newline = Self.lastNewline(in: bytes) {
                 carry = Array(bytes[(newline + 1)...])
                 carryOffset = start + Int64(newline + 1)
                 bytes.removeLast(bytes.count - newline - 1)
-                return emit(bytes, start: start)
+                return split(bytes, start: start)
             }
             if bytes.count >= maxLineLength {
                 return cutLongLine(bytes, start: start)
@@ -144,9 +156,25 @@ public final class ChunkReader {
         return chunk
     }
 
+    /// One chunk, or two when a unit that is not yet verified starts inside
+    /// `bytes`: the lines that end in verified units come first, the rest in
+    /// the next call's chunk, so each chunk's lines count or fail together.
+    private func split(_ bytes: [UInt8], start: Int64) -> Chunk {
+        let verified = stream.verifiedOffset
+        let end = start + Int64(bytes.count)
+        guard verified > start, verified < end,
+            let newline = bytes.withUnsafeBytes({ ByteSearch.lastIndex(of: 0x0a, in: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(verified - start)))) })
+        else { return emit(bytes, start: start) }
+        let first = emit(Array(bytes[...newline]), start: start)
+        ready.append(emit(Array(bytes[(newline + 1)...]), start: start + Int64(newline + 1)))
+        return first
+    }
+
     private func emit(_ bytes: [UInt8], start: Int64) -> Chunk {
         defer { nextIndex += 1 }
-        return Chunk(file: file, index: nextIndex, startOffset: start, bytes: bytes, cutLines: [])
+        var chunk = Chunk(file: file, index: nextIndex, startOffset: start, bytes: bytes, cutLines: [])
+        chunk.verifiedThrough = stream.verifiedOffset
+        return chunk
     }
 
     static func lastNewline(in bytes: [UInt8]) -> Int? {

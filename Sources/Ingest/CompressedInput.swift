@@ -1,11 +1,19 @@
 /// The compressed-side buffer shared by the decoders: bytes read from the
-/// file and not yet consumed by the C decoder.
+/// file and not yet consumed by the C decoder, plus the bookkeeping of
+/// checksummed units (gzip members, LZ4 and zstd frames).
 final class CompressedInput {
     let source: ByteStream
     private let storage: UnsafeMutableRawBufferPointer
     private(set) var start = 0
     private(set) var end = 0
     private(set) var atEndOfFile = false
+
+    /// Decoded bytes handed out so far.
+    private(set) var decoded: Int64 = 0
+    /// True between the first byte of a unit and its verified end.
+    private(set) var insideUnit = false
+    private var unitCompressedStart: Int64 = 0
+    private var unitDecodedStart: Int64 = 0
 
     init(source: ByteStream, capacity: Int = 256 * 1024) {
         self.source = source
@@ -20,6 +28,27 @@ final class CompressedInput {
 
     /// Offset in the file of the next unconsumed compressed byte.
     var fileOffset: Int64 { source.fileOffset - Int64(end - start) }
+
+    /// Decoded bytes that belong to units whose end (and checksum) has been reached.
+    var verifiedOffset: Int64 { insideUnit ? unitDecodedStart : decoded }
+
+    /// Marks the start of a unit at file offset `compressedOffset` (no-op inside one).
+    func beginUnit(at compressedOffset: Int64) {
+        guard !insideUnit else { return }
+        insideUnit = true
+        unitCompressedStart = compressedOffset
+        unitDecodedStart = decoded
+    }
+
+    /// Marks the current unit as complete: the decoder has checked its checksum.
+    func endUnit() { insideUnit = false }
+
+    /// The current unit, up to the file offset where decoding stopped.
+    var currentUnit: UnitRange {
+        UnitRange(
+            compressedStart: insideUnit ? unitCompressedStart : fileOffset, compressedEnd: fileOffset,
+            decodedStart: insideUnit ? unitDecodedStart : decoded, decodedEnd: decoded)
+    }
 
     /// Moves unconsumed bytes to the front and reads more behind them.
     func refill() throws(IngestError) {
@@ -42,36 +71,40 @@ final class CompressedInput {
         guard available >= count else { return nil }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
+
+    /// Drives a decoder step function until it produces bytes or the input ends.
+    /// Shared by the three decoders so that end-of-file, truncation and unit
+    /// bookkeeping are handled the same way for LZ4, gzip and zstd. A step
+    /// stops at the end of a unit, so one call returns bytes of one unit only.
+    func decode(
+        format: InputFormat, into output: UnsafeMutableRawBufferPointer,
+        step: (UnsafeMutableRawBufferPointer) throws(IngestError) -> DecodeStep
+    ) throws(IngestError) -> Int {
+        while true {
+            if isEmpty { try refill() }
+            let result = try step(output)
+            if result.produced > 0 {
+                decoded += Int64(result.produced)
+                return result.produced
+            }
+            if result.consumed == 0 {
+                if atEndOfFile {
+                    if insideUnit || !isEmpty { throw .truncated(format: format, unit: currentUnit) }
+                    return 0
+                }
+                try refill()
+            }
+        }
+    }
+
+    /// A corruption error for the current unit.
+    func corrupt(_ format: InputFormat, _ reason: String) -> IngestError {
+        .corrupt(format: format, reason: reason, unit: currentUnit)
+    }
 }
 
-/// One call of a C decoder: what it wrote, what it read, and whether it
-/// stopped in the middle of a frame/member.
+/// One call of a C decoder: what it wrote and what it read.
 struct DecodeStep {
     var produced: Int
     var consumed: Int
-    var insideFrame: Bool
-}
-
-/// Drives a decoder step function until it produces bytes or the input ends.
-/// Shared by the three decoders so that end-of-file and truncation are
-/// handled the same way for LZ4, gzip and zstd.
-func decodeLoop(
-    input: CompressedInput, format: InputFormat, decodedSoFar: Int64,
-    into output: UnsafeMutableRawBufferPointer,
-    step: (UnsafeMutableRawBufferPointer) throws(IngestError) -> DecodeStep
-) throws(IngestError) -> Int {
-    while true {
-        if input.isEmpty { try input.refill() }
-        let result = try step(output)
-        if result.produced > 0 { return result.produced }
-        if result.consumed == 0 {
-            if input.atEndOfFile {
-                if result.insideFrame || !input.isEmpty {
-                    throw .truncated(format: format, compressedOffset: input.fileOffset, decodedOffset: decodedSoFar)
-                }
-                return 0
-            }
-            try input.refill()
-        }
-    }
 }

@@ -1,12 +1,11 @@
 import CZlib
 
 /// Streams a gzip file, including multi-member files (`cat a.gz b.gz`).
+/// Each member is one checksummed unit (CRC-32 and length in its trailer).
 /// Owns a `z_stream`, ended in `deinit`.
 public final class GzipDecoder: ByteStream {
     private let input: CompressedInput
     private let stream: UnsafeMutablePointer<z_stream>
-    private var decoded: Int64 = 0
-    private var insideMember = false
 
     /// The corresponding C function is `inflateInit2` (gzip wrapper, window 15).
     public init(source: ByteStream) throws(IngestError) {
@@ -16,7 +15,7 @@ public final class GzipDecoder: ByteStream {
         let status = inflateInit2_(stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else {
             stream.deallocate()
-            throw .corrupt(format: .gzip, reason: "cannot initialise zlib (\(status))", compressedOffset: 0, decodedOffset: 0)
+            throw input.corrupt(.gzip, "cannot initialise zlib (\(status))")
         }
     }
 
@@ -26,20 +25,19 @@ public final class GzipDecoder: ByteStream {
     }
 
     public var fileOffset: Int64 { input.fileOffset }
+    public var verifiedOffset: Int64 { input.verifiedOffset }
 
     /// The corresponding C function is `inflate`; `inflateReset` starts the next member.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
-        let n = try decodeLoop(input: input, format: .gzip, decodedSoFar: decoded, into: buffer) { (out) throws(IngestError) in
-            if !insideMember {
+        try input.decode(format: .gzip, into: buffer) { (out) throws(IngestError) in
+            if !input.insideUnit {
                 // Between members: more bytes must be another gzip member.
-                if input.isEmpty { return DecodeStep(produced: 0, consumed: 0, insideFrame: false) }
+                if input.isEmpty { return DecodeStep(produced: 0, consumed: 0) }
                 guard let magic = try input.peek(2), magic == [0x1f, 0x8b] else {
-                    throw .corrupt(
-                        format: .gzip, reason: "trailing bytes after the last gzip member are not gzip data",
-                        compressedOffset: input.fileOffset, decodedOffset: decoded)
+                    throw input.corrupt(.gzip, "trailing bytes after the last gzip member are not gzip data")
                 }
                 inflateReset(stream)
-                insideMember = true
+                input.beginUnit(at: input.fileOffset)
             }
             let availableIn = input.available
             stream.pointee.next_in = input.pointer.assumingMemoryBound(to: Bytef.self)
@@ -54,14 +52,12 @@ public final class GzipDecoder: ByteStream {
             case Z_OK, Z_BUF_ERROR:
                 break
             case Z_STREAM_END:
-                insideMember = false
+                input.endUnit()  // inflate has checked the member's CRC-32 and length
             default:
                 let message = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(status)"
-                throw .corrupt(format: .gzip, reason: message, compressedOffset: input.fileOffset, decodedOffset: decoded)
+                throw input.corrupt(.gzip, message)
             }
-            return DecodeStep(produced: produced, consumed: consumed, insideFrame: insideMember)
+            return DecodeStep(produced: produced, consumed: consumed)
         }
-        decoded += Int64(n)
-        return n
     }
 }

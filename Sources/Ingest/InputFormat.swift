@@ -28,9 +28,12 @@ extension InputFormat {
     }
 }
 
-/// Opens `path`, sniffs its format, and returns a stream of decoded bytes.
+/// The input name that means standard input.
+public let standardInputName = "-"
+
+/// Opens `path` (`-`: standard input), sniffs its format, and returns a stream of decoded bytes.
 public func openInput(path: String) throws(IngestError) -> (stream: ByteStream, format: InputFormat) {
-    let file = try FileReader(path: path)
+    let file = path == standardInputName ? FileReader(descriptor: 0, name: "stdin") : try FileReader(path: path)
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4, alignment: 1)
     defer { buffer.deallocate() }
     var filled = 0
@@ -41,7 +44,8 @@ public func openInput(path: String) throws(IngestError) -> (stream: ByteStream, 
     }
     let head = Array(buffer.prefix(filled))
     if let cut = InputFormat.truncatedMagic(head) {
-        throw .truncated(format: cut, compressedOffset: Int64(filled), decodedOffset: 0)
+        throw .truncated(
+            format: cut, unit: UnitRange(compressedStart: 0, compressedEnd: Int64(filled), decodedStart: 0, decodedEnd: 0))
     }
     let format = InputFormat.detect(head)
     let raw = PrefixedStream(prefix: head, rest: file)

@@ -1,18 +1,16 @@
 import CZstd
 
-/// Streams a zstd file (one or more frames). Owns a `ZSTD_DStream`, freed in `deinit`.
+/// Streams a zstd file (one or more frames). Each frame is one unit,
+/// verified by its content checksum when the frame has one (`zstd` writes it
+/// by default). Owns a `ZSTD_DStream`, freed in `deinit`.
 public final class ZstdDecoder: ByteStream {
     private let input: CompressedInput
     private let context: OpaquePointer
-    private var decoded: Int64 = 0
-    private var insideFrame = false
 
     /// The corresponding C function is `ZSTD_createDStream`.
     public init(source: ByteStream) throws(IngestError) {
         input = CompressedInput(source: source)
-        guard let dstream = ZSTD_createDStream() else {
-            throw .corrupt(format: .zstd, reason: "cannot create zstd context", compressedOffset: 0, decodedOffset: 0)
-        }
+        guard let dstream = ZSTD_createDStream() else { throw input.corrupt(.zstd, "cannot create zstd context") }
         ZSTD_initDStream(dstream)
         context = dstream
     }
@@ -20,23 +18,26 @@ public final class ZstdDecoder: ByteStream {
     deinit { ZSTD_freeDStream(context) }
 
     public var fileOffset: Int64 { input.fileOffset }
+    public var verifiedOffset: Int64 { input.verifiedOffset }
 
-    /// The corresponding C function is `ZSTD_decompressStream`.
+    /// The corresponding C function is `ZSTD_decompressStream`, which stops at the end of a frame.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
-        let n = try decodeLoop(input: input, format: .zstd, decodedSoFar: decoded, into: buffer) { (out) throws(IngestError) in
+        try input.decode(format: .zstd, into: buffer) { (out) throws(IngestError) in
             var inBuffer = ZSTD_inBuffer(src: input.pointer, size: input.available, pos: 0)
             var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
+            let before = input.fileOffset
             let hint = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
             if ZSTD_isError(hint) != 0 {
-                throw .corrupt(
-                    format: .zstd, reason: String(cString: ZSTD_getErrorName(hint)),
-                    compressedOffset: input.fileOffset, decodedOffset: decoded)
+                input.consume(inBuffer.pos)
+                input.beginUnit(at: before)
+                throw input.corrupt(.zstd, String(cString: ZSTD_getErrorName(hint)))
             }
             input.consume(inBuffer.pos)
-            if inBuffer.pos > 0 || outBuffer.pos > 0 { insideFrame = hint != 0 }
-            return DecodeStep(produced: outBuffer.pos, consumed: inBuffer.pos, insideFrame: insideFrame)
+            if inBuffer.pos > 0 || outBuffer.pos > 0 {
+                input.beginUnit(at: before)
+                if hint == 0 { input.endUnit() }  // frame complete, checksum checked
+            }
+            return DecodeStep(produced: outBuffer.pos, consumed: inBuffer.pos)
         }
-        decoded += Int64(n)
-        return n
     }
 }

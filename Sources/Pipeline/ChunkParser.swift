@@ -7,6 +7,9 @@ import SLACore
 struct ChunkOutput: Sendable {
     var file: Int32
     var index: Int
+    /// Decoded offsets: just past the chunk's last line, and how far the file's units were verified (see `Chunk`).
+    var endOffset: Int64 = 0
+    var verifiedThrough: Int64 = .max
     var lines: Int64 = 0
     var bytes: Int64 = 0
     var unmatched: Int64 = 0
@@ -41,7 +44,7 @@ final class ChunkParser {
     }
 
     func parse(_ chunk: Chunk) -> ChunkOutput {
-        var output = ChunkOutput(file: chunk.file, index: chunk.index)
+        var output = ChunkOutput(file: chunk.file, index: chunk.index, endOffset: chunk.endOffset, verifiedThrough: chunk.verifiedThrough)
         output.bytes = Int64(chunk.bytes.count) + chunk.cutLines.reduce(0) { $0 + $1.droppedBytes }
         let limit = maxLineLength
         if !calibrated {

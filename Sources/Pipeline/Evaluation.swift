@@ -23,14 +23,14 @@ struct Evaluation {
 
     static func run(
         store: EventStore, definition: PipelineDefinition, asOf: Instant, jobs: Int, groupBy: [GroupDimension],
-        context: ReportContext, tickets: AtomicFile
+        context: ReportContext, tickets: OutputFile
     ) throws -> Evaluation {
         let (starts, order, firstSeen) = store.groupByTicket()
         let strings = store.strings()
         let sequence = (0..<UInt32(store.ticketSymbols.count)).sorted { firstSeen[Int($0)] < firstSeen[Int($1)] }
         debugPhase("group by ticket")
         var header = CSVWriter(neutralizeFormulas: context.neutralizeFormulas)
-        header.header(TicketsReport.header)
+        header.header(TicketsReport.header(context))
         try tickets.write(header.bytes)
 
         var evaluation = Evaluation()
@@ -41,12 +41,12 @@ struct Evaluation {
         let workerCount = max(1, min(jobs, blocks))
         // Summaries are sums and sorted value lists, so one per worker merged in
         // worker order gives the same rows whatever blocks each worker took.
-        let summaries = ResultSlots<Summarizer>(count: workerCount)
+        let summaries = Locked([Summarizer?](repeating: nil, count: workerCount))
         for worker in 0..<workerCount {
             DispatchQueue(label: "slalog.aggregate.\(worker)").async(group: workers) {
                 let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf)
                 var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
-                defer { summaries.set(worker, summarizer) }
+                defer { summaries.withLock { $0[worker] = summarizer } }
                 var scratch: [Event] = []
                 while let block = next.take(below: blocks) {
                     handoff.waitForRoom(block)
@@ -78,7 +78,7 @@ struct Evaluation {
         workers.wait()
         if let failure { throw failure }
         var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
-        for partial in summaries.values { summarizer.merge(partial) }
+        for partial in summaries.withLock({ $0 }) { summarizer.merge(partial!) }
         evaluation.setAside.sort { $0.source < $1.source }
         evaluation.statistics.duplicates = evaluation.setAside.count { $0.reason == .duplicate }
         evaluation.statistics.anomalies = evaluation.setAside.count - evaluation.statistics.duplicates
@@ -147,11 +147,4 @@ final class OrderedHandoff<Value: Sendable>: @unchecked Sendable {
     }
 }
 
-/// One slot per worker, filled from worker threads.
-final class ResultSlots<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Value?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: Value) { lock.withLock { slots[index] = value } }
-    var values: [Value] { lock.withLock { slots.compactMap { $0 } } }
-}
+

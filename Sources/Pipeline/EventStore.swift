@@ -5,6 +5,12 @@ import SLACore
 /// applied in chunk order (so line numbers are exact), strings are remapped
 /// into the run's tables, and events are appended to one flat store.
 ///
+/// Verified text only: a chunk whose lines depend on a compressed unit that
+/// has not yet passed its checksum waits (as parsed events, never as text)
+/// until a later chunk of its file shows the unit verified, or until the
+/// file's outcome is known (`record`): a damaged unit's chunks are then
+/// discarded whole, a clean truncation's are kept.
+///
 /// Memory: one 40-byte `Event` per event line, in 64 Ki-event segments (no
 /// doubling on growth); noise lines cost nothing. `Event.ticket` holds the
 /// ticket's slot in `ticketSymbols`; every symbol indexes `symbols`.
@@ -20,11 +26,25 @@ struct EventStore {
     private var nextChunk: [Int]
     private var lineBase: [Int64]
     private var parked: [Int32: [Int: ChunkOutput]] = [:]
+    /// Per file: the highest verified decoded offset seen, and the chunks (in order) still waiting for it.
+    private var verified: [Int64]
+    private var waiting: [[ChunkOutput]]
+    /// Forensic mode: text of damaged units is kept (and marked) instead of discarded.
+    let keepUnverified: Bool
 
-    init(inputs: [String]) {
+    /// Events later than this do not move `latest` (they are dated after the run's clock); nil: no cutoff.
+    let futureCutoff: Instant?
+    /// How many events were later than the cutoff, and the first of them in input order.
+    var future: (count: Int, first: SourceLocation, firstTime: Instant)?
+
+    init(inputs: [String], keepUnverified: Bool = false, futureCutoff: Instant? = nil) {
+        self.futureCutoff = futureCutoff
         statistics = inputs.map(InputStatistics.init)
         nextChunk = Array(repeating: 0, count: inputs.count)
         lineBase = Array(repeating: 0, count: inputs.count)
+        verified = Array(repeating: 0, count: inputs.count)
+        waiting = Array(repeating: [], count: inputs.count)
+        self.keepUnverified = keepUnverified
     }
 
     /// Takes a chunk's output; applies it and any parked successors when its turn has come.
@@ -36,10 +56,25 @@ struct EventStore {
         }
         var current: ChunkOutput? = output
         while let chunk = current {
-            apply(chunk)
+            admit(chunk)
             nextChunk[file] += 1
             current = parked[output.file]?.removeValue(forKey: nextChunk[file])
         }
+    }
+
+    /// Applies a file's next chunk once the units its lines depend on are verified, with any earlier ones waiting.
+    private mutating func admit(_ output: ChunkOutput) {
+        let file = Int(output.file)
+        verified[file] = max(verified[file], output.verifiedThrough)
+        if waiting[file].isEmpty && output.endOffset <= verified[file] {
+            apply(output)
+            return
+        }
+        waiting[file].append(output)
+        let ready = waiting[file].prefix { $0.endOffset <= verified[file] }.count
+        guard ready > 0 else { return }
+        for chunk in waiting[file].prefix(ready) { apply(chunk) }
+        waiting[file].removeFirst(ready)
     }
 
     private mutating func apply(_ output: ChunkOutput) {
@@ -70,7 +105,11 @@ struct EventStore {
             event.channel = map[Int(event.channel.rawValue)]
             event.agent = map[Int(event.agent.rawValue)]
             event.source = event.source.advanced(byLines: base)
-            if latest == nil || event.time > latest! { latest = event.time }
+            if let futureCutoff, event.time > futureCutoff {
+                noteFuture(event)
+            } else if latest == nil || event.time > latest! {
+                latest = event.time
+            }
             events.append(event)
         }
         for var reject in output.rejects {
@@ -79,12 +118,36 @@ struct EventStore {
         }
     }
 
-    /// Notes how reading a file went (format, compressed size, failure).
+    private mutating func noteFuture(_ event: Event) {
+        guard let seen = future else {
+            future = (1, event.source, event.time)
+            return
+        }
+        future = (seen.count + 1, min(seen.first, event.source), event.source < seen.first ? event.time : seen.firstTime)
+    }
+
+    var unverifiedLinesKept: Int64 { statistics.reduce(0) { $0 + $1.unverifiedLinesKept } }
+
+    /// Notes how reading a file went (format, compressed size, failure) once
+    /// all its chunks were received, and settles the chunks still waiting for
+    /// verification: kept unless the file failed with a damaged unit.
     mutating func record(_ outcome: FileOutcome, for file: Int) {
         statistics[file].format = outcome.format
         statistics[file].compressedBytes = outcome.compressedBytes
         statistics[file].failure = outcome.failure
-        statistics[file].failureOffset = outcome.failureOffset
+        let left = waiting[file]
+        waiting[file] = []
+        guard !left.isEmpty else { return }
+        let lines = left.reduce(0) { $0 + $1.lines }
+        if outcome.failure?.keepsTextBefore ?? true {
+            for chunk in left { apply(chunk) }
+        } else if keepUnverified {
+            for chunk in left { apply(chunk) }
+            statistics[file].unverifiedLinesKept += lines
+        } else {
+            statistics[file].discardedLines += lines
+            statistics[file].discardedEvents += left.reduce(0) { $0 + Int64($1.events.count + $1.rejects.count) }
+        }
     }
 
     private mutating func slot(for ticket: Symbol) -> UInt32 {

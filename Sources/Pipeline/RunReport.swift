@@ -11,12 +11,15 @@ enum RunReport {
             "exit_code": result.isPartial ? 1 : 0,
             "as_of": result.asOf?.iso8601 ?? NSNull(),
             "seconds": (s.seconds * 1000).rounded() / 1000,
+            "generation": result.generation,
+            "unverified_text_kept": result.unverifiedTextKept,
             "totals": [
                 "inputs": s.inputs.count, "bytes": s.bytes, "lines": s.lines, "events": s.events, "rejects": s.rejects,
                 "unmatched_lines": s.unmatched, "ignored_lines": s.ignored, "long_lines": s.longLines,
                 "duplicates": s.duplicates, "anomalies": s.anomalies, "events_after_as_of": s.eventsAfterAsOf,
                 "tickets": s.tickets, "incomplete_tickets": s.incomplete, "tickets_breached": s.ticketsBreached,
                 "breaches": s.breaches, "ongoing_breaches": s.ongoingBreaches, "at_risk": s.atRisk,
+                "discarded_lines": s.discardedLines, "unverified_lines_kept": s.unverifiedLinesKept,
             ] as [String: Any],
             "outputs": result.outputs,
         ]
@@ -25,7 +28,8 @@ enum RunReport {
                 "path": input.path, "format": input.format?.rawValue ?? NSNull(), "bytes": input.bytes,
                 "compressed_bytes": input.compressedBytes, "lines": input.lines, "events": input.events,
                 "rejects": input.rejects, "unmatched_lines": input.unmatched, "ignored_lines": input.ignored,
-                "long_lines": input.longLines, "failure": input.failure ?? NSNull(),
+                "long_lines": input.longLines, "failure": input.failure.map { "\($0)" } ?? NSNull(),
+                "discarded_lines": input.discardedLines, "unverified_lines_kept": input.unverifiedLinesKept,
             ]
         }
         root["problems"] = result.problems.map { problem -> [String: Any] in
@@ -34,6 +38,7 @@ enum RunReport {
                 "offset": problem.offset ?? NSNull(), "reason": problem.reason,
             ]
         }
+        root["exit_code"] = result.isPartial ? 1 : 0
         let data =
             (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)

@@ -15,12 +15,22 @@ public struct InputStatistics: Sendable {
     public var unmatched: Int64 = 0
     public var longLines: Int64 = 0
     public var firstLongLine: Int64?
-    /// Why reading stopped early, if it did (the data before it still counts).
-    public var failure: String?
-    /// Byte offset in the file where reading failed.
-    public var failureOffset: Int64?
+    /// Why reading stopped early, if it did.
+    public var failure: IngestError?
+    /// Lines of a damaged compressed unit that were read but do not count (their events are not in any figure).
+    public var discardedLines: Int64 = 0
+    /// Events and rejects those discarded lines would have produced.
+    public var discardedEvents: Int64 = 0
+    /// Lines of damaged units kept anyway (`--keep-unverified`, forensic use).
+    public var unverifiedLinesKept: Int64 = 0
 
     public init(path: String) { self.path = path }
+
+    /// True when the file could not even be opened (nothing of it was read).
+    public var couldNotOpen: Bool {
+        if case .cannotOpen? = failure { return true }
+        return false
+    }
 }
 
 /// Totals of a run, for the stderr summary and run.json.
@@ -44,6 +54,8 @@ public struct RunStatistics: Sendable {
     public var unmatched: Int64 { inputs.reduce(0) { $0 + $1.unmatched } }
     public var ignored: Int64 { inputs.reduce(0) { $0 + $1.ignored } }
     public var longLines: Int64 { inputs.reduce(0) { $0 + $1.longLines } }
+    public var discardedLines: Int64 { inputs.reduce(0) { $0 + $1.discardedLines } }
+    public var unverifiedLinesKept: Int64 { inputs.reduce(0) { $0 + $1.unverifiedLinesKept } }
 }
 
 /// The outcome of `Runner.run`.
@@ -56,4 +68,8 @@ public struct RunResult: Sendable {
     public var outputs: [String]
     /// True when an input failed or a line was rejected: reports are partial.
     public var isPartial: Bool
+    /// The report set's generation (`DIR/.slalog/gen-…`).
+    public var generation: String = ""
+    /// Forensic mode kept text of damaged units: every report says so.
+    public var unverifiedTextKept = false
 }

@@ -8,7 +8,7 @@ import SLACore
 
 /// Options of one run, from the command line.
 public struct RunOptions: Sendable {
-    /// Inputs given on the command line; when empty, the pipeline's `inputs`.
+    /// Inputs given on the command line; when empty, the pipeline's `inputs`. `-` is standard input.
     public var inputs: [String] = []
     /// Output folder; overrides the pipeline's `outputs.dir`.
     public var outputDirectory: String?
@@ -22,17 +22,25 @@ public struct RunOptions: Sendable {
     public var lineFilter: String?
     /// Called now and then from the merging thread with decoded bytes so far.
     public var progress: (@Sendable (Int64) -> Void)?
+    /// Seconds to wait for another run holding the output folder before giving up.
+    public var lockTimeout = 60.0
+    /// Forensic mode: keep the text of compressed units that failed their checksum (marked in every report).
+    public var keepUnverified = false
+    /// The run's clock: without `--as-of`, events later than `now + futureTolerance` do not move the default as_of.
+    public var now = Instant(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    public static let futureTolerance: Milliseconds = 86_400_000
 
     public init() {}
 }
 
-/// Why a run could not start (nothing was written).
+/// Why a run wrote nothing (exit 2): a usage mistake, an output folder that
+/// cannot be used or is locked, or no input that could be read.
 public struct RunError: Error, CustomStringConvertible {
     public var description: String
 }
 
 /// Wires the four stages: ingest (readers) → normalize (workers) →
-/// aggregate (merge, then evaluate tickets) → report (atomic CSV files).
+/// aggregate (merge, then evaluate tickets) → report (one atomic report set).
 public enum Runner {
     public static func run(_ definition: PipelineDefinition, options: RunOptions) throws -> RunResult {
         let started = DispatchTime.now()
@@ -40,37 +48,55 @@ public enum Runner {
         guard var outputDirectory = options.outputDirectory ?? definition.outputs.directory else {
             throw RunError(description: "no output folder: pass --out DIR or set outputs.dir in the pipeline")
         }
+        guard !outputDirectory.isEmpty else { throw RunError(description: "the output folder name is empty (--out '')") }
         while outputDirectory.count > 1 && outputDirectory.hasSuffix("/") { outputDirectory.removeLast() }
         let (files, expansionProblems) = try inputFiles(definition, options)
+        let out = definition.outputs
+        var names = [out.summary, out.tickets, out.rejects, out.runReport]
+        // The output folder is checked and locked before any input is read.
+        let reports = try ReportSet(directory: outputDirectory, names: names, lockTimeout: options.lockTimeout)
+        names = names.map { "\(outputDirectory)/\($0)" }
 
         var store = readAll(files, definition: definition, options: options)
         debugPhase("read")
+        guard store.statistics.contains(where: { !$0.couldNotOpen }) else {
+            var reasons = expansionProblems.map(\.description)
+            reasons += store.statistics.compactMap { $0.failure.map { "\($0)" } }
+            throw RunError(
+                description: "no input could be read; nothing written, the previous reports are unchanged\n  "
+                    + reasons.joined(separator: "\n  "))
+        }
         let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
         let dimensions = options.groupBy ?? definition.groupBy
-        let out = definition.outputs
         let context = ReportContext(
-            inputs: files, ruleNames: definition.ruleNames, policyNames: definition.policyNames,
-            neutralizeFormulas: out.neutralizeFormulas)
-        let paths = [out.summary, out.tickets, out.rejects, out.runReport].map { "\(outputDirectory)/\($0)" }
-        let ticketsFile = try AtomicFile(path: paths[1])
+            inputs: files.map(displayName), ruleNames: definition.ruleNames, policyNames: definition.policyNames,
+            neutralizeFormulas: out.neutralizeFormulas, unverifiedTextKept: options.keepUnverified && store.unverifiedLinesKept > 0)
+        let ticketsFile = try reports.create(out.tickets)
         let evaluation = try Evaluation.run(
             store: store, definition: definition, asOf: asOf, jobs: options.jobs,
             groupBy: dimensions, context: context, tickets: ticketsFile)
+        try ticketsFile.finish()
 
         debugPhase("evaluate")
         var statistics = evaluation.statistics
         statistics.inputs = store.statistics
         var problems = expansionProblems
         for input in store.statistics {
-            if let failure = input.failure {
-                problems.append(Problem(.corruptInput, file: input.path, offset: input.failureOffset, reason: failure))
-            }
+            if let failure = input.failure { problems.append(problem(failure, input)) }
             if input.longLines > 0 {
                 problems.append(
                     Problem(
                         .longLine, file: input.path, line: input.firstLongLine,
                         reason: "\(input.longLines) line(s) longer than \(definition.maxLineLength) bytes were truncated for matching"))
             }
+        }
+        if options.asOf == nil, let future = store.future {
+            problems.append(
+                Problem(
+                    .futureEvent, file: context.inputs[Int(future.first.file)], line: future.first.line,
+                    reason:
+                        "\(future.count) event(s) dated after the run's clock (\(options.now.iso8601) + 24 h), the first at \(future.firstTime.iso8601): not used for the default as_of, so they count as after as_of"
+                ))
         }
         var rejectRows = store.rejects.map { file, r in
             RejectRow(
@@ -83,16 +109,45 @@ public enum Runner {
                 category: $0.reason.rawValue, source: $0.source, offset: nil, rule: Int($0.rule), ticket: $0.ticket,
                 reason: setAsideReason($0.reason))
         }
-        let isPartial = problems.contains { $0.category == .unreadableInput || $0.category == .corruptInput } || statistics.rejects > 0
+        let isPartial = problems.contains(where: \.losesData) || statistics.rejects > 0
         statistics.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 
-        try AtomicFile.write(
-            SummaryReport.csv(evaluation.groups, dimensions: dimensions, neutralizeFormulas: out.neutralizeFormulas), to: paths[0])
-        try ticketsFile.commit()
-        try AtomicFile.write(RejectsReport.csv(rejectRows, context: context), to: paths[2])
-        let result = RunResult(statistics: statistics, problems: problems, asOf: asOf, outputs: paths, isPartial: isPartial)
-        try AtomicFile.write(RunReport.json(result, definition: definition), to: paths[3])
+        try reports.write(
+            SummaryReport.csv(evaluation.groups, dimensions: dimensions, context: context), to: out.summary)
+        try reports.write(RejectsReport.csv(rejectRows, context: context), to: out.rejects)
+        let result = RunResult(
+            statistics: statistics, problems: problems, asOf: asOf, outputs: names, isPartial: isPartial,
+            generation: reports.generation, unverifiedTextKept: context.unverifiedTextKept)
+        try reports.write(Array(RunReport.json(result, definition: definition).utf8), to: out.runReport)
+        try reports.commit()
         return result
+    }
+
+    /// How an input is named in reports: `-` is `stdin`.
+    static func displayName(_ path: String) -> String { path == standardInputName ? "stdin" : path }
+
+    /// The problem line for an input that stopped early; its category follows the failure's case.
+    static func problem(_ failure: IngestError, _ input: InputStatistics) -> Problem {
+        switch failure {
+        case .cannotOpen, .readFailed:
+            return Problem(.unreadableInput, file: input.path, offset: failure.fileOffset, reason: failure.description)
+        case let .corrupt(_, _, unit):
+            let fate =
+                input.unverifiedLinesKept > 0
+                ? "its \(input.unverifiedLinesKept) unverified line(s) were KEPT (--keep-unverified): figures may hold made-up events"
+                : "the \(input.discardedLines) line(s) decoded from it were discarded (\(input.discardedEvents) events or rejects)"
+            return Problem(
+                .corruptInput, file: input.path, offset: unit.compressedStart,
+                reason: "\(failure); \(fate); lines of earlier, verified units count")
+        case .truncated:
+            return Problem(
+                .corruptInput, file: input.path, offset: failure.fileOffset,
+                reason: "\(failure); the complete lines decoded before the end were kept")
+        case .shrank:
+            return Problem(
+                .changedInput, file: input.path, offset: failure.fileOffset,
+                reason: "\(failure); the \(input.lines) line(s) read before count")
+        }
     }
 
     /// The files to read: the command line's inputs, else the pipeline's, expanded.
@@ -115,7 +170,9 @@ public enum Runner {
     /// Reads and parses every file: `jobs` readers decode files into chunks,
     /// `jobs` workers parse chunks, and this thread merges their outputs.
     static func readAll(_ files: [String], definition: PipelineDefinition, options: RunOptions) -> EventStore {
-        var store = EventStore(inputs: files)
+        var store = EventStore(
+            inputs: files.map(displayName), keepUnverified: options.keepUnverified,
+            futureCutoff: options.asOf == nil ? Instant(milliseconds: options.now.milliseconds + RunOptions.futureTolerance) : nil)
         guard !files.isEmpty else { return store }
         let jobs = max(1, options.jobs)
         var decoded: Int64 = 0
@@ -136,13 +193,13 @@ public enum Runner {
         let readerCount = min(jobs, files.count)
         let chunks = BoundedQueue<Chunk>(capacity: jobs * 2, producers: readerCount)
         let outputs = BoundedQueue<ChunkOutput>(capacity: jobs * 4, producers: jobs)
-        let failures = FailureBox(count: files.count)
+        let failures = Locked([FileOutcome](repeating: FileOutcome(), count: files.count))
         let nextFile = FileCounter()
         for reader in 0..<readerCount {
             DispatchQueue(label: "slalog.reader.\(reader)").async {
                 while let file = nextFile.take(below: files.count) {
-                    failures.record(
-                        file, readFile(files[file], index: Int32(file), definition: definition, options: options, emit: chunks.push))
+                    let outcome = readFile(files[file], index: Int32(file), definition: definition, options: options, emit: chunks.push)
+                    failures.withLock { $0[file] = outcome }
                 }
                 chunks.finishProducer()
             }
@@ -155,7 +212,7 @@ public enum Runner {
             }
         }
         while let output = outputs.pop() { merge(output) }
-        for (index, outcome) in failures.outcomes.enumerated() { store.record(outcome, for: index) }
+        for (index, outcome) in failures.withLock({ $0 }).enumerated() { store.record(outcome, for: index) }
         return store
     }
 
@@ -171,8 +228,7 @@ public enum Runner {
             defer { outcome.compressedBytes = stream.fileOffset }
             while let chunk = try reader.next() { emit(chunk) }
         } catch {
-            outcome.failure = error.description
-            outcome.failureOffset = error.fileOffset
+            outcome.failure = error
         }
         return outcome
     }
@@ -181,25 +237,14 @@ public enum Runner {
 struct FileOutcome: Sendable {
     var format: InputFormat?
     var compressedBytes: Int64 = 0
-    var failure: String?
-    var failureOffset: Int64?
+    var failure: IngestError?
 }
 
-/// Per-file outcomes written by reader threads.
-final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [FileOutcome]
-    init(count: Int) { values = Array(repeating: FileOutcome(), count: count) }
-    func record(_ index: Int, _ outcome: FileOutcome) { lock.withLock { values[index] = outcome } }
-    var outcomes: [FileOutcome] { lock.withLock { values } }
-}
-
-/// Hands out file indexes to reader threads in order.
-final class FileCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
+/// Hands out indexes (files to readers, blocks to measurers) in order.
+final class FileCounter: Sendable {
+    private let next = Locked(0)
     func take(below limit: Int) -> Int? {
-        lock.withLock {
+        next.withLock { next in
             guard next < limit else { return nil }
             defer { next += 1 }
             return next

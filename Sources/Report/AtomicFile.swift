@@ -1,92 +1,70 @@
-import Foundation
+import SLACore
 
-/// Writes files so that readers see either the old file or the complete
-/// new one: a temporary file in the same folder is written, flushed to
-/// disk, then `rename(2)`d over the destination.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One file outside a report set (e.g. a Prometheus textfile in another
+/// folder), written so that readers see either the old file or the complete
+/// new one: a temporary file in the same folder is written, flushed to disk,
+/// then `rename(2)`d over the destination.
 public final class AtomicFile {
-    public struct WriteError: Error, CustomStringConvertible {
-        public var path: String
-        public var reason: String
-        public var description: String { "cannot write \(path): \(reason)" }
-    }
-
     public let path: String
     private let temporary: String
-    private var descriptor: Int32
+    private let file: OutputFile
     private var committed = false
 
-    /// Temporary files of this process, removed by `abandonAll()` on SIGINT/SIGTERM.
-    nonisolated(unsafe) private static var inFlight: Set<String> = []
-    /// Set by `abandonAll()`: no new file may start.
-    nonisolated(unsafe) private static var abandoned = false
-    private static let lock = NSLock()
+    private struct Interruption {
+        var inFlight: Set<String> = []
+        var abandoned = false
+    }
+
+    private static let interruption = Locked(Interruption())
 
     /// Creates the folder if needed and opens a temporary file beside `path`.
     public init(path: String) throws(WriteError) {
         self.path = path
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        let folder = FileSystem.parentFolder(of: path)
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let temporary = (folder == "." && !path.hasPrefix("./") ? "" : folder + "/") + ".\(name).tmp-\(getpid())"
         self.temporary = temporary
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw WriteError(path: path, reason: (error as NSError).localizedDescription)
-        }
-        let accepted = Self.lock.withLock { () -> Bool in
-            if Self.abandoned { return false }
-            Self.inFlight.insert(temporary)
+        try FileSystem.createFolder(folder)
+        let accepted = Self.interruption.withLock { state -> Bool in
+            if state.abandoned { return false }
+            state.inFlight.insert(temporary)
             return true
         }
         guard accepted else { throw WriteError(path: path, reason: "interrupted") }
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        descriptor = fd
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            Self.lock.withLock { _ = Self.inFlight.remove(temporary) }
-            throw WriteError(path: temporary, reason: reason)
+        unlink(temporary)  // a leftover of a killed run with the same pid
+        do {
+            file = try OutputFile(creating: temporary)
+        } catch {
+            Self.interruption.withLock { _ = $0.inFlight.remove(temporary) }
+            throw error
         }
     }
 
     /// Removes the temporary file unless `commit()` succeeded.
     deinit {
-        if !committed {
-            if descriptor >= 0 { close(descriptor) }
-            unlink(temporary)
-        }
-        Self.lock.withLock { _ = Self.inFlight.remove(temporary) }
+        if !committed { unlink(temporary) }
+        Self.interruption.withLock { _ = $0.inFlight.remove(temporary) }
     }
 
     /// Appends bytes. The corresponding C function is `write`.
-    public func write(_ bytes: [UInt8]) throws(WriteError) {
-        var failure: String?
-        bytes.withUnsafeBytes { buffer in
-            var written = 0
-            while written < buffer.count {
-                let n = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                written += n
-            }
-        }
-        if let failure { throw WriteError(path: temporary, reason: failure) }
-    }
+    public func write(_ bytes: [UInt8]) throws(WriteError) { try file.write(bytes) }
 
     /// Flushes to disk and renames over the destination. The corresponding C functions are `fsync` and `rename`.
     public func commit() throws(WriteError) {
-        guard fsync(descriptor) == 0 else { throw WriteError(path: temporary, reason: String(cString: strerror(errno))) }
-        close(descriptor)
-        descriptor = -1
+        try file.finish()
         // Under the lock, so an interrupt either sees the rename done or removes the temporary file first.
-        let renamed = Self.lock.withLock { () -> Int32 in
-            if Self.abandoned { return -2 }
+        let renamed = Self.interruption.withLock { state -> Int32 in
+            if state.abandoned { return -1 }
             return rename(temporary, path) == 0 ? 0 : errno
         }
         guard renamed == 0 else {
-            throw WriteError(path: path, reason: renamed == -2 ? "interrupted" : String(cString: strerror(renamed)))
+            throw renamed == -1 ? WriteError(path: path, reason: "interrupted") : .system(path, code: renamed)
         }
         committed = true
     }
@@ -103,11 +81,11 @@ public final class AtomicFile {
     }
 
     /// Deletes temporary files still being written and refuses new ones
-    /// (for SIGINT/SIGTERM: the destination files keep their previous contents).
+    /// (for SIGINT/SIGTERM/SIGHUP: the destination files keep their previous contents).
     public static func abandonAll() {
-        lock.withLock {
-            abandoned = true
-            for path in inFlight { unlink(path) }
+        interruption.withLock { state in
+            state.abandoned = true
+            for path in state.inFlight { unlink(path) }
         }
     }
 }

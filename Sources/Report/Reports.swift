@@ -8,11 +8,19 @@ public struct ReportContext: Sendable {
     public var ruleNames: [String]
     public var policyNames: [String]
     public var neutralizeFormulas: Bool
+    /// Forensic runs (`--keep-unverified`) that kept text of damaged compressed
+    /// units: summary.csv and tickets.csv gain a last column `unverified_text_kept`
+    /// that says `yes` on every row (run.json and stderr name the units).
+    public var unverifiedTextKept: Bool
 
-    public init(inputs: [String], ruleNames: [String], policyNames: [String], neutralizeFormulas: Bool = true) {
+    public init(
+        inputs: [String], ruleNames: [String], policyNames: [String], neutralizeFormulas: Bool = true, unverifiedTextKept: Bool = false
+    ) {
         self.inputs = inputs; self.ruleNames = ruleNames; self.policyNames = policyNames
-        self.neutralizeFormulas = neutralizeFormulas
+        self.neutralizeFormulas = neutralizeFormulas; self.unverifiedTextKept = unverifiedTextKept
     }
+
+    static let unverifiedColumn = "unverified_text_kept"
 
     func policy(_ index: Int?) -> String { index.map { policyNames[$0] } ?? "none" }
 }
@@ -32,9 +40,9 @@ public enum SummaryReport {
             + Metric.allCases.flatMap { metric in metricColumns.map { "\(metric.rawValue)_\($0)" } }
     }
 
-    public static func csv(_ rows: [GroupSummary], dimensions: [GroupDimension], neutralizeFormulas: Bool = true) -> [UInt8] {
-        var csv = CSVWriter(neutralizeFormulas: neutralizeFormulas)
-        csv.header(header(dimensions: dimensions))
+    public static func csv(_ rows: [GroupSummary], dimensions: [GroupDimension], context: ReportContext) -> [UInt8] {
+        var csv = CSVWriter(neutralizeFormulas: context.neutralizeFormulas)
+        csv.header(header(dimensions: dimensions) + (context.unverifiedTextKept ? [ReportContext.unverifiedColumn] : []))
         for row in rows {
             for value in row.key { csv.text(value) }
             for n in [row.tickets, row.resolved, row.openAtAsOf, row.incomplete, row.ticketsBreached] { csv.integer(n) }
@@ -50,6 +58,7 @@ public enum SummaryReport {
                 csv.seconds(stats.percentile(95, sorted: sorted))
                 csv.seconds(sorted.last)
             }
+            if context.unverifiedTextKept { csv.raw("yes") }
             csv.endRow()
         }
         return csv.bytes
@@ -58,6 +67,11 @@ public enum SummaryReport {
 
 /// `tickets.csv`: one row per ticket, in input order (file and line where each ticket first appears).
 public enum TicketsReport {
+    /// The header row, with the forensic column when `context` asks for it.
+    public static func header(_ context: ReportContext) -> [String] {
+        header + (context.unverifiedTextKept ? [ReportContext.unverifiedColumn] : [])
+    }
+
     public static let header = [
         "ticket", "customer", "channel", "priority", "agent", "requester", "policy", "state",
         "opened_at", "resolved_at", "reopens", "open_source",
@@ -114,6 +128,7 @@ public enum TicketsReport {
                 if i.stopReason == .resolvedWithoutReply { cell.append(" (resolved without reply)") }
             }
         }
+        if context.unverifiedTextKept { csv.raw("yes") }
         csv.endRow()
     }
 

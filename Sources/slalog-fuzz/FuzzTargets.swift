@@ -84,6 +84,7 @@ final class MemoryStream: ByteStream {
     private var position = 0
     init(_ bytes: [UInt8]) { self.bytes = bytes }
     var fileOffset: Int64 { Int64(position) }
+    var verifiedOffset: Int64 { fileOffset }
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
         let n = min(buffer.count, bytes.count - position)
         if n > 0 { bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: n) } }

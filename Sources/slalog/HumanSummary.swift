@@ -15,6 +15,12 @@ enum HumanSummary {
             "  lines    \(s.lines) read, \(s.events) events, \(s.rejects) rejected, \(s.ignored) ignored, \(s.unmatched) unmatched",
             "  tickets  \(s.tickets) (\(s.incomplete) incomplete), \(s.ticketsBreached) breached; \(s.breaches) breaches (\(s.ongoingBreaches) ongoing), \(s.atRisk) at risk",
         ]
+        if s.discardedLines > 0 {
+            lines.append("  DISCARDED \(s.discardedLines) lines of damaged compressed units (see the problems above)")
+        }
+        if result.unverifiedTextKept {
+            lines.append("  UNVERIFIED \(s.unverifiedLinesKept) lines of damaged units were kept (--keep-unverified)")
+        }
         if s.duplicates + s.anomalies > 0 {
             lines.append("  set aside \(s.duplicates) duplicate events, \(s.anomalies) anomalies (see rejects.csv)")
         }
@@ -35,10 +41,10 @@ final class ProgressLine: @unchecked Sendable {
         guard now.uptimeNanoseconds - lastPrint.uptimeNanoseconds > 200_000_000 else { return }
         lastPrint = now
         printed = true
-        FileHandle.standardError.write(Data(String(format: "\rslalog: %.0f MB read…", Double(bytes) / 1_000_000).utf8))
+        writeStandardError(String(format: "\rslalog: %.0f MB read…", Double(bytes) / 1_000_000))
     }
 
     func clear() {
-        if printed { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if printed { writeStandardError("\r\u{1B}[K") }
     }
 }

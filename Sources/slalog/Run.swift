@@ -13,11 +13,14 @@ struct Run: ParsableCommand {
             any, the pipeline's inputs: are read. The format of each file (plain, gzip, zstd, LZ4 \
             frame) is detected from its first bytes.
 
-            Writes to the output folder, each file atomically (temporary file, then rename):
+            Writes to the output folder, as one set that replaces the previous one whole or not \
+            at all (see README, Outputs); a second run into the same folder waits for the first:
               summary.csv   one row per group (customer by default)
               tickets.csv   one row per ticket, with outcomes and why it breached
               rejects.csv   lines that matched a rule but could not become events, duplicates, anomalies
               run.json      inputs, counts, problems and exit status
+
+            '-' reads standard input (plain, gzip, zstd or LZ4), named stdin in the reports.
 
             Example:
               slalog run pipelines/demo.yaml --out out/
@@ -50,7 +53,20 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not print the summary on stderr.")
     var quiet = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Seconds to wait while another run holds the output folder, then exit 2.", valueName: "seconds"))
+    var lockTimeout: Double = 60
+
+    @Flag(
+        name: .long,
+        help:
+            "Forensic use: keep the text of compressed units that failed their checksum instead of discarding it (every report says so).")
+    var keepUnverified = false
+
     func validate() throws {
+        if let out, out.isEmpty { throw ValidationError("--out needs a folder name") }
+        guard lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be between 0 and 86400 seconds") }
         guard jobs >= 1, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
         if let groupBy, parseDimensions(groupBy) == nil {
             throw ValidationError("--group-by takes \(GroupDimension.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -65,12 +81,18 @@ struct Run: ParsableCommand {
         options.asOf = asOf.instant
         options.groupBy = groupBy.flatMap(parseDimensions)
         options.jobs = jobs
+        options.lockTimeout = lockTimeout
+        options.keepUnverified = keepUnverified
         Interruption.install()
         let progress = ProgressLine()
         if progress.isEnabled && !quiet { options.progress = { progress.update(bytes: $0) } }
         let result: RunResult
         do {
             result = try Runner.run(definition, options: options)
+        } catch let error as WriteError {
+            progress.clear()
+            printError("slalog: \(error); nothing was replaced, the previous reports are unchanged")
+            throw ExitCode(2)
         } catch {
             progress.clear()
             printError("slalog: \(error)")
@@ -98,22 +120,43 @@ func parseDimensions(_ text: String) -> [GroupDimension]? {
     return parts.compactMap { $0 }
 }
 
+/// Writes a diagnostic line to stderr. A closed or broken stderr is ignored:
+/// it never changes what the run does or its exit code.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    writeStandardError(text + "\n")
 }
 
-/// SIGINT/SIGTERM during a run: remove the reports being written (the
-/// previous ones stay intact), say so, and exit 130 / 143.
+func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    bytes.withUnsafeMutableBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(2, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+}
+
+/// SIGINT/SIGTERM/SIGHUP during a run: discard the report set being written
+/// (the previous one stays intact), say so, and exit 128 + the signal.
+/// SIGPIPE is ignored, so a closed stderr or stdout pipe never kills a run.
 enum Interruption {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
     static func install() {
-        for signalNumber in [SIGINT, SIGTERM] {
+        signal(SIGPIPE, SIG_IGN)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
+                let untouched = ReportSet.abandonAll()
                 AtomicFile.abandonAll()
-                printError("slalog: interrupted (signal \(signalNumber)); reports not replaced, previous ones left intact")
+                printError(
+                    untouched
+                        ? "slalog: interrupted (signal \(signalNumber)); reports not replaced, the previous set is unchanged"
+                        : "slalog: interrupted (signal \(signalNumber)) after the new report set was in place")
                 exit(128 + signalNumber)
             }
             source.resume()

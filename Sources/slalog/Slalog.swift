@@ -41,7 +41,7 @@ struct Slalog: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            writeStandardError(fullMessage(for: error) + "\n")
             Foundation.exit(2)
         }
     }

@@ -95,8 +95,12 @@ import Testing
         for name in ["summary.csv", "tickets.csv", "rejects.csv", "run.json"] {
             #expect(read("\(out)/\(name)") == "previous \(name)\n")
         }
+        // The earlier plain files stay as they were, beside slalog's control folder with no staging leftovers.
         #expect(
-            try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["rejects.csv", "run.json", "summary.csv", "tickets.csv"])
+            try FileManager.default.contentsOfDirectory(atPath: out).sorted() == [
+                ".slalog", "rejects.csv", "run.json", "summary.csv", "tickets.csv",
+            ])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/.slalog") == ["lock"])
     }
 }
 

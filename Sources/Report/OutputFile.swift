@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Why an output could not be written. `code` is the `errno` when the system
+/// said no (`ENOSPC` for a full disk, `EACCES`, …).
+public struct WriteError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var code: Int32?
+
+    public init(path: String, reason: String, code: Int32? = nil) {
+        self.path = path; self.reason = reason; self.code = code
+    }
+
+    /// The error of the last failed system call on `path`.
+    static func system(_ path: String, _ what: String = "", code: Int32 = errno) -> WriteError {
+        WriteError(path: path, reason: what + String(cString: strerror(code)), code: code)
+    }
+
+    public var description: String { "cannot write \(path): \(reason)" }
+}
+
+/// A new file being written; owns its descriptor (closed in `deinit`).
+public final class OutputFile {
+    public let path: String
+    private var descriptor: Int32
+
+    /// Creates `path`, which must not exist. The corresponding C function is `open`.
+    init(creating path: String) throws(WriteError) {
+        self.path = path
+        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .system(path) }
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// Appends bytes. The corresponding C function is `write`.
+    public func write(_ bytes: [UInt8]) throws(WriteError) {
+        try FaultInjection.failWrite(path)
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { buffer in
+            var written = 0
+            while written < buffer.count {
+                let n = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                written += n
+            }
+        }
+        if failure != 0 { throw .system(path, code: failure) }
+    }
+
+    /// Flushes to disk and closes. The corresponding C functions are `fsync` and `close`.
+    public func finish() throws(WriteError) {
+        guard descriptor >= 0 else { return }
+        let synced = fsync(descriptor) == 0
+        let code = errno
+        let closed = close(descriptor) == 0
+        descriptor = -1
+        guard synced, closed else { throw .system(path, code: synced ? errno : code) }
+    }
+}
+
+/// File-system steps shared by the report set and single atomic files.
+enum FileSystem {
+    /// `mkdir -p` with a message that names the part of the path that is in the way.
+    static func createFolder(_ path: String) throws(WriteError) {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw WriteError(path: path, reason: "it exists and is not a folder") }
+            return
+        }
+        let parent = parentFolder(of: path)
+        if parent != path { try createFolder(parent) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .system(path, "cannot create the folder: ") }
+    }
+
+    static func parentFolder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Flushes a folder's entries (renames, new names) to disk.
+    static func syncFolder(_ path: String) throws(WriteError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .system(path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .system(path) }
+    }
+
+    /// The corresponding C function is `rename`.
+    static func rename(_ from: String, _ to: String) throws(WriteError) {
+        guard Glibc.rename(from, to) == 0 else { throw .system(to, "cannot rename \(from) to it: ") }
+    }
+
+    /// Removes a file or a folder tree (only used on slalog's own files).
+    static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR, let directory = opendir(path) {
+            var names: [String] = []
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(directory)
+            for name in names { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
+    /// Entry names of a folder (empty when it cannot be listed).
+    static func names(in path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// The target of a symbolic link, nil if `path` is not one.
+    static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Test hook: `SLALOG_TEST_FAULT=kill@STEP` kills the process (SIGKILL) when
+/// a report set reaches STEP, `enospc@NAME` makes writes to output NAME fail
+/// as on a full disk. Unset in normal use; read once.
+enum FaultInjection {
+    nonisolated(unsafe) static let setting: (action: String, target: String)? = {
+        guard let value = getenv("SLALOG_TEST_FAULT").map({ String(cString: $0) }), let at = value.firstIndex(of: "@") else { return nil }
+        return (String(value[..<at]), String(value[value.index(after: at)...]))
+    }()
+
+    /// Steps of a report set's commit, in order.
+    static func reached(_ step: String) {
+        if let setting, setting.action == "kill", setting.target == step { kill(getpid(), SIGKILL) }
+    }
+
+    static func failWrite(_ path: String) throws(WriteError) {
+        guard let setting, setting.action == "enospc", path.hasSuffix("/" + setting.target) else { return }
+        throw .system(path, code: ENOSPC)
+    }
+}
