@@ -61,6 +61,16 @@ public final class ZoneRules: Sendable {
         return low
     }
 
+    /// UTC instants in `[from, to)` at which the offset changes, ascending.
+    public func transitions(from: Int64, to: Int64) -> ArraySlice<Int64> {
+        guard to > from, starts.count > 1 else { return [] }
+        var first = periodIndex(from)
+        if starts[first] < from { first += 1 }
+        var last = first
+        while last < starts.count && starts[last] < to { last += 1 }
+        return starts[first..<last]
+    }
+
     /// The local date (as days since 1970-01-01) and time of day (milliseconds
     /// since local midnight) of the UTC instant `utc`.
     public func local(_ utc: Int64) -> (day: Int64, millisecondOfDay: Int64) {

@@ -126,6 +126,68 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 
+    func randomHours(_ rng: inout SeededGenerator) -> [Int: [(Int, Int)]] {
+        var hours: [Int: [(Int, Int)]] = [:]
+        for day in 1...7 where Int.random(in: 0..<4, using: &rng) > 0 {
+            var start = Int.random(in: 0..<12, using: &rng) * 60 + [0, 15, 30][Int.random(in: 0..<3, using: &rng)]
+            var spans: [(Int, Int)] = []
+            while start < 1440 && spans.count < 3 {
+                let end = min(1440, start + Int.random(in: 30...600, using: &rng))
+                spans.append((start, end))
+                start = end + Int.random(in: 15...240, using: &rng)
+            }
+            hours[day] = spans
+        }
+        return hours
+    }
+
+    @Test(arguments: ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"])
+    func longSpansAgreeWithTheMinuteByMinuteModel(zone: String) {
+        // Spans of 22–80 days take the closed-form path; they cross DST changes and holidays.
+        var rng = SeededGenerator(state: zone.utf8.reduce(UInt64(7)) { $0 &* 31 &+ UInt64($1) })
+        for index in 0..<3 {
+            let hours = randomHours(&rng)
+            let holidays = ["2026-03-09", "2026-04-03", "2026-10-26", "2026-11-02", "2026-12-25"]
+            let begin = utc(2026, 2 + index * 4, 20, 0).milliseconds + Int64(Int.random(in: 0..<(48 * 60), using: &rng)) * 60_000
+            let end = begin + Int64(Int.random(in: (22 * 24 * 60)..<(80 * 24 * 60), using: &rng)) * 60_000
+            let fast = calendar(zone, hours, holidays: holidays).duration(from: Instant(milliseconds: begin), to: Instant(milliseconds: end))
+            let slow = referenceMinutes(from: begin, to: end, zone: zone, hours: hours, holidays: Set(holidays)) * 60_000
+            #expect(fast == slow, "\(zone) case \(index): \(Instant(milliseconds: begin).iso8601) → \(Instant(milliseconds: end).iso8601)")
+        }
+    }
+
+    @Test func yearsLongSpansAgreeWithTheDayByDayWalk() {
+        // The walk is the definition; the closed form must equal it over spans of up to 30 years.
+        var rng = SeededGenerator(state: 2026)
+        for (index, zone) in ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"].enumerated() {
+            for _ in 0..<8 {
+                let hours = randomHours(&rng)
+                let holidays = (0..<20).map { _ in
+                    "\(Int.random(in: 2020...2050, using: &rng))-\(String(format: "%02d", Int.random(in: 1...12, using: &rng)))-\(String(format: "%02d", Int.random(in: 1...28, using: &rng)))"
+                }
+                let calendar = calendar(zone, hours, holidays: holidays)
+                let begin = utc(2020 + index, 1, 1, 0).milliseconds + Int64(Int.random(in: 0..<(400 * 24 * 60), using: &rng)) * 60_000
+                let end = begin + Int64(Int.random(in: (22 * 24 * 60)..<(30 * 365 * 24 * 60), using: &rng)) * 60_000
+                let start = Instant(milliseconds: begin), stop = Instant(milliseconds: end)
+                #expect(calendar.duration(from: start, to: stop) == calendar.walkedDuration(from: start, to: stop, zone: calendar.zone!), "\(zone)")
+            }
+        }
+    }
+
+    @Test func aFarAsOfCostsMillisecondsNotSeconds() {
+        // A line dated 9999-12-31 once took ~1.6 s per open ticket on a business calendar.
+        let berlin = calendar("Europe/Berlin", officeHours, holidays: ["2026-12-25", "2027-01-01"])
+        let clock = ContinuousClock()
+        var total: Milliseconds = 0
+        let elapsed = clock.measure {
+            for i in 0..<100 {
+                total &+= berlin.duration(from: utc(2026, 3, 2, i % 24), to: Instant(year: 9999, month: 12, day: 31, hour: 23))
+            }
+        }
+        #expect(total > 0)
+        #expect(elapsed < .milliseconds(500), "100 spans to 9999 took \(elapsed)")
+    }
+
     @Test func resolutionOnABusinessCalendarSkipsNightsAndPauses() {
         // Policy on Berlin office hours (Mon–Fri 09:00–17:00 local).
         let office = calendar("Europe/Berlin", officeHours)
