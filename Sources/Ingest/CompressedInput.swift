@@ -14,6 +14,8 @@ final class CompressedInput {
     private(set) var insideUnit = false
     private var unitCompressedStart: Int64 = 0
     private var unitDecodedStart: Int64 = 0
+    /// A failure found by a call that also produced bytes, thrown by the next call.
+    private var pendingFailure: IngestError?
 
     init(source: ByteStream, capacity: Int = 256 * 1024) {
         self.source = source
@@ -44,9 +46,11 @@ final class CompressedInput {
     func endUnit() { insideUnit = false }
 
     /// The current unit, up to the file offset where decoding stopped.
-    var currentUnit: UnitRange {
+    var currentUnit: UnitRange { unit(endingAt: fileOffset) }
+
+    private func unit(endingAt end: Int64) -> UnitRange {
         UnitRange(
-            compressedStart: insideUnit ? unitCompressedStart : fileOffset, compressedEnd: fileOffset,
+            compressedStart: insideUnit ? unitCompressedStart : fileOffset, compressedEnd: end,
             decodedStart: insideUnit ? unitDecodedStart : decoded, decodedEnd: decoded)
     }
 
@@ -80,9 +84,16 @@ final class CompressedInput {
         format: InputFormat, into output: UnsafeMutableRawBufferPointer,
         step: (UnsafeMutableRawBufferPointer) throws(IngestError) -> DecodeStep
     ) throws(IngestError) -> Int {
+        if let failure = pendingFailure { throw failure }
         while true {
             if isEmpty { try refill() }
             let result = try step(output)
+            if let failure = result.failure {
+                // The bytes decoded by the failing call still go out (they are counted as discarded,
+                // or kept in forensic mode); the failure comes with the next call.
+                guard result.produced > 0 else { throw failure }
+                pendingFailure = failure
+            }
             if result.produced > 0 {
                 decoded += Int64(result.produced)
                 return result.produced
@@ -97,14 +108,17 @@ final class CompressedInput {
         }
     }
 
-    /// A corruption error for the current unit.
-    func corrupt(_ format: InputFormat, _ reason: String) -> IngestError {
-        .corrupt(format: format, reason: reason, unit: currentUnit)
+    /// A corruption error for the current unit. With `consumedIsExact` false
+    /// (LZ4, zstd: a failed call does not say how far it read), the range ends
+    /// at the last byte handed to the decoder.
+    func corrupt(_ format: InputFormat, _ reason: String, consumedIsExact: Bool = true) -> IngestError {
+        .corrupt(format: format, reason: reason, unit: unit(endingAt: consumedIsExact ? fileOffset : source.fileOffset))
     }
 }
 
-/// One call of a C decoder: what it wrote and what it read.
+/// One call of a C decoder: what it wrote and what it read, and the damage it found, if any.
 struct DecodeStep {
     var produced: Int
     var consumed: Int
+    var failure: IngestError? = nil
 }

@@ -55,7 +55,7 @@ public final class GzipDecoder: ByteStream {
                 input.endUnit()  // inflate has checked the member's CRC-32 and length
             default:
                 let message = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(status)"
-                throw input.corrupt(.gzip, message)
+                return DecodeStep(produced: produced, consumed: consumed, failure: input.corrupt(.gzip, message))
             }
             return DecodeStep(produced: produced, consumed: consumed)
         }

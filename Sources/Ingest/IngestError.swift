@@ -27,7 +27,9 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A compressed unit is damaged (bad data or a checksum mismatch). None of
     /// its text counts (see `ChunkReader`); earlier, verified units do.
     case corrupt(format: InputFormat, reason: String, unit: UnitRange)
-    /// The file ends inside a compressed unit. The complete lines decoded before the end count.
+    /// The file ends inside a compressed unit. Like a damaged unit, its text
+    /// was never verified and does not count (a flipped byte can look like a
+    /// truncation); earlier, verified units count.
     case truncated(format: InputFormat, unit: UnitRange)
     /// The file got shorter while it was read (log rotation with `copytruncate`,
     /// or a writer that truncated it): the text after `readTo` was never seen.
@@ -41,12 +43,6 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .corrupt(_, _, unit), let .truncated(_, unit): unit.compressedStart
         case let .shrank(_, _, readTo): readTo
         }
-    }
-
-    /// True when the decoded text before the failure is trustworthy (its lines count).
-    public var keepsTextBefore: Bool {
-        if case .corrupt = self { return false }
-        return true
     }
 
     /// A message without the counts only the merger knows (lines kept or discarded).

@@ -30,7 +30,8 @@ public final class LZ4FrameDecoder: ByteStream {
             let hint = LZ4F_decompress(context, out.baseAddress, &written, input.pointer, &consumed, nil)
             if LZ4F_isError(hint) != 0 {
                 input.beginUnit(at: before)
-                throw input.corrupt(.lz4, String(cString: LZ4F_getErrorName(hint)))
+                let failure = input.corrupt(.lz4, String(cString: LZ4F_getErrorName(hint)), consumedIsExact: false)
+                return DecodeStep(produced: 0, consumed: 0, failure: failure)  // on error LZ4F reports no output
             }
             input.consume(consumed)
             if consumed > 0 || written > 0 {

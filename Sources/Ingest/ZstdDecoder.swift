@@ -30,7 +30,8 @@ public final class ZstdDecoder: ByteStream {
             if ZSTD_isError(hint) != 0 {
                 input.consume(inBuffer.pos)
                 input.beginUnit(at: before)
-                throw input.corrupt(.zstd, String(cString: ZSTD_getErrorName(hint)))
+                let failure = input.corrupt(.zstd, String(cString: ZSTD_getErrorName(hint)), consumedIsExact: false)
+                return DecodeStep(produced: outBuffer.pos, consumed: inBuffer.pos, failure: failure)
             }
             input.consume(inBuffer.pos)
             if inBuffer.pos > 0 || outBuffer.pos > 0 {

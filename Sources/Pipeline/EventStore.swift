@@ -8,8 +8,9 @@ import SLACore
 /// Verified text only: a chunk whose lines depend on a compressed unit that
 /// has not yet passed its checksum waits (as parsed events, never as text)
 /// until a later chunk of its file shows the unit verified, or until the
-/// file's outcome is known (`record`): a damaged unit's chunks are then
-/// discarded whole, a clean truncation's are kept.
+/// file's outcome is known (`record`): if the file failed (a damaged or
+/// truncated unit), the chunks still waiting are discarded whole. Plain text
+/// never waits.
 ///
 /// Memory: one 40-byte `Event` per event line, in 64 Ki-event segments (no
 /// doubling on growth); noise lines cost nothing. `Event.ticket` holds the
@@ -130,7 +131,8 @@ struct EventStore {
 
     /// Notes how reading a file went (format, compressed size, failure) once
     /// all its chunks were received, and settles the chunks still waiting for
-    /// verification: kept unless the file failed with a damaged unit.
+    /// verification: applied if the file was read to its end, else discarded
+    /// (or, in forensic mode, applied and counted as unverified).
     mutating func record(_ outcome: FileOutcome, for file: Int) {
         statistics[file].format = outcome.format
         statistics[file].compressedBytes = outcome.compressedBytes
@@ -139,7 +141,7 @@ struct EventStore {
         waiting[file] = []
         guard !left.isEmpty else { return }
         let lines = left.reduce(0) { $0 + $1.lines }
-        if outcome.failure?.keepsTextBefore ?? true {
+        if outcome.failure == nil {
             for chunk in left { apply(chunk) }
         } else if keepUnverified {
             for chunk in left { apply(chunk) }

@@ -45,6 +45,12 @@ public struct PipelineDefinition: Sendable {
             guard data.count <= 1 << 20 else {
                 throw PipelineError(file: path, path: "", message: "pipeline file is larger than 1 MiB")
             }
+            if let bad = Self.firstInvalidUTF8(Array(data)) {
+                throw PipelineError(
+                    file: path, line: bad.line, column: bad.column, path: "",
+                    message: "byte \(bad.offset) is not valid UTF-8",
+                    hint: "save the pipeline file as UTF-8; slalog never guesses another encoding")
+            }
             text = String(decoding: data, as: UTF8.self)
         } catch let error as PipelineError {
             throw error
@@ -52,6 +58,24 @@ public struct PipelineDefinition: Sendable {
             throw PipelineError(file: path, path: "", message: "cannot read the pipeline file: \((error as NSError).localizedDescription)")
         }
         return try parse(text, path: path)
+    }
+
+    /// The first byte that is not part of valid UTF-8, with its 1-based line and column.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> (offset: Int, line: Int, column: Int)? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0, line = 1, lineStart = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case let .valid(encoded):
+                if encoded.count == 1 && encoded.first == 0x0a { line += 1; lineStart = offset + 1 }
+                offset += encoded.count
+            case .error:
+                return (offset, line, offset - lineStart + 1)
+            case .emptyInput:
+                return nil
+            }
+        }
     }
 
     /// Parses pipeline YAML text; `path` names it in errors and anchors relative paths.

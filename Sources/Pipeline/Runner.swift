@@ -131,18 +131,14 @@ public enum Runner {
         switch failure {
         case .cannotOpen, .readFailed:
             return Problem(.unreadableInput, file: input.path, offset: failure.fileOffset, reason: failure.description)
-        case let .corrupt(_, _, unit):
+        case let .corrupt(_, _, unit), let .truncated(_, unit):
             let fate =
                 input.unverifiedLinesKept > 0
                 ? "its \(input.unverifiedLinesKept) unverified line(s) were KEPT (--keep-unverified): figures may hold made-up events"
-                : "the \(input.discardedLines) line(s) decoded from it were discarded (\(input.discardedEvents) events or rejects)"
+                : "the \(input.discardedLines) line(s) decoded from it could not be verified and were discarded (\(input.discardedEvents) events or rejects)"
             return Problem(
                 .corruptInput, file: input.path, offset: unit.compressedStart,
                 reason: "\(failure); \(fate); lines of earlier, verified units count")
-        case .truncated:
-            return Problem(
-                .corruptInput, file: input.path, offset: failure.fileOffset,
-                reason: "\(failure); the complete lines decoded before the end were kept")
         case .shrank:
             return Problem(
                 .changedInput, file: input.path, offset: failure.fileOffset,

@@ -23,6 +23,14 @@ struct YAMLNode {
                 let .composer(context, problem, mark, _):
                 let detail = context.map { "\(problem) (\($0.text))" } ?? problem
                 throw PipelineError(file: file, line: mark.line, column: mark.column, path: "", message: "YAML syntax: \(detail)")
+            case let .duplicatedKeysInMapping(duplicates, context):
+                let key = duplicates.first ?? "?"
+                let again = Self.repeatedKeyLine(key, in: text, after: context.mark)
+                throw PipelineError(
+                    file: file, line: again ?? context.mark.line, column: again == nil ? context.mark.column : nil, path: "",
+                    message:
+                        "key '\(key)' appears twice in one mapping (first at line \(context.mark.line), column \(context.mark.column))",
+                    hint: "remove or rename one of them; YAML keeps only one value per key")
             case let .reader(problem, offset, _, _):
                 throw PipelineError(file: file, path: "", message: "YAML: \(problem)\(offset.map { " at byte \($0)" } ?? "")")
             default:
@@ -32,13 +40,28 @@ struct YAMLNode {
             throw PipelineError(file: file, path: "", message: "YAML syntax: \(error)")
         }
         guard let root else { throw PipelineError(file: file, path: "", message: "the pipeline file is empty") }
-        var budget = 50_000
+        // A 1 MiB document without aliases has at most ~0.5 M nodes (two bytes each, `[a,a,…]`),
+        // so only aliases that repeat anchors (an "alias bomb") can exceed the budget.
+        var budget = Self.expandedNodeBudget
         guard Self.fits(root, budget: &budget) else {
             throw PipelineError(
-                file: file, path: "", message: "the document expands to more than 50000 nodes",
+                file: file, path: "", message: "the document expands to more than \(Self.expandedNodeBudget) nodes once its aliases are expanded",
                 hint: "YAML aliases (*name) that repeat anchors many times (an \"alias bomb\") are not accepted")
         }
         return YAMLNode(node: root, path: "", file: file)
+    }
+
+    static let expandedNodeBudget = 2_000_000
+
+    /// The line (1-based) where `key:` appears again after its first occurrence at `first`.
+    static func repeatedKeyLine(_ key: String, in text: String, after first: Mark) -> Int? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard first.line >= 1, first.line <= lines.count else { return nil }
+        for number in (first.line + 1)...max(first.line + 1, lines.count) where number <= lines.count {
+            let line = lines[number - 1].drop { $0 == " " || $0 == "-" }
+            if line.hasPrefix(key), line.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") { return number }
+        }
+        return nil
     }
 
     /// Counts nodes as if aliases were expanded, stopping at the budget.

@@ -73,12 +73,12 @@ enum FileSystem {
     static func createFolder(_ path: String) throws(WriteError) {
         var info = stat()
         if stat(path, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw WriteError(path: path, reason: "it exists and is not a folder") }
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw WriteError(path: path, reason: "exists and is not a folder") }
             return
         }
         let parent = parentFolder(of: path)
         if parent != path { try createFolder(parent) }
-        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .system(path, "cannot create the folder: ") }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .system(path, "cannot be created: ") }
     }
 
     static func parentFolder(of path: String) -> String {

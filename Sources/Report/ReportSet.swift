@@ -42,7 +42,7 @@ public final class ReportSet {
         do throws(WriteError) {
             try FileSystem.createFolder(control)
         } catch {
-            throw .unusable(directory, error.path == control ? error.reason : "\(error.path): \(error.reason)")
+            throw .unusable(directory, error.path == directory ? "it \(error.reason)" : "\(error.path) \(error.reason)")
         }
         lock = try FolderLock(path: control + "/lock", folder: directory, timeout: lockTimeout)
         generation = Self.generationName()
@@ -246,7 +246,7 @@ public enum ReportSetError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unusable(folder, reason): "output folder \(folder.isEmpty ? "''" : folder): \(reason)"
+        case let .unusable(folder, reason): "cannot use the output folder \(folder.isEmpty ? "''" : folder): \(reason)"
         case let .locked(folder, holder, waited):
             "another slalog run (\(holder)) is writing to \(folder); gave up after waiting \(Int(waited)) s (--lock-timeout)"
         case .interrupted: "interrupted"

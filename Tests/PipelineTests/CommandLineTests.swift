@@ -3,26 +3,7 @@ import Testing
 
 /// Runs the built `slalog` binary as a user would, checking exit codes and streams.
 @Suite struct CommandLineTests {
-    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
-
-    func slalog(_ arguments: [String]) throws -> Outcome {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/slalog")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    func slalog(_ arguments: [String]) throws -> Outcome { try runSlalog(arguments) }
 
     @Test func partialRunExitsOneAndWritesReports() throws {
         let scratch = Scratch()

@@ -84,7 +84,32 @@ import Testing
                 "\(Character(UnicodeScalar(97 + level)!)): &\(Character(UnicodeScalar(97 + level)!)) ["
                 + Array(repeating: "*\(Character(UnicodeScalar(96 + level)!))", count: 10).joined(separator: ", ") + "]\n"
         }
-        #expect(error(bomb)?.message.contains("more than 50000 nodes") == true)
+        #expect(error(bomb)?.message.contains("more than 2000000 nodes once its aliases are expanded") == true)
+    }
+
+    @Test func aTenThousandRulePipelineIsNotMistakenForAnAliasBomb() throws {
+        var text = "rules:\n"
+        for i in 0..<10_000 { text += "  - {name: r\(i), pattern: '^(?<ts>\\S+) x\(i) (?<ticket>\\w+)', kind: open}\n" }
+        let definition = try PipelineDefinition.parse(text, path: "big.yaml")
+        #expect(definition.rules.count == 10_000)
+    }
+
+    @Test func duplicateKeysNameBothLines() {
+        let failure = error("version: \"1\"\nrules: []\nversion: \"1\"\n")
+        #expect(failure?.line == 3)
+        #expect(failure?.message.contains("key 'version' appears twice in one mapping (first at line 1, column 1)") == true)
+    }
+
+    @Test func invalidUTF8InThePipelineFileIsAnErrorWithLineAndColumn() throws {
+        let scratch = Scratch()
+        let path = scratch.write("latin1.yaml", Array("rules:\n  - name: caf".utf8) + [0xE9] + Array("\n".utf8))
+        #expect(throws: PipelineError.self) { try PipelineDefinition.load(path: path) }
+        do {
+            _ = try PipelineDefinition.load(path: path)
+        } catch {
+            #expect(error.line == 2 && error.column == 14)
+            #expect(error.message == "byte 20 is not valid UTF-8")
+        }
     }
 
     @Test func businessCalendarsLoad() throws {

@@ -11,50 +11,85 @@ import Testing
         return (run.result, run.tickets)
     }
 
-    @Test(arguments: ["gzip -9 -n -c", "lz4 -q -c", "zstd -q -c"])
-    func truncationAtEveryOffsetKeepsTheGoodPrefixAndReportsIt(tool: String) throws {
-        let scratch = Scratch()
-        scratch.shell("cp \(fixture("fixtures/helpdesk/desk-2026-03-02.log")) d.log && \(tool) d.log > d.z")
-        let full = try Data(contentsOf: URL(fileURLWithPath: "\(scratch.path)/d.z"))
-        let reference = try run([fixture("fixtures/helpdesk/desk-2026-03-02.log")]).0.statistics.inputs[0]
-        var previousLines: Int64 = 0
-        var reported = 0
-        for cut in stride(from: 1, to: full.count, by: max(1, full.count / 120)) {
-            let path = "\(scratch.path)/cut.z"
-            try full.prefix(cut).write(to: URL(fileURLWithPath: path))
-            let (result, _) = try run([path])
-            let input = result.statistics.inputs[0]
-            #expect(input.lines <= reference.lines)
-            #expect(input.lines >= previousLines, "cut at \(cut): fewer lines than a shorter cut")
-            previousLines = input.lines
-            if input.failure != nil {
-                reported += 1
-                #expect(result.isPartial)
-                #expect(result.problems.contains { $0.category == .corruptInput && $0.file == path && $0.offset != nil })
-            } else {
-                #expect(input.lines == reference.lines, "cut at \(cut) of \(full.count) lost lines silently")
-            }
-        }
-        #expect(reported > 0)
+    /// tickets.csv of a run over one file, with the file's path replaced by `X`.
+    func tickets(of path: String) throws -> (String, RunResult) {
+        let run = try runDemo(inputs: [path])
+        return (run.tickets.replacingOccurrences(of: path.replacingOccurrences(of: repositoryRoot + "/", with: ""), with: "X"), run.result)
     }
 
-    @Test(arguments: ["gzip -c", "lz4 -q -c"])
-    func flippedBytesNeverCrashAndAreReportedOrHarmless(tool: String) throws {
+    /// Two compressed units in one file: the chat log, then a help-desk log.
+    func twoUnits(_ tool: String, in scratch: Scratch) throws -> (bytes: [UInt8], firstUnit: Int) {
+        scratch.shell(
+            "cp \(fixture("fixtures/chat/chat-2026-03-02.log")) a.log && cp \(fixture("fixtures/helpdesk/desk-2026-03-02.log")) b.log"
+                + " && cat a.log b.log > full.log && \(tool) a.log > a.z && \(tool) b.log > b.z && cat a.z b.z > ab.z")
+        let first = try Data(contentsOf: URL(fileURLWithPath: "\(scratch.path)/a.z")).count
+        return (Array(try Data(contentsOf: URL(fileURLWithPath: "\(scratch.path)/ab.z"))), first)
+    }
+
+    @Test(arguments: ["gzip -9 -n -c", "lz4 -q -c", "zstd -q -c"])
+    func truncationAtEveryOffsetKeepsOnlyWholeVerifiedUnits(tool: String) throws {
         let scratch = Scratch()
-        scratch.shell("cp \(fixture("fixtures/helpdesk/desk-2026-03-02.log")) d.log && \(tool) d.log > d.z")
-        let original = Array(try Data(contentsOf: URL(fileURLWithPath: "\(scratch.path)/d.z")))
-        var failures = 0
-        for position in stride(from: 0, to: original.count, by: 7) {
+        let (bytes, firstUnit) = try twoUnits(tool, in: scratch)
+        let onlyFirst = try tickets(of: "\(scratch.path)/a.log").0
+        let header = onlyFirst.split(separator: "\r\n")[0] + "\r\n"
+        for cut in stride(from: 1, to: bytes.count, by: max(1, bytes.count / 150)) {
+            let path = scratch.write("cut.z", Array(bytes.prefix(cut)))
+            let (got, result) = try tickets(of: path)
+            // Hand-worked: a cut inside the first unit keeps nothing, a cut inside the second keeps exactly the first.
+            #expect(got == (cut < firstUnit ? String(header) : onlyFirst), "cut at \(cut) of \(bytes.count)")
+            #expect(result.isPartial)
+            #expect(result.problems.contains { $0.category == .corruptInput && $0.offset == Int64(cut < firstUnit ? 0 : firstUnit) })
+        }
+    }
+
+    @Test(arguments: ["gzip -c", "lz4 -q -c", "zstd -q -c"])
+    func noEventOfADamagedUnitReachesTheReports(tool: String) throws {
+        // Every byte of a two-unit file flipped in turn: the reports are those of the whole file
+        // (a harmless flip, e.g. in a header's timestamp), of the first unit alone, or of nothing;
+        // never anything else. Counted: how many flips cost the second unit.
+        let scratch = Scratch()
+        let (original, firstUnit) = try twoUnits(tool, in: scratch)
+        let whole = try tickets(of: "\(scratch.path)/full.log").0
+        let onlyFirst = try tickets(of: "\(scratch.path)/a.log").0
+        let nothing = String(onlyFirst.split(separator: "\r\n")[0] + "\r\n")
+        var droppedSecond = 0
+        for position in stride(from: 0, to: original.count, by: 2) {
             var damaged = original
             damaged[position] ^= 0xA5
-            let path = "\(scratch.path)/flip.z"
-            try Data(damaged).write(to: URL(fileURLWithPath: path))
-            let (result, _) = try run([path, fixture("fixtures/chat/chat-2026-03-02.log")])
-            // The other input is always read in full.
-            #expect(result.statistics.inputs[1].lines == 17 && result.statistics.inputs[1].failure == nil)
-            if result.statistics.inputs[0].failure != nil { failures += 1 }
+            let path = scratch.write("flip.z", damaged)
+            let (got, result) = try tickets(of: path)
+            #expect([whole, onlyFirst, nothing].contains(got), "flip at \(position): made-up figures")
+            if got == onlyFirst && position >= firstUnit {
+                droppedSecond += 1
+                let problem = result.problems.first { $0.category == .corruptInput }
+                #expect(problem?.offset == Int64(firstUnit), "flip at \(position): the damaged unit starts at \(firstUnit)")
+                #expect(problem?.reason.contains("discarded") == true)
+            }
         }
-        #expect(failures > 0)
+        #expect(droppedSecond > (original.count - firstUnit) / 4)
+    }
+
+    @Test func keepUnverifiedKeepsTheDamagedTextAndMarksEveryReport() throws {
+        let scratch = Scratch()
+        var (bytes, _) = try twoUnits("gzip -c", in: scratch)
+        bytes[bytes.count - 6] ^= 0xFF  // the second member's length/CRC trailer: its text decodes fine but cannot be verified
+        let path = scratch.write("bad.gz", bytes)
+        let definition = try PipelineDefinition.load(path: fixture("pipelines/demo.yaml"))
+        var options = RunOptions()
+        options.inputs = [path]
+        options.outputDirectory = scratch.path + "/out"
+        options.keepUnverified = true
+        let result = try Runner.run(definition, options: options)
+        #expect(result.unverifiedTextKept && result.isPartial)
+        let secondUnitLines = try runDemo(inputs: [scratch.path + "/b.log"]).result.statistics.lines
+        #expect(result.statistics.unverifiedLinesKept == secondUnitLines)
+        #expect(result.problems.contains { $0.reason.contains("KEPT (--keep-unverified)") })
+        for name in ["summary.csv", "tickets.csv"] {
+            let rows = parseCSV(read("\(scratch.path)/out/\(name)"))
+            #expect(rows[0].last == "unverified_text_kept")
+            #expect(rows.dropFirst().allSatisfy { $0.last == "yes" })
+        }
+        #expect(read("\(scratch.path)/out/run.json").contains("\"unverified_text_kept\" : true"))
     }
 
     @Test func aTenMegabyteLineIsCutReportedOnceAndTheRestCounts() throws {

@@ -35,3 +35,63 @@ func runDemo(inputs: [String] = [], jobs: Int = 2, chunkSize: Int = 1 << 20) thr
         strip(read("\(scratch.path)/rejects.csv")), result
     )
 }
+
+/// The built binary, run as a user would (tests of exit codes, streams, signals).
+let slalogBinary = repositoryRoot + "/.build/debug/slalog"
+
+/// What a run of the binary did: exit status (or the signal that ended it) and its two streams.
+struct Outcome {
+    var status: Int32
+    var signal: Int32?
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `slalog` with `arguments` from the repository root.
+/// - `environment`: extra variables (e.g. `SLALOG_TEST_FAULT`).
+/// - `stdin`: bytes fed to standard input (else /dev/null).
+/// - `asNobody`: run as uid/gid 65534 through `setpriv`, so permissions apply even when the tests run as root.
+/// - `closedStderr`: standard error is a pipe whose reading end is already closed.
+func runSlalog(
+    _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil, asNobody: Bool = false,
+    closedStderr: Bool = false
+) throws -> Outcome {
+    let process = Process()
+    if asNobody {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", slalogBinary] + arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: slalogBinary)
+        process.arguments = arguments
+    }
+    process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let input = Pipe()
+    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+    if closedStderr { try err.fileHandleForReading.close() }
+    try process.run()
+    if let stdin {
+        // A writer thread, so a large input cannot deadlock against the output pipes.
+        Thread.detachNewThread {
+            try? input.fileHandleForWriting.write(contentsOf: stdin)
+            try? input.fileHandleForWriting.close()
+        }
+    }
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = closedStderr ? Data() : err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let signal = process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil
+    return Outcome(
+        status: process.terminationStatus, signal: signal, stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// The reports a reader sees in an output folder (through its links), by name.
+func visibleReports(_ folder: String) -> [String: String] {
+    var result: [String: String] = [:]
+    for name in ["summary.csv", "tickets.csv", "rejects.csv", "run.json"] { result[name] = read("\(folder)/\(name)") }
+    return result
+}
