@@ -74,7 +74,9 @@ public final class BusinessCalendar: Sendable {
         var total: Milliseconds = 0
         func walk(_ days: Range<Int64>) {
             guard !days.isEmpty else { return }
-            forEachBusinessInterval(fromDay: days.lowerBound, toDay: days.upperBound - 1, clip: start, stop, zone: zone) { total += $1 - $0 }
+            forEachBusinessInterval(fromDay: days.lowerBound, toDay: days.upperBound - 1, clip: start, stop, zone: zone) {
+                total += $1 - $0
+            }
         }
         walk(firstDay..<middleStart)
         walk(middleEnd..<(lastDay + 1))

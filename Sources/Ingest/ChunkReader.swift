@@ -163,7 +163,9 @@ public final class ChunkReader {
         let verified = stream.verifiedOffset
         let end = start + Int64(bytes.count)
         guard verified > start, verified < end,
-            let newline = bytes.withUnsafeBytes({ ByteSearch.lastIndex(of: 0x0a, in: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(verified - start)))) })
+            let newline = bytes.withUnsafeBytes({
+                ByteSearch.lastIndex(of: 0x0a, in: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(verified - start))))
+            })
         else { return emit(bytes, start: start) }
         let first = emit(Array(bytes[...newline]), start: start)
         ready.append(emit(Array(bytes[(newline + 1)...]), start: start + Int64(newline + 1)))

@@ -89,7 +89,8 @@ private struct Walk {
             if explicit {
                 add(path)  // named on purpose: a FIFO, /dev/stdin, a process substitution
             } else {
-                problems.append(Problem(.unreadableInput, file: path, reason: "\(Self.typeName(info.st_mode)), not a regular file: not read"))
+                problems.append(
+                    Problem(.unreadableInput, file: path, reason: "\(Self.typeName(info.st_mode)), not a regular file: not read"))
             }
         }
     }
@@ -99,11 +100,13 @@ private struct Walk {
         let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         guard foldersRead.insert(identity).inserted else {
             problems.append(
-                Problem(.skippedInput, file: folder, reason: "folder already read under another path (a symbolic link or a loop): read once"))
+                Problem(
+                    .skippedInput, file: folder, reason: "folder already read under another path (a symbolic link or a loop): read once"))
             return
         }
         guard let directory = opendir(folder) else {
-            problems.append(Problem(.unreadableInput, file: folder, reason: "cannot list the folder: \(describe(errno)): its files are not read"))
+            problems.append(
+                Problem(.unreadableInput, file: folder, reason: "cannot list the folder: \(describe(errno)): its files are not read"))
             return
         }
         var names: [[UInt8]] = []
@@ -118,19 +121,23 @@ private struct Walk {
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
         if hidden > 0 {
             problems.append(
-                Problem(.skippedInput, file: folder, reason: "\(hidden) hidden entr\(hidden == 1 ? "y" : "ies") (name starting with '.') not read"))
+                Problem(
+                    .skippedInput, file: folder,
+                    reason: "\(hidden) hidden entr\(hidden == 1 ? "y" : "ies") (name starting with '.') not read"))
         }
         for name in names {
             guard let text = String(validating: name, as: UTF8.self) else {
                 let shown = String(decoding: name, as: UTF8.self)
-                problems.append(Problem(.unreadableInput, file: prefix + shown, reason: "the file name is not valid UTF-8: not read (rename it)"))
+                problems.append(
+                    Problem(.unreadableInput, file: prefix + shown, reason: "the file name is not valid UTF-8: not read (rename it)"))
                 continue
             }
             let path = prefix + text
             var child = stat()
             guard stat(path, &child) == 0 else {
                 let code = errno
-                let reason = code == ENOENT && isSymlink(path) ? "broken symbolic link: not read" : "cannot inspect: \(describe(code)): not read"
+                let reason =
+                    code == ENOENT && isSymlink(path) ? "broken symbolic link: not read" : "cannot inspect: \(describe(code)): not read"
                 problems.append(Problem(.unreadableInput, file: path, reason: reason))
                 continue
             }
@@ -138,7 +145,8 @@ private struct Walk {
             case S_IFDIR: collect(folder: path, info: child, into: &found)
             case S_IFREG: found.append(path)
             default:
-                problems.append(Problem(.unreadableInput, file: path, reason: "\(Self.typeName(child.st_mode)), not a regular file: not read"))
+                problems.append(
+                    Problem(.unreadableInput, file: path, reason: "\(Self.typeName(child.st_mode)), not a regular file: not read"))
             }
         }
     }

@@ -146,5 +146,3 @@ final class OrderedHandoff<Value: Sendable>: @unchecked Sendable {
         return ready.removeValue(forKey: index)!
     }
 }
-
-

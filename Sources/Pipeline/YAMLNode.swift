@@ -45,7 +45,8 @@ struct YAMLNode {
         var budget = Self.expandedNodeBudget
         guard Self.fits(root, budget: &budget) else {
             throw PipelineError(
-                file: file, path: "", message: "the document expands to more than \(Self.expandedNodeBudget) nodes once its aliases are expanded",
+                file: file, path: "",
+                message: "the document expands to more than \(Self.expandedNodeBudget) nodes once its aliases are expanded",
                 hint: "YAML aliases (*name) that repeat anchors many times (an \"alias bomb\") are not accepted")
         }
         return YAMLNode(node: root, path: "", file: file)

@@ -58,7 +58,9 @@ public final class ReportSet {
             default: throw .unusable(directory, "\(path) is in the way (not a report file slalog wrote); move it away")
             }
         }
-        guard mkdir(staging, 0o755) == 0 else { throw .unusable(directory, "cannot create \(staging): \(String(cString: strerror(errno)))") }
+        guard mkdir(staging, 0o755) == 0 else {
+            throw .unusable(directory, "cannot create \(staging): \(String(cString: strerror(errno)))")
+        }
         guard Self.register(staging) else {
             FileSystem.removeTree(staging)
             throw .interrupted
@@ -202,7 +204,8 @@ public final class ReportSet {
         gmtime_r(&seconds, &parts)
         func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let ms = Int(milliseconds % 1000)
-        return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))."
+        return
+            "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))."
             + String(repeating: "0", count: ms < 10 ? 2 : ms < 100 ? 1 : 0) + "\(ms)Z"
     }
 
@@ -293,4 +296,3 @@ final class FolderLock {
         return digits.isEmpty ? "pid unknown" : "pid \(String(decoding: digits, as: UTF8.self))"
     }
 }
-

@@ -150,7 +150,8 @@ struct SeededGenerator: RandomNumberGenerator {
             let holidays = ["2026-03-09", "2026-04-03", "2026-10-26", "2026-11-02", "2026-12-25"]
             let begin = utc(2026, 2 + index * 4, 20, 0).milliseconds + Int64(Int.random(in: 0..<(48 * 60), using: &rng)) * 60_000
             let end = begin + Int64(Int.random(in: (22 * 24 * 60)..<(80 * 24 * 60), using: &rng)) * 60_000
-            let fast = calendar(zone, hours, holidays: holidays).duration(from: Instant(milliseconds: begin), to: Instant(milliseconds: end))
+            let fast = calendar(zone, hours, holidays: holidays).duration(
+                from: Instant(milliseconds: begin), to: Instant(milliseconds: end))
             let slow = referenceMinutes(from: begin, to: end, zone: zone, hours: hours, holidays: Set(holidays)) * 60_000
             #expect(fast == slow, "\(zone) case \(index): \(Instant(milliseconds: begin).iso8601) → \(Instant(milliseconds: end).iso8601)")
         }
@@ -169,7 +170,9 @@ struct SeededGenerator: RandomNumberGenerator {
                 let begin = utc(2020 + index, 1, 1, 0).milliseconds + Int64(Int.random(in: 0..<(400 * 24 * 60), using: &rng)) * 60_000
                 let end = begin + Int64(Int.random(in: (22 * 24 * 60)..<(30 * 365 * 24 * 60), using: &rng)) * 60_000
                 let start = Instant(milliseconds: begin), stop = Instant(milliseconds: end)
-                #expect(calendar.duration(from: start, to: stop) == calendar.walkedDuration(from: start, to: stop, zone: calendar.zone!), "\(zone)")
+                #expect(
+                    calendar.duration(from: start, to: stop) == calendar.walkedDuration(from: start, to: stop, zone: calendar.zone!),
+                    "\(zone)")
             }
         }
     }
