@@ -66,6 +66,13 @@ public enum Runner {
                 description: "no input could be read; nothing written, the previous reports are unchanged\n  "
                     + reasons.joined(separator: "\n  "))
         }
+        // Empty inputs (an empty pipe from a failed `zcat`, a log not yet written) must not replace good reports.
+        guard store.statistics.contains(where: { $0.bytes > 0 || $0.discardedLines > 0 || $0.failure != nil }) else {
+            throw RunError(
+                description:
+                    "the inputs hold no data (\(store.statistics.count) input(s), 0 bytes); nothing written, the previous reports are unchanged"
+            )
+        }
         let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
         let dimensions = options.groupBy ?? definition.groupBy
         let context = ReportContext(

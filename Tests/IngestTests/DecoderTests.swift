@@ -74,6 +74,57 @@ import Testing
         #expect(unit.compressedStart <= Int64(data.count / 2) && unit.compressedEnd > Int64(data.count / 2))
     }
 
+    @Test(arguments: ["gzip -c", "lz4 -q -c", "zstd -q -c"])
+    func aDamagedUnitIsReportedWithTheRangeThatHoldsTheDamage(tool: String) {
+        // Three units; 16 bytes flipped in the middle one (a single byte inside a run of repeated text can
+        // decode to the same output). The range starts at that unit and contains the damage,
+        // and the chunks mark its lines as not verified while earlier units' lines are.
+        let folder = TemporaryFolder()
+        let parts = (0..<3).map { sampleLog(lines: 4000 + $0) }
+        var file: [UInt8] = []
+        var starts: [Int] = []
+        for part in parts {
+            starts.append(file.count)
+            file += compressed(part, with: tool, in: folder).bytes
+        }
+        let flip = starts[1] + (starts[2] - starts[1]) / 2
+        for i in flip..<(flip + 16) { file[i] ^= 0x55 }
+        let path = folder.write("bad.z", file)
+        let (_, chunks, error) = readAll(path, chunkSize: 64 * 1024)
+        guard case let .corrupt(_, _, unit)? = error else {
+            Issue.record("\(tool): expected corrupt, got \(String(describing: error))")
+            return
+        }
+        #expect(unit.compressedStart == Int64(starts[1]))
+        #expect(unit.compressedEnd > Int64(flip))
+        #expect(unit.decodedStart == Int64(parts[0].count))
+        let verified = chunks.map(\.verifiedThrough).max() ?? 0
+        #expect(verified == Int64(parts[0].count))
+        // Chunks whose lines end inside the first unit are verified, none mixes the two units.
+        #expect(chunks.allSatisfy { $0.endOffset <= verified || $0.startOffset >= Int64(parts[0].count) })
+    }
+
+    @Test func aFileThatShrinksWhileReadIsReported() throws {
+        let folder = TemporaryFolder()
+        let path = folder.write("rotating.log", sampleLog(lines: 40_000))
+        let reader = try FileReader(path: path)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+        defer { buffer.deallocate() }
+        _ = try reader.read(into: buffer)
+        truncate(path, 0)  // logrotate's copytruncate, under a running read
+        var failure: IngestError?
+        do throws(IngestError) {
+            while try reader.read(into: buffer) > 0 {}
+        } catch {
+            failure = error
+        }
+        guard case let .shrank(sizeAtOpen, sizeNow, readTo)? = failure else {
+            Issue.record("expected shrank, got \(String(describing: failure))")
+            return
+        }
+        #expect(sizeNow == 0 && readTo == 64 * 1024 && sizeAtOpen > readTo)
+    }
+
     @Test func missingAndDirectoryInputsAreErrorsNotCrashes() {
         let folder = TemporaryFolder()
         #expect(throws: IngestError.self) { try openInput(path: "\(folder.path)/nope") }
