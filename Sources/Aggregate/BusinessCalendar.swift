@@ -1,6 +1,6 @@
 import SLACore
 
-/// Which time counts toward a metric (SEMANTICS.md §4): all of it (`24x7`),
+/// Which time counts toward a metric (docs/semantics.md §4): all of it (`24x7`),
 /// or weekly business hours in a time zone minus holidays.
 ///
 /// Durations are the overlap of `[start, stop)` with the business

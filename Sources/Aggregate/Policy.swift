@@ -1,6 +1,6 @@
 import SLACore
 
-/// The three metrics of SEMANTICS.md §3.
+/// The three metrics of docs/semantics.md §3.
 public enum Metric: String, CaseIterable, Sendable {
     case firstResponse = "first_response"
     case nextReply = "next_reply"

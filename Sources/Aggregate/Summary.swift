@@ -1,6 +1,6 @@
 import SLACore
 
-/// What a summary row is keyed by (SEMANTICS.md §6).
+/// What a summary row is keyed by (docs/semantics.md §6).
 public enum GroupDimension: String, CaseIterable, Sendable {
     case customer, channel, priority, agent, policy
     /// Local date of the ticket's open in the grouping zone: `2026-03-01`.

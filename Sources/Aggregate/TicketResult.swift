@@ -1,11 +1,11 @@
 import SLACore
 
-/// A ticket's state (SEMANTICS.md §2); `incomplete` when its open is not in the input.
+/// A ticket's state (docs/semantics.md §2); `incomplete` when its open is not in the input.
 public enum TicketState: String, Sendable {
     case active, waiting, resolved, incomplete
 }
 
-/// Outcome of one metric instance (SEMANTICS.md §3).
+/// Outcome of one metric instance (docs/semantics.md §3).
 public enum Outcome: String, Sendable {
     case met, breached
     /// Still running at `as_of` and already over target.

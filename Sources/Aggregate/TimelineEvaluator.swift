@@ -1,7 +1,7 @@
 import SLACore
 
 /// Walks one ticket's events in order and measures its metrics
-/// (SEMANTICS.md §2–3). One evaluator per thread (it caches policy lookups).
+/// (docs/semantics.md §2–3). One evaluator per thread (it caches policy lookups).
 public final class TimelineEvaluator {
     public let policies: PolicySet
     /// Text of every symbol, indexed by `Symbol.rawValue`.

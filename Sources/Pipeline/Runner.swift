@@ -73,7 +73,9 @@ public enum Runner {
                     "the inputs hold no data (\(store.statistics.count) input(s), 0 bytes); nothing written, the previous reports are unchanged"
             )
         }
-        let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
+        // nil when no event could be read: nothing is measured, and run.json says so instead of 1970.
+        let reportedAsOf = options.asOf ?? store.latest
+        let asOf = reportedAsOf ?? Instant(milliseconds: 0)
         let dimensions = options.groupBy ?? definition.groupBy
         let context = ReportContext(
             inputs: files.map(displayName), ruleNames: definition.ruleNames, policyNames: definition.policyNames,
@@ -123,7 +125,7 @@ public enum Runner {
             SummaryReport.csv(evaluation.groups, dimensions: dimensions, context: context), to: out.summary)
         try reports.write(RejectsReport.csv(rejectRows, context: context), to: out.rejects)
         let result = RunResult(
-            statistics: statistics, problems: problems, asOf: asOf, outputs: names, isPartial: isPartial,
+            statistics: statistics, problems: problems, asOf: reportedAsOf, outputs: names, isPartial: isPartial,
             generation: reports.generation, unverifiedTextKept: context.unverifiedTextKept)
         try reports.write(Array(RunReport.json(result, definition: definition).utf8), to: out.runReport)
         try reports.commit()

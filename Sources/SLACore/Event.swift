@@ -1,4 +1,4 @@
-/// What a log line says happened to a ticket (SEMANTICS.md §1).
+/// What a log line says happened to a ticket (docs/semantics.md §1).
 public enum EventKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case open, customerMessage, agentReply, pause, resume, resolve, reopen, update
 
@@ -42,7 +42,7 @@ public struct SourceLocation: Hashable, Comparable, Sendable {
     public var file: Int32 { Int32(truncatingIfNeeded: packed >> 40) }
     public var line: Int64 { Int64(packed & 0xFF_FFFF_FFFF) }
 
-    /// Input order: inputs in the order given, then line number (SEMANTICS.md §1).
+    /// Input order: inputs in the order given, then line number (docs/semantics.md §1).
     public static func < (a: SourceLocation, b: SourceLocation) -> Bool { a.packed < b.packed }
 
     /// The same place `lines` further down (used to turn chunk-relative line numbers into file ones).

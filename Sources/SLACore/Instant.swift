@@ -1,6 +1,6 @@
 /// A point in time: milliseconds since 1970-01-01T00:00:00Z (UTC).
 ///
-/// slalog keeps every instant at millisecond precision (SEMANTICS.md §1) in a
+/// slalog keeps every instant at millisecond precision (docs/semantics.md §1) in a
 /// plain `Int64`, so events stay compact and comparisons are integer compares.
 public struct Instant: Hashable, Comparable, Sendable {
     /// Milliseconds since the Unix epoch, UTC.
@@ -17,7 +17,7 @@ public struct Instant: Hashable, Comparable, Sendable {
         self.milliseconds = seconds * 1000 + Int64(millisecond)
     }
 
-    /// ISO 8601 in UTC with milliseconds, e.g. `2026-03-01T09:15:02.123Z` (SEMANTICS.md §7).
+    /// ISO 8601 in UTC with milliseconds, e.g. `2026-03-01T09:15:02.123Z` (docs/semantics.md §7).
     public var iso8601: String {
         let (days, msOfDay) = milliseconds.floorDivided(by: 86_400_000)
         let date = CivilDate(daysSinceEpoch: Int(days))
@@ -41,7 +41,7 @@ extension Int64 {
     }
 }
 
-/// Formats a duration in seconds with millisecond precision: `3600.250` (SEMANTICS.md §7).
+/// Formats a duration in seconds with millisecond precision: `3600.250` (docs/semantics.md §7).
 public func formatSeconds(_ ms: Milliseconds) -> String {
     let negative = ms < 0
     let magnitude = negative ? -ms : ms

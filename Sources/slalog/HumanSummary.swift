@@ -10,7 +10,7 @@ enum HumanSummary {
         let rate = s.seconds > 0 ? mb / s.seconds : 0
         let failed = s.inputs.filter { $0.failure != nil }.count
         var lines = [
-            "slalog: \(result.isPartial ? "PARTIAL" : "complete") run, as of \(result.asOf?.iso8601 ?? "-")",
+            "slalog: \(result.isPartial ? "PARTIAL" : "complete") run, as of \(result.asOf?.iso8601 ?? "- (no event was read)")",
             "  inputs   \(s.inputs.count) files, \(String(format: "%.1f", mb)) MB decoded\(failed > 0 ? ", \(failed) failed part-way" : "")",
             "  lines    \(s.lines) read, \(s.events) events, \(s.rejects) rejected, \(s.ignored) ignored, \(s.unmatched) unmatched",
             "  tickets  \(s.tickets) (\(s.incomplete) incomplete), \(s.ticketsBreached) breached; \(s.breaches) breaches (\(s.ongoingBreaches) ongoing), \(s.atRisk) at risk",

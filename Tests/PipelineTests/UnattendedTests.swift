@@ -262,6 +262,7 @@ import Testing
         symlink(shared, logs + "/linked")  // a symlinked folder: followed
         symlink(logs, logs + "/loop")  // a loop: read once
         FileManager.default.createFile(atPath: logs + "/caf\u{E9}.log", contents: Data())
+        FileManager.default.createFile(atPath: logs + "/secret.log", contents: Data("x\n".utf8))
         let badName = Array((logs + "/bad-").utf8) + [0xE9, 0x2E, 0x6C, 0x6F, 0x67, 0]
         badName.withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { _ = creat($0, 0o644) }
@@ -269,7 +270,8 @@ import Testing
         // The binary, pipeline and folders must be reachable by uid 65534.
         try FileManager.default.copyItem(atPath: slalogBinary, toPath: scratch.path + "/slalog")
         try FileManager.default.copyItem(atPath: fixture("pipelines/demo.yaml"), toPath: scratch.path + "/demo.yaml")
-        #expect(Process.succeeds("chmod -R a+rX \(scratch.path) && chmod 000 \(logs)/locked && chown 65534 \(scratch.path)"))
+        #expect(
+            Process.succeeds("chmod -R a+rX \(scratch.path) && chmod 000 \(logs)/locked \(logs)/secret.log && chown 65534 \(scratch.path)"))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         process.arguments = [
@@ -289,9 +291,15 @@ import Testing
         #expect(stderr.contains("folder already read under another path"))
         let inputs = runInputs(scratch.path + "/out") ?? []
         // chat.log, café.log and the symlinked folder's mail.log are read; nothing twice.
-        #expect(inputs == ["\(logs)/caf\u{E9}.log", "\(logs)/chat.log", "\(logs)/linked/mail.log"])
+        #expect(inputs == ["\(logs)/caf\u{E9}.log", "\(logs)/chat.log", "\(logs)/linked/mail.log", "\(logs)/secret.log"])
         let report = read(scratch.path + "/out/run.json")
         #expect(report.contains("\"status\" : \"partial\""))
+        // A file that cannot be opened is unreadable, not corrupt.
+        let json = try JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any]
+        let problems = json?["problems"] as? [[String: Any]] ?? []
+        let secret = problems.first { ($0["file"] as? String) == logs + "/secret.log" }
+        #expect(secret?["category"] as? String == "unreadable_input")
+        #expect((secret?["reason"] as? String)?.contains("Permission denied") == true)
     }
 
     @Test func aLineDatedInTheFarFutureDoesNotMoveTheDefaultAsOf() throws {
@@ -305,6 +313,17 @@ import Testing
         #expect(run.stderr.contains("as of 2026-03-02T13:06:00.000Z"))
         #expect(run.stderr.contains("\(future):1: 1 event(s) dated after the run's clock"))
         #expect(read(scratch.path + "/out/run.json").contains("\"future_event\""))
+    }
+
+    @Test func whenEveryLineIsRejectedAsOfIsEmptyNot1970() throws {
+        let scratch = Scratch()
+        let bad = scratch.write(
+            "bad.log", Array("2026-13-45T99:00:00Z desk[1]: event=created ticket=B-1 customer=acme via=customer\n".utf8))
+        let run = try runSlalog(["run", "pipelines/demo.yaml", bad, "--out", scratch.path + "/out"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("as of - (no event was read)"))
+        #expect(!run.stderr.contains("1970"))
+        #expect(read(scratch.path + "/out/run.json").contains("\"as_of\" : null"))
     }
 
     @Test func leftoversOfKilledRunsAreRemovedAndNothingElse() throws {
