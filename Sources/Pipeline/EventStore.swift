@@ -29,7 +29,7 @@ struct EventStore {
     private var parked: [Int32: [Int: ChunkOutput]] = [:]
     /// Per file: the highest verified decoded offset seen, and the chunks (in order) still waiting for it.
     private var verified: [Int64]
-    private var waiting: [[ChunkOutput]]
+    private var waiting: [[WaitingBatch]]
     /// Forensic mode: text of damaged units is kept (and marked) instead of discarded.
     let keepUnverified: Bool
 
@@ -63,36 +63,70 @@ struct EventStore {
         }
     }
 
-    /// Applies a file's next chunk once the units its lines depend on are verified, with any earlier ones waiting.
+    /// Applies a file's next chunk once the units its lines depend on are
+    /// verified; until then its events wait, already in the run's symbols.
     private mutating func admit(_ output: ChunkOutput) {
         let file = Int(output.file)
         verified[file] = max(verified[file], output.verifiedThrough)
+        let base = lineBase[file]
+        lineBase[file] += output.lines
         if waiting[file].isEmpty && output.endOffset <= verified[file] {
-            apply(output)
+            count(output, base: base, into: file)
+            remap(output, base: base) { store, event in store.keep(event) }
+            store(output.rejects, base: base, file: output.file)
             return
         }
-        waiting[file].append(output)
-        let ready = waiting[file].prefix { $0.endOffset <= verified[file] }.count
+        var batch = WaitingBatch(end: output.endOffset, output: output, base: base)
+        batch.events.reserveCapacity(output.events.count)
+        remap(output, base: base) { _, event in batch.events.append(event) }
+        waiting[file].append(batch)
+        let ready = waiting[file].prefix { $0.end <= verified[file] }.count
         guard ready > 0 else { return }
-        for chunk in waiting[file].prefix(ready) { apply(chunk) }
+        for batch in waiting[file].prefix(ready) { commit(batch, file: file) }
         waiting[file].removeFirst(ready)
     }
 
-    private mutating func apply(_ output: ChunkOutput) {
-        let file = Int(output.file)
-        let base = lineBase[file]
-        lineBase[file] += output.lines
+    /// A chunk's events waiting for their unit's checksum, remapped to the run's symbols
+    /// (the chunk's own string table is gone); its counts wait with them.
+    struct WaitingBatch {
+        var end: Int64
+        var counts: ChunkOutput
+        var events: [Event] = []
+
+        init(end: Int64, output: ChunkOutput, base: Int64) {
+            self.end = end
+            counts = output
+            counts.strings = ByteInterner(capacity: 1)
+            counts.events = []
+            counts.rejects = output.rejects.map {
+                var r = $0; r.line += base; return r
+            }
+            counts.firstLongLine = output.firstLongLine.map { base + $0 }
+        }
+    }
+
+    private mutating func commit(_ batch: WaitingBatch, file: Int) {
+        count(batch.counts, events: batch.events.count, base: 0, into: file)
+        for event in batch.events { keep(event) }
+        store(batch.counts.rejects, base: 0, file: Int32(file))
+    }
+
+    /// Adds a chunk's line counts to its file's statistics.
+    private mutating func count(_ output: ChunkOutput, events: Int? = nil, base: Int64, into file: Int) {
         var stats = statistics[file]
         stats.lines += output.lines
         stats.bytes += output.bytes
         stats.unmatched += output.unmatched
         stats.ignored += output.ignored
-        stats.events += Int64(output.events.count)
+        stats.events += Int64(events ?? output.events.count)
         stats.rejects += Int64(output.rejects.count)
         stats.longLines += output.longLines
         if stats.firstLongLine == nil, let first = output.firstLongLine { stats.firstLongLine = base + first }
         statistics[file] = stats
+    }
 
+    /// Calls `body` with each event of `output` in the run's symbols and file line numbers.
+    private mutating func remap(_ output: ChunkOutput, base: Int64, _ body: (inout EventStore, Event) -> Void) {
         // Local symbol → run symbol, by bytes.
         let local = output.strings
         var map = [Symbol](repeating: .none, count: local.count)
@@ -106,16 +140,24 @@ struct EventStore {
             event.channel = map[Int(event.channel.rawValue)]
             event.agent = map[Int(event.agent.rawValue)]
             event.source = event.source.advanced(byLines: base)
-            if let futureCutoff, event.time > futureCutoff {
-                noteFuture(event)
-            } else if latest == nil || event.time > latest! {
-                latest = event.time
-            }
-            events.append(event)
+            body(&self, event)
         }
-        for var reject in output.rejects {
+    }
+
+    /// Adds a verified event to the store.
+    private mutating func keep(_ event: Event) {
+        if let futureCutoff, event.time > futureCutoff {
+            noteFuture(event)
+        } else if latest == nil || event.time > latest! {
+            latest = event.time
+        }
+        events.append(event)
+    }
+
+    private mutating func store(_ pending: [ChunkOutput.PendingReject], base: Int64, file: Int32) {
+        for var reject in pending {
             reject.line += base
-            rejects.append((output.file, reject))
+            rejects.append((file, reject))
         }
     }
 
@@ -140,15 +182,15 @@ struct EventStore {
         let left = waiting[file]
         waiting[file] = []
         guard !left.isEmpty else { return }
-        let lines = left.reduce(0) { $0 + $1.lines }
+        let lines = left.reduce(0) { $0 + $1.counts.lines }
         if outcome.failure == nil {
-            for chunk in left { apply(chunk) }
+            for batch in left { commit(batch, file: file) }
         } else if keepUnverified {
-            for chunk in left { apply(chunk) }
+            for batch in left { commit(batch, file: file) }
             statistics[file].unverifiedLinesKept += lines
         } else {
             statistics[file].discardedLines += lines
-            statistics[file].discardedEvents += left.reduce(0) { $0 + Int64($1.events.count + $1.rejects.count) }
+            statistics[file].discardedEvents += left.reduce(0) { $0 + Int64($1.events.count + $1.counts.rejects.count) }
         }
     }
 
