@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // Thin C modules: a modulemap and a shim header each, no logic.
@@ -29,8 +30,10 @@ let package = Package(
         .target(name: "Normalize", dependencies: ["SLACore", "CPCRE2"]),
         // Stage 3: events → ticket timelines → metrics → summaries.
         .target(name: "Aggregate", dependencies: ["SLACore"]),
-        // Stage 4: summaries → CSV files, atomically.
-        .target(name: "Report", dependencies: ["SLACore", "Aggregate"]),
+        // Stage 4: summaries → CSV, HTML and Prometheus files, one atomic report set.
+        .target(
+            name: "Report",
+            dependencies: ["SLACore", "Aggregate", .product(name: "Mustache", package: "swift-mustache")]),
         // The pipeline definition (YAML) and the runner wiring the stages.
         .target(name: "Pipeline", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Report", "Yams"]),
         .executableTarget(name: "slalog", dependencies: [

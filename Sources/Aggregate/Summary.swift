@@ -96,7 +96,7 @@ public struct GroupSummary: Sendable {
         ticket.forEachInstance { stats[$0.metric.index].add($0) }
     }
 
-    mutating func merge(_ other: GroupSummary) {
+    public mutating func merge(_ other: GroupSummary) {
         tickets += other.tickets; resolved += other.resolved; openAtAsOf += other.openAtAsOf
         incomplete += other.incomplete; ticketsBreached += other.ticketsBreached
         for i in stats.indices { stats[i].merge(other.stats[i]) }

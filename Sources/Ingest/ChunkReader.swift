@@ -24,6 +24,8 @@ public struct Chunk: Sendable {
     /// chunk of the same file; a chunk never mixes lines of a verified unit
     /// with lines that depend on an unverified one.
     public var verifiedThrough: Int64 = .max
+    /// Bytes of the file (compressed, as on disk) consumed when this chunk was cut: progress.
+    public var fileOffset: Int64 = 0
 
     /// Decoded-stream offset just past this chunk's last line.
     public var endOffset: Int64 { streamOffset(of: bytes.count) }
@@ -176,6 +178,7 @@ public final class ChunkReader {
         defer { nextIndex += 1 }
         var chunk = Chunk(file: file, index: nextIndex, startOffset: start, bytes: bytes, cutLines: [])
         chunk.verifiedThrough = stream.verifiedOffset
+        chunk.fileOffset = stream.fileOffset
         return chunk
     }
 

@@ -10,6 +10,8 @@ struct ChunkOutput: Sendable {
     /// Decoded offsets: just past the chunk's last line, and how far the file's units were verified (see `Chunk`).
     var endOffset: Int64 = 0
     var verifiedThrough: Int64 = .max
+    /// Compressed bytes of the file consumed when the chunk was cut (for progress).
+    var fileOffset: Int64 = 0
     var lines: Int64 = 0
     var bytes: Int64 = 0
     var unmatched: Int64 = 0
@@ -44,7 +46,9 @@ final class ChunkParser {
     }
 
     func parse(_ chunk: Chunk) -> ChunkOutput {
-        var output = ChunkOutput(file: chunk.file, index: chunk.index, endOffset: chunk.endOffset, verifiedThrough: chunk.verifiedThrough)
+        var output = ChunkOutput(
+            file: chunk.file, index: chunk.index, endOffset: chunk.endOffset, verifiedThrough: chunk.verifiedThrough,
+            fileOffset: chunk.fileOffset)
         output.bytes = Int64(chunk.bytes.count) + chunk.cutLines.reduce(0) { $0 + $1.droppedBytes }
         let limit = maxLineLength
         if !calibrated {

@@ -18,6 +18,8 @@ struct Evaluation {
     var setAside: [SetAside] = []
     var groups: [GroupSummary] = []
     var statistics = RunStatistics()
+    /// What the HTML report shows beyond the summary: breaches per day, the worst tickets with their trails.
+    var highlights = Highlights()
 
     static let blockSize = 2048
 
@@ -51,7 +53,8 @@ struct Evaluation {
                 while let block = next.take(below: blocks) {
                     handoff.waitForRoom(block)
                     var result = BlockResult(csv: CSVWriter(neutralizeFormulas: context.neutralizeFormulas, capacity: blockSize * 320))
-                    for slot in sequence[(block * blockSize)..<min(sequence.count, (block + 1) * blockSize)] {
+                    for position in (block * blockSize)..<min(sequence.count, (block + 1) * blockSize) {
+                        let slot = sequence[position]
                         scratch.removeAll(keepingCapacity: true)
                         for i in starts[Int(slot)]..<starts[Int(slot) + 1] { scratch.append(store.events[Int(order[i])]) }
                         result.afterAsOf += scratch.count { $0.time > asOf }
@@ -61,6 +64,9 @@ struct Evaluation {
                         summarizer.add(measured)
                         result.setAside += aside
                         result.count(measured)
+                        if measured.isBreached {
+                            result.highlights.add(measured, position: position, slot: slot, zone: definition.groupZone, asOf: asOf)
+                        }
                     }
                     handoff.put(block, result)
                 }
@@ -74,9 +80,24 @@ struct Evaluation {
             }
             evaluation.setAside += result.setAside
             evaluation.statistics.add(result)
+            evaluation.highlights.merge(result.highlights)
         }
         workers.wait()
         if let failure { throw failure }
+        // The worst tickets again, with an audit trail each (a handful: cheap).
+        let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf)
+        for index in evaluation.highlights.worst.indices {
+            let slot = Int(evaluation.highlights.worst[index].slot)
+            let events = (starts[slot]..<starts[slot + 1]).map { store.events[Int(order[$0])] }
+            let trail = TrailRecorder()
+            let name = strings[Int(store.ticketSymbols[slot].rawValue)]
+            let (result, _) = evaluator.evaluate(events, ticket: name, trail: trail)
+            evaluation.highlights.worst[index].trail =
+                ExplainReport(
+                    ticket: name, result: result, trail: trail.entries, policies: definition.policies, strings: strings, context: context,
+                    asOf: asOf, asOfSource: "the run's as_of"
+                ).text
+        }
         var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
         for partial in summaries.withLock({ $0 }) { summarizer.merge(partial!) }
         evaluation.setAside.sort { $0.source < $1.source }
@@ -91,6 +112,7 @@ struct Evaluation {
 struct BlockResult: Sendable {
     var csv: CSVWriter
     var setAside: [SetAside] = []
+    var highlights = Highlights()
     var afterAsOf = 0
     var tickets = 0, incomplete = 0, ticketsBreached = 0, breaches = 0, ongoingBreaches = 0, atRisk = 0
 
@@ -144,5 +166,50 @@ final class OrderedHandoff<Value: Sendable>: @unchecked Sendable {
         consumed = index + 1
         condition.broadcast()
         return ready.removeValue(forKey: index)!
+    }
+}
+
+/// Breaches per local day (in the grouping zone) and the worst breached
+/// tickets; mergeable in any order with the same result (ties broken by
+/// report position), so the HTML report never depends on thread timing.
+struct Highlights: Sendable {
+    static let worstCount = 20
+    /// Breached metric instances per local day number of their stop (ongoing breaches: of as_of).
+    var breachesPerDay: [Int64: Int] = [:]
+    var worst: [WorstTicket] = []
+
+    struct WorstTicket: Sendable {
+        var position: Int
+        var slot: UInt32
+        var ticket: TicketResult
+        var worstOver: Milliseconds
+        var trail = ""
+    }
+
+    mutating func add(_ ticket: TicketResult, position: Int, slot: UInt32, zone: ZoneRules, asOf: Instant) {
+        var worstOver: Milliseconds = 0
+        ticket.forEachInstance { instance in
+            guard instance.outcome.isBreach else { return }
+            let day = zone.local((instance.stop ?? asOf).milliseconds).day
+            breachesPerDay[day, default: 0] += 1
+            worstOver = max(worstOver, instance.overTarget ?? 0)
+        }
+        insert(WorstTicket(position: position, slot: slot, ticket: ticket, worstOver: worstOver))
+    }
+
+    private mutating func insert(_ candidate: WorstTicket) {
+        if worst.count == Self.worstCount, let last = worst.last, !Self.ranksBefore(candidate, last) { return }
+        let at = worst.firstIndex { Self.ranksBefore(candidate, $0) } ?? worst.count
+        worst.insert(candidate, at: at)
+        if worst.count > Self.worstCount { worst.removeLast() }
+    }
+
+    static func ranksBefore(_ a: WorstTicket, _ b: WorstTicket) -> Bool {
+        a.worstOver != b.worstOver ? a.worstOver > b.worstOver : a.position < b.position
+    }
+
+    mutating func merge(_ other: Highlights) {
+        for (day, count) in other.breachesPerDay { breachesPerDay[day, default: 0] += count }
+        for candidate in other.worst { insert(candidate) }
     }
 }

@@ -32,6 +32,12 @@ public struct PipelineDefinition: Sendable {
         public var tickets = "tickets.csv"
         public var rejects = "rejects.csv"
         public var runReport = "run.json"
+        /// The one-file HTML report (nil: not written; `html: false` in the pipeline).
+        public var html: String? = "report.html"
+        /// The Prometheus textfile in the report set (nil unless `metrics:` names it).
+        public var metrics: String?
+        /// Groups with their own series in the textfile; the rest are added up as `other`.
+        public var metricsGroups = 50
         /// Prefix text cells that could start a spreadsheet formula with `'`.
         public var neutralizeFormulas = true
     }

@@ -195,13 +195,23 @@ struct PipelineLoader {
     }
 
     func loadOutputs(_ node: YAMLNode) throws(PipelineError) -> PipelineDefinition.Outputs {
-        let fields = try node.fields(["dir", "summary", "tickets", "rejects", "run_report", "neutralize_formulas"])
+        let fields = try node.fields([
+            "dir", "summary", "tickets", "rejects", "run_report", "neutralize_formulas", "html", "metrics", "metrics_groups",
+        ])
         var outputs = PipelineDefinition.Outputs()
         if let dir = fields["dir"] { outputs.directory = resolve(try dir.string()) }
         if let name = fields["summary"] { outputs.summary = try fileName(name) }
         if let name = fields["tickets"] { outputs.tickets = try fileName(name) }
         if let name = fields["rejects"] { outputs.rejects = try fileName(name) }
         if let name = fields["run_report"] { outputs.runReport = try fileName(name) }
+        if let name = fields["html"] { outputs.html = ["false", "no", "none"].contains(try name.string()) ? nil : try fileName(name) }
+        if let name = fields["metrics"] {
+            outputs.metrics = ["false", "no", "none"].contains(try name.string()) ? nil : try fileName(name)
+        }
+        if let count = fields["metrics_groups"] { outputs.metricsGroups = try integer(count, in: 1...100_000) }
+        let names =
+            [outputs.summary, outputs.tickets, outputs.rejects, outputs.runReport] + [outputs.html, outputs.metrics].compactMap { $0 }
+        if Set(names).count != names.count { throw node.error("two outputs share a file name: \(names.joined(separator: ", "))") }
         if let flag = fields["neutralize_formulas"] {
             switch try flag.string() {
             case "true", "yes": outputs.neutralizeFormulas = true

@@ -20,17 +20,29 @@ public struct RunOptions: Sendable {
     public var chunkSize = 1 << 20
     /// Only lines holding this text are normalized (used by `explain` to read one ticket fast).
     public var lineFilter: String?
-    /// Called now and then from the merging thread with decoded bytes so far.
-    public var progress: (@Sendable (Int64) -> Void)?
+    /// Called after each chunk from the merging thread (cheap: the receiver decides when to draw).
+    public var progress: (@Sendable (ReadProgress) -> Void)?
     /// Seconds to wait for another run holding the output folder before giving up.
     public var lockTimeout = 60.0
     /// Forensic mode: keep the text of compressed units that failed their checksum (marked in every report).
     public var keepUnverified = false
+    /// A Prometheus textfile written atomically after the report set (e.g. in node_exporter's textfile folder).
+    public var metricsFile: String?
     /// The run's clock: without `--as-of`, events later than `now + futureTolerance` do not move the default as_of.
     public var now = Instant(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
     public static let futureTolerance: Milliseconds = 86_400_000
 
     public init() {}
+}
+
+/// How far reading has got: file bytes (compressed sizes are known up front) and decoded bytes.
+public struct ReadProgress: Sendable {
+    /// File bytes consumed so far and in all; `total` is nil when an input's size is unknown (stdin, a FIFO).
+    public var done: Int64
+    public var total: Int64?
+    public var decoded: Int64
+    /// The input the latest chunk came from.
+    public var currentFile: String
 }
 
 /// Why a run wrote nothing (exit 2): a usage mistake, an output folder that
@@ -52,7 +64,7 @@ public enum Runner {
         while outputDirectory.count > 1 && outputDirectory.hasSuffix("/") { outputDirectory.removeLast() }
         let (files, expansionProblems) = try inputFiles(definition, options)
         let out = definition.outputs
-        var names = [out.summary, out.tickets, out.rejects, out.runReport]
+        var names = [out.summary, out.tickets, out.rejects, out.runReport] + [out.html, out.metrics].compactMap { $0 }
         // The output folder is checked and locked before any input is read.
         let reports = try ReportSet(directory: outputDirectory, names: names, lockTimeout: options.lockTimeout)
         names = names.map { "\(outputDirectory)/\($0)" }
@@ -128,8 +140,77 @@ public enum Runner {
             statistics: statistics, problems: problems, asOf: reportedAsOf, outputs: names, isPartial: isPartial,
             generation: reports.generation, unverifiedTextKept: context.unverifiedTextKept)
         try reports.write(Array(RunReport.json(result, definition: definition).utf8), to: out.runReport)
+        if let name = out.html {
+            let page = htmlReport(
+                result, evaluation: evaluation, rejects: rejectRows, dimensions: dimensions, definition: definition, context: context)
+            try reports.write(page.bytes, to: name)
+        }
+        let figures = metricsFigures(result)
+        if let name = out.metrics {
+            var run = figures
+            run.lastSuccess = run.lastSuccess ?? previousLastSuccess("\(outputDirectory)/\(name)")
+            let text = MetricsReport.text(groups: evaluation.groups, dimensions: dimensions, run: run, topGroups: out.metricsGroups)
+            try reports.write(Array(text.utf8), to: name)
+        }
         try reports.commit()
+        if let file = options.metricsFile {
+            var run = figures
+            run.lastSuccess = run.lastSuccess ?? previousLastSuccess(file)
+            let text = MetricsReport.text(groups: evaluation.groups, dimensions: dimensions, run: run, topGroups: out.metricsGroups)
+            try AtomicFile.write(text, to: file)
+        }
         return result
+    }
+
+    /// The one-page HTML report of a run.
+    static func htmlReport(
+        _ result: RunResult, evaluation: Evaluation, rejects: [RejectRow], dimensions: [GroupDimension], definition: PipelineDefinition,
+        context: ReportContext
+    ) -> HTMLReport {
+        let s = result.statistics
+        let headline = HTMLReport.Headline(
+            asOf: result.asOf, partial: result.isPartial, generation: result.generation, inputs: s.inputs.count, bytes: s.bytes,
+            lines: s.lines, events: s.events, tickets: s.tickets, ticketsBreached: s.ticketsBreached, breaches: s.breaches,
+            atRisk: s.atRisk, seconds: s.seconds)
+        let problemCounts = Dictionary(grouping: result.problems, by: \.category).mapValues(\.count)
+        let rejectCounts = Dictionary(grouping: rejects, by: \.category).mapValues(\.count)
+        return HTMLReport(
+            headline: headline, groups: evaluation.groups, dimensions: dimensions,
+            breachesPerDay: evaluation.highlights.breachesPerDay, zoneName: definition.groupZone.identifier,
+            worst: evaluation.highlights.worst.map { HTMLReport.WorstTicket(result: $0.ticket, worstOver: $0.worstOver, trail: $0.trail) },
+            problems: result.problems.map(\.description),
+            problemCounts: Problem.Category.allCases.map { ($0.rawValue, problemCounts[$0] ?? 0) },
+            rejectCounts: rejectCounts.keys.sorted().map { ($0, rejectCounts[$0]!) }, context: context)
+    }
+
+    /// The run-level figures of the Prometheus textfile.
+    static func metricsFigures(_ result: RunResult) -> MetricsReport.RunFigures {
+        let s = result.statistics
+        let now = Date().timeIntervalSince1970
+        var counts = Dictionary(grouping: result.problems, by: \.category).mapValues(\.count)
+        counts[.reject, default: 0] += Int(s.rejects)
+        counts[.duplicate, default: 0] += s.duplicates
+        counts[.anomaly, default: 0] += s.anomalies
+        return MetricsReport.RunFigures(
+            seconds: s.seconds, inputs: s.inputs.count, bytes: s.bytes, lines: s.lines, events: s.events, rejects: s.rejects,
+            problems: Problem.Category.allCases.map { ($0.rawValue, counts[$0] ?? 0) }, exitCode: result.isPartial ? 1 : 0,
+            asOf: result.asOf, finishedAt: (now * 1000).rounded() / 1000,
+            lastSuccess: result.isPartial ? nil : (now * 1000).rounded() / 1000)
+    }
+
+    /// `slalog_last_success_timestamp_seconds` of an earlier textfile, carried over by a run that is not a success.
+    static func previousLastSuccess(_ path: String) -> Double? {
+        (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(MetricsReport.lastSuccess(inPrevious:))
+    }
+
+    /// For a run that wrote nothing (exit 2): the textfile still says so, so a dashboard sees the failure.
+    public static func writeFailureMetrics(to file: String) {
+        let now = (Date().timeIntervalSince1970 * 1000).rounded() / 1000
+        let run = MetricsReport.RunFigures(
+            seconds: 0, inputs: 0, bytes: 0, lines: 0, events: 0, rejects: 0,
+            problems: Problem.Category.allCases.map { ($0.rawValue, 0) }, exitCode: 2, asOf: nil, finishedAt: now,
+            lastSuccess: previousLastSuccess(file))
+        try? AtomicFile.write(MetricsReport.text(groups: [], dimensions: [], run: run, topGroups: 1), to: file)
     }
 
     /// How an input is named in reports: `-` is `stdin`.
@@ -181,10 +262,19 @@ public enum Runner {
         guard !files.isEmpty else { return store }
         let jobs = max(1, options.jobs)
         var decoded: Int64 = 0
+        var consumed = [Int64](repeating: 0, count: files.count)
+        var done: Int64 = 0
+        let total: Int64? = options.progress == nil ? nil : fileSizes(files)
         func merge(_ output: ChunkOutput) {
             store.receive(output)
             decoded += output.bytes
-            options.progress?(decoded)
+            guard let progress = options.progress else { return }
+            let file = Int(output.file)
+            if output.fileOffset > consumed[file] {
+                done += output.fileOffset - consumed[file]
+                consumed[file] = output.fileOffset
+            }
+            progress(ReadProgress(done: done, total: total, decoded: decoded, currentFile: displayName(files[file])))
         }
         if jobs == 1 {
             // One thread does everything, in order: decode, parse, merge.
@@ -219,6 +309,18 @@ public enum Runner {
         while let output = outputs.pop() { merge(output) }
         for (index, outcome) in failures.withLock({ $0 }).enumerated() { store.record(outcome, for: index) }
         return store
+    }
+
+    /// The inputs' sizes on disk, nil if one is not a regular file.
+    static func fileSizes(_ files: [String]) -> Int64? {
+        var total: Int64 = 0
+        for file in files {
+            guard file != standardInputName, let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+                attributes[.type] as? FileAttributeType == .typeRegular, let size = attributes[.size] as? Int64
+            else { return nil }
+            total += size
+        }
+        return total
     }
 
     /// Reads one file, handing each chunk to `emit`; returns its format and why it stopped early, if it did.

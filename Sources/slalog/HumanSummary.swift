@@ -30,18 +30,43 @@ enum HumanSummary {
     }
 }
 
-/// A one-line progress display, only when stderr is a terminal.
+/// A one-line progress display on stderr, redrawn at most five times a
+/// second: percent of the input files' bytes, decoded MB/s, ETA and the
+/// current file. By default only when stderr is a terminal.
 final class ProgressLine: @unchecked Sendable {
-    let isEnabled = isatty(2) == 1
+    let isEnabled: Bool
+    private let started = DispatchTime.now()
     private var lastPrint = DispatchTime.now()
     private var printed = false
 
-    func update(bytes: Int64) {
+    init(forced: Bool?) { isEnabled = forced ?? (isatty(2) == 1) }
+
+    func update(_ progress: ReadProgress) {
         let now = DispatchTime.now()
         guard now.uptimeNanoseconds - lastPrint.uptimeNanoseconds > 200_000_000 else { return }
         lastPrint = now
         printed = true
-        writeStandardError(String(format: "\rslalog: %.0f MB read…", Double(bytes) / 1_000_000))
+        writeStandardError("\r\u{1B}[K" + Self.text(progress, elapsed: Double(now.uptimeNanoseconds - started.uptimeNanoseconds) / 1e9))
+    }
+
+    /// `slalog: 43% of 1183 MB · 310 MB/s · ETA 0:02 · logs-003.log.lz4`
+    static func text(_ progress: ReadProgress, elapsed: Double) -> String {
+        let rate = elapsed > 0 ? Double(progress.decoded) / 1e6 / elapsed : 0
+        var parts: [String] = []
+        if let total = progress.total, total > 0 {
+            let fraction = min(1, Double(progress.done) / Double(total))
+            parts.append(String(format: "%.0f%% of %.0f MB", fraction * 100, Double(total) / 1e6))
+            if fraction > 0.01 {
+                let remaining = Int((elapsed / fraction - elapsed).rounded())
+                parts.append(String(format: "ETA %d:%02d", remaining / 60, remaining % 60))
+            }
+        } else {
+            parts.append(String(format: "%.0f MB read", Double(progress.decoded) / 1e6))
+        }
+        parts.insert(String(format: "%.0f MB/s", rate), at: 1)
+        let file = progress.currentFile.split(separator: "/").last.map(String.init) ?? progress.currentFile
+        parts.append(file.count > 40 ? "…" + file.suffix(39) : file)
+        return "slalog: " + parts.joined(separator: " · ")
     }
 
     func clear() {

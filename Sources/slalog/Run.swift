@@ -64,7 +64,20 @@ struct Run: ParsableCommand {
             "Forensic use: keep the text of compressed units that failed their checksum instead of discarding it (every report says so).")
     var keepUnverified = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also write a Prometheus textfile here, atomically (e.g. node_exporter's textfile folder); written on exit 2 too.",
+            valueName: "file"))
+    var metrics: String?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Show a progress line (percent, MB/s, ETA, file) on stderr. Default: only when stderr is a terminal.")
+    var progress: Bool?
+
     func validate() throws {
+        if let metrics, metrics.isEmpty { throw ValidationError("--metrics needs a file name") }
         if let out, out.isEmpty { throw ValidationError("--out needs a folder name") }
         guard lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be between 0 and 86400 seconds") }
         guard jobs >= 1, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
@@ -84,18 +97,21 @@ struct Run: ParsableCommand {
         options.lockTimeout = lockTimeout
         options.keepUnverified = keepUnverified
         Interruption.install()
-        let progress = ProgressLine()
-        if progress.isEnabled && !quiet { options.progress = { progress.update(bytes: $0) } }
+        options.metricsFile = metrics
+        let progress = ProgressLine(forced: self.progress)
+        if progress.isEnabled { options.progress = { progress.update($0) } }
         let result: RunResult
         do {
             result = try Runner.run(definition, options: options)
         } catch let error as WriteError {
             progress.clear()
             printError("slalog: \(error); nothing was replaced, the previous reports are unchanged")
+            if let metrics { Runner.writeFailureMetrics(to: metrics) }
             throw ExitCode(2)
         } catch {
             progress.clear()
             printError("slalog: \(error)")
+            if let metrics { Runner.writeFailureMetrics(to: metrics) }
             throw ExitCode(2)
         }
         progress.clear()

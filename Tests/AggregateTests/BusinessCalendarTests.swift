@@ -188,7 +188,8 @@ struct SeededGenerator: RandomNumberGenerator {
             }
         }
         #expect(total > 0)
-        #expect(elapsed < .milliseconds(500), "100 spans to 9999 took \(elapsed)")
+        // The day-by-day walk needs minutes for this (2.9 M days per span); the closed form a few ms per span, even in debug.
+        #expect(elapsed < .seconds(5), "100 spans to 9999 took \(elapsed)")
     }
 
     @Test func resolutionOnABusinessCalendarSkipsNightsAndPauses() {

@@ -339,7 +339,8 @@ import Testing
         let entries = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
         #expect(
             entries == [
-                ".my-own-file", ".slalog", ".tickets.csv.tmp-notapid", "notes.txt", "rejects.csv", "run.json", "summary.csv", "tickets.csv",
+                ".my-own-file", ".slalog", ".tickets.csv.tmp-notapid", "notes.txt", "rejects.csv", "report.html", "run.json", "summary.csv",
+                "tickets.csv",
             ])
         try expectTidy(out)
         #expect(!FileManager.default.fileExists(atPath: out + "/.slalog/gen-20200101T000000.000Z-1"))

@@ -1,0 +1,252 @@
+import Aggregate
+import Mustache
+import SLACore
+
+/// `report.html`: one self-contained page (inline CSS, inline SVG charts, a
+/// few lines of inline script for sorting and filtering; no network, no
+/// fonts, nothing external) that opens from disk or as an email attachment.
+///
+/// The page is a swift-mustache template (HTML-escaped by default, so log
+/// text can never become markup); the charts are SVG written here, with
+/// every text escaped the same way.
+public struct HTMLReport {
+    /// The run's headline figures.
+    public struct Headline: Sendable {
+        public var asOf: Instant?
+        public var partial: Bool
+        public var generation: String
+        public var inputs: Int
+        public var bytes: Int64
+        public var lines: Int64
+        public var events: Int64
+        public var tickets: Int
+        public var ticketsBreached: Int
+        public var breaches: Int
+        public var atRisk: Int
+        public var seconds: Double
+
+        public init(
+            asOf: Instant?, partial: Bool, generation: String, inputs: Int, bytes: Int64, lines: Int64, events: Int64, tickets: Int,
+            ticketsBreached: Int, breaches: Int, atRisk: Int, seconds: Double
+        ) {
+            self.asOf = asOf; self.partial = partial; self.generation = generation; self.inputs = inputs; self.bytes = bytes
+            self.lines = lines; self.events = events; self.tickets = tickets; self.ticketsBreached = ticketsBreached
+            self.breaches = breaches; self.atRisk = atRisk; self.seconds = seconds
+        }
+    }
+
+    /// One of the worst tickets: its row and its audit trail (`slalog explain` text).
+    public struct WorstTicket: Sendable {
+        public var result: TicketResult
+        public var worstOver: Milliseconds
+        public var trail: String
+        public init(result: TicketResult, worstOver: Milliseconds, trail: String) {
+            self.result = result; self.worstOver = worstOver; self.trail = trail
+        }
+    }
+
+    public var headline: Headline
+    public var groups: [GroupSummary]
+    public var dimensions: [GroupDimension]
+    /// Breached instances per local day number (days since 1970-01-01 in the group zone).
+    public var breachesPerDay: [Int64: Int]
+    public var zoneName: String
+    public var worst: [WorstTicket]
+    /// Problem lines (already formatted) and counts per category.
+    public var problems: [String]
+    public var problemCounts: [(String, Int)]
+    public var rejectCounts: [(String, Int)]
+    public var context: ReportContext
+
+    public init(
+        headline: Headline, groups: [GroupSummary], dimensions: [GroupDimension], breachesPerDay: [Int64: Int], zoneName: String,
+        worst: [WorstTicket], problems: [String], problemCounts: [(String, Int)], rejectCounts: [(String, Int)], context: ReportContext
+    ) {
+        self.headline = headline; self.groups = groups; self.dimensions = dimensions; self.breachesPerDay = breachesPerDay
+        self.zoneName = zoneName; self.worst = worst; self.problems = problems; self.problemCounts = problemCounts
+        self.rejectCounts = rejectCounts; self.context = context
+    }
+
+    /// Groups drawn in the "most breaches" chart; the table always lists every group.
+    static let chartGroups = 10
+    /// Problem lines listed (the rest are counted; run.json has them all).
+    static let listedProblems = 50
+
+    public var bytes: [UInt8] { Array(html.utf8) }
+
+    public var html: String {
+        let template = try! MustacheTemplate(string: Self.template)
+        return template.render(values)
+    }
+
+    var values: [String: Any] {
+        let h = headline
+        var root: [String: Any] = [
+            "asOf": h.asOf?.iso8601 ?? "no event was read",
+            "status": h.partial ? "partial" : "complete",
+            "statusClass": h.partial ? "bad" : "good",
+            "generation": h.generation,
+            "inputs": h.inputs, "megabytes": String(format1(Double(h.bytes) / 1e6)),
+            "lines": h.lines, "events": h.events, "tickets": h.tickets, "ticketsBreached": h.ticketsBreached,
+            "breaches": h.breaches, "atRisk": h.atRisk, "seconds": format1(h.seconds),
+            "problemCount": problems.count,
+        ]
+        root["groupHeaders"] = dimensions.map { ["name": $0.rawValue] }
+        root["groupLabel"] = dimensions.map(\.rawValue).joined(separator: " × ")
+        root["metricHeaders"] = Metric.allCases.map { ["name": $0.rawValue.replacingOccurrences(of: "_", with: " ")] }
+        root["rows"] = groups.map(row)
+        root["groupCount"] = groups.count
+        root["trendSVG"] = trendSVG
+        root["topSVG"] = topGroupsSVG
+        root["hasTrend"] = !breachesPerDay.isEmpty
+        root["zone"] = zoneName
+        root["worst"] = worst.map(worstRow)
+        root["hasWorst"] = !worst.isEmpty
+        root["problems"] = problems.prefix(Self.listedProblems).map { ["text": $0] }
+        root["moreProblems"] = problems.count > Self.listedProblems ? problems.count - Self.listedProblems : 0
+        root["problemCounts"] = problemCounts.filter { $0.1 > 0 }.map { ["category": $0.0, "count": $0.1] }
+        root["rejectCounts"] = rejectCounts.filter { $0.1 > 0 }.map { ["category": $0.0, "count": $0.1] }
+        root["hasProblems"] = problemCounts.contains { $0.1 > 0 } || rejectCounts.contains { $0.1 > 0 }
+        root["unverified"] = context.unverifiedTextKept
+        return root
+    }
+
+    func row(_ group: GroupSummary) -> [String: Any] {
+        var metrics: [[String: Any]] = []
+        for metric in Metric.allCases {
+            let stats = group[metric]
+            let sorted = stats.durations.sorted()
+            let compliance = stats.complianceHundredths
+            metrics.append([
+                "compliance": compliance.map(percentText) ?? "",
+                "complianceValue": compliance.map(String.init) ?? "-1",
+                "complianceClass": compliance.map { $0 >= 9500 ? "good" : $0 >= 8000 ? "warn" : "bad" } ?? "none",
+                "breached": stats.breached, "atRisk": stats.atRisk, "measured": stats.measured,
+                "p90": stats.percentile(90, sorted: sorted).map(formatSeconds) ?? "",
+                "p90Value": stats.percentile(90, sorted: sorted).map { String($0) } ?? "-1",
+            ])
+        }
+        return [
+            "keys": group.key.map { ["value": $0.isEmpty ? "(none)" : $0] },
+            "tickets": group.tickets, "ticketsBreached": group.ticketsBreached, "metrics": metrics,
+        ]
+    }
+
+    func worstRow(_ worst: WorstTicket) -> [String: Any] {
+        let t = worst.result
+        var reasons: [String] = []
+        t.forEachInstance { i in
+            guard let over = i.overTarget, let target = i.target else { return }
+            var text = "\(i.metric.rawValue) +\(formatSeconds(over))s over \(formatSeconds(target))s"
+            if i.outcome == .ongoingBreach { text += " (ongoing at as_of)" }
+            if i.stopReason == .resolvedWithoutReply { text += " (resolved without reply)" }
+            reasons.append(text)
+        }
+        return [
+            "ticket": t.ticket, "customer": t.customer ?? "", "over": formatSeconds(worst.worstOver), "overValue": String(worst.worstOver),
+            "hours": format1(Double(worst.worstOver) / 3_600_000), "reasons": reasons.joined(separator: "; "), "trail": worst.trail,
+            "anchor": "t-" + Self.anchor(t.ticket),
+        ]
+    }
+
+    // MARK: charts (plain SVG)
+
+    /// Breaches per day, or per ISO week (Monday) when the run spans more than 92 days; with the average per period.
+    var trendSVG: String {
+        guard let first = breachesPerDay.keys.min(), let last = breachesPerDay.keys.max() else { return "" }
+        let weekly = last - first > 92
+        var buckets: [(label: String, count: Int)] = []
+        if weekly {
+            let monday = { (day: Int64) -> Int64 in day - Int64(CivilDate(daysSinceEpoch: Int(day)).isoWeekday - 1) }
+            var counts: [Int64: Int] = [:]
+            for (day, count) in breachesPerDay { counts[monday(day), default: 0] += count }
+            var week = monday(first)
+            while week <= last {
+                buckets.append(("week of " + CivilDate(daysSinceEpoch: Int(week)).description, counts[week] ?? 0))
+                week += 7
+            }
+        } else {
+            for day in first...last { buckets.append((CivilDate(daysSinceEpoch: Int(day)).description, breachesPerDay[day] ?? 0)) }
+        }
+        let width = 820.0, height = 220.0, left = 44.0, bottom = 28.0, top = 12.0
+        let peak = max(1, buckets.map(\.count).max() ?? 1)
+        let average = Double(buckets.reduce(0) { $0 + $1.count }) / Double(buckets.count)
+        let slot = (width - left - 8) / Double(buckets.count)
+        let scale = (height - bottom - top) / Double(peak)
+        var svg =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Breaches per \(weekly ? "week" : "day")\">"
+        svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 8)\" y2=\"\(height - bottom)\" class=\"axis\"/>"
+        svg += "<text x=\"\(left - 6)\" y=\"\(top + 4)\" class=\"tick\" text-anchor=\"end\">\(peak)</text>"
+        svg += "<text x=\"\(left - 6)\" y=\"\(height - bottom)\" class=\"tick\" text-anchor=\"end\">0</text>"
+        for (index, bucket) in buckets.enumerated() {
+            let barHeight = Double(bucket.count) * scale
+            let x = left + Double(index) * slot + slot * 0.1
+            svg += "<rect x=\"\(format1(x))\" y=\"\(format1(height - bottom - barHeight))\" width=\"\(format1(max(1, slot * 0.8)))\" "
+            svg += "height=\"\(format1(barHeight))\" class=\"bar\"><title>\(Self.escape(bucket.label)): \(bucket.count)</title></rect>"
+        }
+        for index in Set([0, buckets.count / 2, buckets.count - 1]).sorted() {
+            let x = left + (Double(index) + 0.5) * slot
+            svg +=
+                "<text x=\"\(format1(x))\" y=\"\(height - 8)\" class=\"tick\" text-anchor=\"middle\">\(Self.escape(buckets[index].label))</text>"
+        }
+        let y = height - bottom - average * scale
+        svg += "<line x1=\"\(left)\" y1=\"\(format1(y))\" x2=\"\(width - 8)\" y2=\"\(format1(y))\" class=\"average\"/>"
+        svg +=
+            "<text x=\"\(width - 10)\" y=\"\(format1(y - 4))\" class=\"tick\" text-anchor=\"end\">average \(format1(average)) per \(weekly ? "week" : "day")</text>"
+        return svg + "</svg>"
+    }
+
+    /// The groups with the most breached tickets, as horizontal bars (top N; the table has the rest).
+    var topGroupsSVG: String {
+        let ranked = groups.enumerated().filter { $0.element.ticketsBreached > 0 }
+            .sorted { ($0.element.ticketsBreached, $1.offset) > ($1.element.ticketsBreached, $0.offset) }.prefix(Self.chartGroups)
+        guard let peak = ranked.first?.element.ticketsBreached else { return "" }
+        let rowHeight = 22.0, labelWidth = 220.0, width = 820.0
+        let height = rowHeight * Double(ranked.count) + 8
+        var svg =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Groups with the most breached tickets\">"
+        for (index, entry) in ranked.enumerated() {
+            let group = entry.element
+            let y = 4 + Double(index) * rowHeight
+            let name = group.key.map { $0.isEmpty ? "(none)" : $0 }.joined(separator: " · ")
+            let shown = name.count > 32 ? String(name.prefix(31)) + "…" : name
+            let barWidth = (width - labelWidth - 70) * Double(group.ticketsBreached) / Double(peak)
+            svg += "<text x=\"\(labelWidth - 8)\" y=\"\(format1(y + 15))\" class=\"label\" text-anchor=\"end\">\(Self.escape(shown))</text>"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(format1(y + 3))\" width=\"\(format1(max(1, barWidth)))\" height=\"16\" class=\"bar\">"
+            svg += "<title>\(Self.escape(name)): \(group.ticketsBreached) of \(group.tickets) tickets breached</title></rect>"
+            svg +=
+                "<text x=\"\(format1(labelWidth + barWidth + 6))\" y=\"\(format1(y + 15))\" class=\"tick\">\(group.ticketsBreached) / \(group.tickets)</text>"
+        }
+        return svg + "</svg>"
+    }
+
+    // MARK: text
+
+    /// XML/HTML text escaping for the SVG written here (the template escapes everything else).
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// An id-safe form of a ticket name for in-page links.
+    static func anchor(_ ticket: String) -> String {
+        String(ticket.unicodeScalars.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) ? Character($0) : "-" })
+    }
+
+    func percentText(_ hundredths: Int) -> String { "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)" }
+
+    func format1(_ value: Double) -> String {
+        let tenths = Int64((value * 10).rounded())
+        return "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}
