@@ -37,12 +37,21 @@ public final class AtomicFile {
             return true
         }
         guard accepted else { throw WriteError(path: path, reason: "interrupted") }
-        unlink(temporary)  // a leftover of a killed run with the same pid
+        Self.removeLeftovers(of: name, in: folder)
         do {
             file = try OutputFile(creating: temporary)
         } catch {
             Self.interruption.withLock { _ = $0.inFlight.remove(temporary) }
             throw error
+        }
+    }
+
+    /// Temporary files `.NAME.tmp-PID` of runs that are no longer alive (killed before their rename).
+    private static func removeLeftovers(of name: String, in folder: String) {
+        let marker = ".\(name).tmp-"
+        for entry in FileSystem.names(in: folder) where entry.hasPrefix(marker) {
+            guard let pid = Int32(entry.dropFirst(marker.count)) else { continue }
+            if pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH) { unlink(folder + "/" + entry) }
         }
     }
 
@@ -58,6 +67,7 @@ public final class AtomicFile {
     /// Flushes to disk and renames over the destination. The corresponding C functions are `fsync` and `rename`.
     public func commit() throws(WriteError) {
         try file.finish()
+        FaultInjection.reached("atomic-file-written")
         // Under the lock, so an interrupt either sees the rename done or removes the temporary file first.
         let renamed = Self.interruption.withLock { state -> Int32 in
             if state.abandoned { return -1 }

@@ -89,7 +89,7 @@ public struct HTMLReport {
             "inputs": h.inputs, "megabytes": String(format1(Double(h.bytes) / 1e6)),
             "lines": h.lines, "events": h.events, "tickets": h.tickets, "ticketsBreached": h.ticketsBreached,
             "breaches": h.breaches, "atRisk": h.atRisk, "seconds": format1(h.seconds),
-            "problemCount": problems.count,
+            "problemCount": problems.count, "rejected": rejectCounts.first { $0.0 == "reject" }?.1 ?? 0,
         ]
         root["groupHeaders"] = dimensions.map { ["name": $0.rawValue] }
         root["groupLabel"] = dimensions.map(\.rawValue).joined(separator: " × ")

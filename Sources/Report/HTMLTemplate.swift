@@ -48,7 +48,7 @@ extension HTMLReport {
         <div class="figure"><b>{{atRisk}}</b>at risk</div>
         <div class="figure"><b>{{inputs}}</b>inputs, {{megabytes}} MB</div>
         <div class="figure"><b>{{lines}}</b>lines, {{events}} events</div>
-        <div class="figure"><b>{{problemCount}}</b>problems</div>
+        <div class="figure"><b>{{problemCount}}</b>problems, {{rejected}} rejected lines</div>
         </div>
         </header>
 
