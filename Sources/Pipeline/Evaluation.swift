@@ -84,6 +84,7 @@ struct Evaluation {
         }
         workers.wait()
         if let failure { throw failure }
+        debugPhase("measured")
         // The worst tickets again, with an audit trail each (a handful: cheap).
         let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf)
         for index in evaluation.highlights.worst.indices {
@@ -98,6 +99,7 @@ struct Evaluation {
                     asOf: asOf, asOfSource: "the run's as_of"
                 ).text
         }
+        debugPhase("trails")
         var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
         for partial in summaries.withLock({ $0 }) { summarizer.merge(partial!) }
         evaluation.setAside.sort { $0.source < $1.source }

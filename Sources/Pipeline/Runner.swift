@@ -140,10 +140,12 @@ public enum Runner {
             statistics: statistics, problems: problems, asOf: reportedAsOf, outputs: names, isPartial: isPartial,
             generation: reports.generation, unverifiedTextKept: context.unverifiedTextKept)
         try reports.write(Array(RunReport.json(result, definition: definition).utf8), to: out.runReport)
+        debugPhase("reports written")
         if let name = out.html {
             let page = htmlReport(
                 result, evaluation: evaluation, rejects: rejectRows, dimensions: dimensions, definition: definition, context: context)
             try reports.write(page.bytes, to: name)
+            debugPhase("html")
         }
         let figures = metricsFigures(result)
         if let name = out.metrics {
@@ -153,6 +155,7 @@ public enum Runner {
             try reports.write(Array(text.utf8), to: name)
         }
         try reports.commit()
+        debugPhase("committed")
         if let file = options.metricsFile {
             var run = figures
             run.lastSuccess = run.lastSuccess ?? previousLastSuccess(file)

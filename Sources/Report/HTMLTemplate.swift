@@ -1,5 +1,6 @@
 extension HTMLReport {
-    /// The page. `{{x}}` is HTML-escaped; `{{{x}}}` is used only for the SVG built in HTMLReport.swift.
+    /// The page. `{{x}}` is HTML-escaped; `{{{x}}}` is used only for the SVG and the group rows
+    /// built (and escaped) in HTMLReport.swift.
     static let template = """
         <!DOCTYPE html>
         <html lang="en">
@@ -61,8 +62,7 @@ extension HTMLReport {
         <table class="sortable" id="groups-table">
         <thead><tr>{{#groupHeaders}}<th class="group">{{name}}</th>{{/groupHeaders}}<th>tickets</th><th>breached</th>{{#metricHeaders}}<th>{{name}} %</th><th>{{name}} breaches</th><th>{{name}} at risk</th><th>{{name}} p90 s</th>{{/metricHeaders}}</tr></thead>
         <tbody>
-        {{#rows}}<tr>{{#keys}}<td class="group">{{value}}</td>{{/keys}}<td>{{tickets}}</td><td>{{ticketsBreached}}</td>{{#metrics}}<td class="{{complianceClass}}" data-v="{{complianceValue}}">{{compliance}}</td><td>{{breached}}</td><td>{{atRisk}}</td><td data-v="{{p90Value}}">{{p90}}</td>{{/metrics}}</tr>
-        {{/rows}}
+        {{{rowsHTML}}}
         </tbody>
         </table>
         </div>
