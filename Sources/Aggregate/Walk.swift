@@ -43,6 +43,8 @@ struct Walk {
         switch event.kind {
         case .open, .update:
             break
+        case .serviceDown, .serviceUp, .maintenanceStart, .maintenanceEnd, .checkFail, .checkOK, .heartbeat:
+            break  // service events never reach a ticket (EventStore keeps them apart)
         case .customerMessage:
             if state == .resolved { transition(to: .active, at: event) }
             if hadAgentReply && nextReplyStart == nil {

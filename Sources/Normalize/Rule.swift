@@ -41,7 +41,7 @@ public final class Rule: Sendable {
     /// The byte every matching line starts with, when the pattern says so
     /// (`^\[…` → `[`): lines starting otherwise skip the rule at once.
     public let firstByte: UInt8?
-    /// Capture numbers of `ts` and `ticket` (both required).
+    /// Capture numbers of `ts` and `ticket` (both required; `service` stands for `ticket` in service rules).
     public let timeGroup: Int
     public let ticketGroup: Int
     /// Capture numbers of optional attribute groups, indexed like `Attribute.allCases`.
@@ -61,13 +61,27 @@ public final class Rule: Sendable {
         self.prefilter = prefilter.filter { !$0.isEmpty }.map(Literal.init)
         self.firstByte = Self.requiredFirstByte(regex.pattern)
         guard let ts = regex.groupNumbers["ts"] else { throw .missingGroup("ts") }
-        guard let ticket = regex.groupNumbers["ticket"] else { throw .missingGroup("ticket") }
+        // Service rules (docs/semantics.md §10) name the service where ticket rules name the ticket.
+        guard let ticket = regex.groupNumbers["ticket"] ?? regex.groupNumbers["service"] else { throw .missingGroup("ticket") }
         timeGroup = ts
         ticketGroup = ticket
         attributeGroups = Attribute.allCases.map { regex.groupNumbers[$0.rawValue] }
         self.attributeValues = Attribute.allCases.map { attributeValues[$0] }
         if case let .mapped(group, name, _, _) = kind, group <= 0 { throw .missingGroup(name) }
         if case let .mapped(group, name, _, _) = requester, group <= 0 { throw .missingGroup(name) }
+    }
+
+    /// Every event kind the rule can produce.
+    public var possibleKinds: [EventKind] { Self.kinds(of: kind) }
+
+    /// Every event kind a kind mapping can produce.
+    public static func kinds(of kind: FieldMapping<RuleKind>) -> [EventKind] {
+        switch kind {
+        case let .fixed(.event(kind)): return [kind]
+        case .fixed(.ignore): return []
+        case let .mapped(_, _, table, otherwise):
+            return (table.map(\.value) + [otherwise].compactMap { $0 }).compactMap { if case let .event(kind) = $0 { kind } else { nil } }
+        }
     }
 
     /// The first byte of every match of an anchored pattern that starts with a

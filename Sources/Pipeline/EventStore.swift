@@ -1,3 +1,4 @@
+import Aggregate
 import Normalize
 import SLACore
 
@@ -38,8 +39,18 @@ struct EventStore {
     /// How many events were later than the cutoff, and the first of them in input order.
     var future: (count: Int, first: SourceLocation, firstTime: Instant)?
 
-    init(inputs: [String], keepUnverified: Bool = false, futureCutoff: Instant? = nil) {
+    /// Service events (docs/semantics.md §10), apart from tickets, with check lines compressed into runs.
+    var services = ServiceLog()
+    /// `stale_after` of a service by name (from the pipeline's services), cached per symbol.
+    private let staleAfterOfService: @Sendable (String) -> Milliseconds?
+    private var staleAfterCache: [Symbol: Milliseconds?] = [:]
+
+    init(
+        inputs: [String], keepUnverified: Bool = false, futureCutoff: Instant? = nil,
+        staleAfterOfService: @escaping @Sendable (String) -> Milliseconds? = { _ in nil }
+    ) {
         self.futureCutoff = futureCutoff
+        self.staleAfterOfService = staleAfterOfService
         statistics = inputs.map(InputStatistics.init)
         nextChunk = Array(repeating: 0, count: inputs.count)
         lineBase = Array(repeating: 0, count: inputs.count)
@@ -151,7 +162,16 @@ struct EventStore {
         } else if latest == nil || event.time > latest! {
             latest = event.time
         }
-        events.append(event)
+        guard event.kind.isService else {
+            events.append(event)
+            return
+        }
+        var service = event
+        service.ticket = ticketSymbols[Int(event.ticket.rawValue)]
+        if staleAfterCache[service.ticket] == nil {
+            staleAfterCache[service.ticket] = .some(staleAfterOfService(symbols.string(service.ticket)))
+        }
+        services.add(service, staleAfter: staleAfterCache[service.ticket]!)
     }
 
     private mutating func store(_ pending: [ChunkOutput.PendingReject], base: Int64, file: Int32) {

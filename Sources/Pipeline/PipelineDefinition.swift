@@ -25,6 +25,18 @@ public struct PipelineDefinition: Sendable {
     /// PCRE2 limits per line: a line that needs more is rejected, never hangs the run.
     public var matchLimit: UInt32
     public var depthLimit: UInt32
+    /// Service agreements (docs/semantics.md §10), in file order: the first whose name matches a service applies.
+    public var services: [ServiceContract] = []
+
+    /// True when the run measures services: a `services:` entry or a rule that can produce a service event.
+    public var measuresServices: Bool {
+        !services.isEmpty || rules.contains { rule in rule.possibleKinds.contains { $0.isService } }
+    }
+
+    /// The contract of a service from the logs.
+    public func contract(forService name: String) -> ServiceContract {
+        services.first { $0.name.matches(name) } ?? .unnamed
+    }
 
     public struct Outputs: Sendable {
         public var directory: String?
@@ -32,6 +44,9 @@ public struct PipelineDefinition: Sendable {
         public var tickets = "tickets.csv"
         public var rejects = "rejects.csv"
         public var runReport = "run.json"
+        /// Service availability and outages (docs/semantics.md §10), written when the pipeline has services or service rules.
+        public var availability = "availability.csv"
+        public var outages = "outages.csv"
         /// The one-file HTML report (nil: not written; `html: false` in the pipeline).
         public var html: String? = "report.html"
         /// The Prometheus textfile in the report set (nil unless `metrics:` names it).

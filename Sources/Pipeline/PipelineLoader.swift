@@ -10,7 +10,7 @@ struct PipelineLoader {
 
     static let topKeys = [
         "version", "timezone", "inputs", "rules", "calendars", "policies", "at_risk", "group_by",
-        "group_zone", "outputs", "limits",
+        "group_zone", "outputs", "limits", "services",
     ]
 
     func load() throws(PipelineError) -> PipelineDefinition {
@@ -27,6 +27,7 @@ struct PipelineLoader {
             if let n = fields["regex_depth_limit"] { depthLimit = UInt32(try integer(n, in: 100...10_000_000)) }
         }
         let calendars = try loadCalendars(top["calendars"])
+        let services = try loadServices(top["services"], calendars: calendars, timezone: timezone)
         let rules = try loadRules(try root.required(top, "rules"), timezone: timezone)
         var policies = try loadPolicies(top["policies"], calendars: calendars)
         if let atRisk = top["at_risk"] { policies.atRiskFraction = try percentage(atRisk) }
@@ -39,7 +40,7 @@ struct PipelineLoader {
         return PipelineDefinition(
             path: path, inputs: inputs, rules: rules, policies: policies, calendars: calendars,
             timezone: timezone, groupBy: groupBy, groupZone: groupZone, outputs: outputs,
-            maxLineLength: maxLine, matchLimit: matchLimit, depthLimit: depthLimit)
+            maxLineLength: maxLine, matchLimit: matchLimit, depthLimit: depthLimit, services: services)
     }
 
     /// Relative paths in a pipeline file are relative to the file's folder.
@@ -121,6 +122,15 @@ struct PipelineLoader {
                 }
             }
             let contains = try fields["contains"]?.strings() ?? []
+            let kinds = Rule.kinds(of: kind)
+            if kinds.contains(where: \.isService) && regex.groupNumbers["service"] == nil {
+                throw patternNode.error(
+                    "service events need a (?<service>…) group",
+                    hint: "name the service, e.g. (?<service>[^;]+;[^;]+) for Nagios host;service")
+            }
+            if kinds.contains(where: { !$0.isService }) && regex.groupNumbers["ticket"] == nil && regex.groupNumbers["service"] != nil {
+                throw patternNode.error("ticket events need a (?<ticket>…) group; this rule captures a service")
+            }
             do throws(RuleError) {
                 rules.append(
                     try Rule(
@@ -197,6 +207,8 @@ struct PipelineLoader {
     func loadOutputs(_ node: YAMLNode) throws(PipelineError) -> PipelineDefinition.Outputs {
         let fields = try node.fields([
             "dir", "summary", "tickets", "rejects", "run_report", "neutralize_formulas", "html", "metrics", "metrics_groups",
+            "availability",
+            "outages",
         ])
         var outputs = PipelineDefinition.Outputs()
         if let dir = fields["dir"] { outputs.directory = resolve(try dir.string()) }
@@ -204,6 +216,8 @@ struct PipelineLoader {
         if let name = fields["tickets"] { outputs.tickets = try fileName(name) }
         if let name = fields["rejects"] { outputs.rejects = try fileName(name) }
         if let name = fields["run_report"] { outputs.runReport = try fileName(name) }
+        if let name = fields["availability"] { outputs.availability = try fileName(name) }
+        if let name = fields["outages"] { outputs.outages = try fileName(name) }
         if let name = fields["html"] { outputs.html = ["false", "no", "none"].contains(try name.string()) ? nil : try fileName(name) }
         if let name = fields["metrics"] {
             outputs.metrics = ["false", "no", "none"].contains(try name.string()) ? nil : try fileName(name)

@@ -65,6 +65,7 @@ public enum Runner {
         let (files, expansionProblems) = try inputFiles(definition, options)
         let out = definition.outputs
         var names = [out.summary, out.tickets, out.rejects, out.runReport] + [out.html, out.metrics].compactMap { $0 }
+        if definition.measuresServices { names += [out.availability, out.outages] }
         // The output folder is checked and locked before any input is read.
         let reports = try ReportSet(directory: outputDirectory, names: names, lockTimeout: options.lockTimeout)
         names = names.map { "\(outputDirectory)/\($0)" }
@@ -136,6 +137,14 @@ public enum Runner {
         try reports.write(
             SummaryReport.csv(evaluation.groups, dimensions: dimensions, context: context), to: out.summary)
         try reports.write(RejectsReport.csv(rejectRows, context: context), to: out.rejects)
+        var services = ServiceResults()
+        if definition.measuresServices {
+            services = measureServices(store, definition: definition, asOf: asOf)
+            try reports.write(
+                AvailabilityReport.csv(services: services.periods, customers: services.customers, context: context), to: out.availability)
+            try reports.write(OutagesReport.csv(services.outages, context: context), to: out.outages)
+            debugPhase("services")
+        }
         let result = RunResult(
             statistics: statistics, problems: problems, asOf: reportedAsOf, outputs: names, isPartial: isPartial,
             generation: reports.generation, unverifiedTextKept: context.unverifiedTextKept)
@@ -216,6 +225,51 @@ public enum Runner {
         try? AtomicFile.write(MetricsReport.text(groups: [], dimensions: [], run: run, topGroups: 1), to: file)
     }
 
+    /// Every service's periods and outages, and the customer rows (docs/semantics.md §10).
+    struct ServiceResults {
+        var periods: [ServicePeriod] = []
+        var outages: [Outage] = []
+        var customers: [CustomerPeriod] = []
+        var records = 0
+    }
+
+    static func measureServices(_ store: EventStore, definition: PipelineDefinition, asOf: Instant) -> ServiceResults {
+        var results = ServiceResults()
+        let byName = store.services.records.map { (store.symbols.string($0.key), $0.value) }.sorted {
+            Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8))
+        }
+        // Customers a service serves: its contract's globs, and customers named on its own lines.
+        var customersOfService: [String: Set<String>] = [:]
+        var candidates = Set<String>()
+        for service in definition.services {
+            candidates.formUnion(service.customers.map(\.text).filter { !$0.contains { "*?".contains($0) } })
+        }
+        store.events.forEach { _, event in
+            if event.customer != .none { candidates.insert(store.symbols.string(event.customer)) }
+        }
+        for (name, records) in byName {
+            let contract = definition.contract(forService: name)
+            let measurer = ServiceMeasurer(contract: contract, asOf: asOf, atRiskFraction: definition.policies.atRiskFraction)
+            let (periods, outages) = measurer.measure(records, service: name)
+            results.periods += periods
+            results.outages += outages
+            results.records += records.count
+            var served = Set(candidates.filter { customer in contract.customers.contains { $0.matches(customer) } })
+            for record in records where record.customer != .none { served.insert(store.symbols.string(record.customer)) }
+            customersOfService[name] = served
+        }
+        let allCustomers = customersOfService.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        for customer in allCustomers.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
+            let periods = results.periods.filter { customersOfService[$0.service]?.contains(customer) == true }
+            var labels: [String] = []
+            for period in periods where !labels.contains(period.period) { labels.append(period.period) }
+            for label in labels.sorted() {
+                results.customers.append(CustomerPeriod(customer: customer, period: label, services: periods.filter { $0.period == label }))
+            }
+        }
+        return results
+    }
+
     /// How an input is named in reports: `-` is `stdin`.
     static func displayName(_ path: String) -> String { path == standardInputName ? "stdin" : path }
 
@@ -261,7 +315,8 @@ public enum Runner {
     static func readAll(_ files: [String], definition: PipelineDefinition, options: RunOptions) -> EventStore {
         var store = EventStore(
             inputs: files.map(displayName), keepUnverified: options.keepUnverified,
-            futureCutoff: options.asOf == nil ? Instant(milliseconds: options.now.milliseconds + RunOptions.futureTolerance) : nil)
+            futureCutoff: options.asOf == nil ? Instant(milliseconds: options.now.milliseconds + RunOptions.futureTolerance) : nil,
+            staleAfterOfService: { [definition] in definition.contract(forService: $0).staleAfter })
         guard !files.isEmpty else { return store }
         let jobs = max(1, options.jobs)
         var decoded: Int64 = 0
@@ -286,6 +341,7 @@ public enum Runner {
                 let outcome = readFile(path, index: Int32(index), definition: definition, options: options) { merge(parser.parse($0)) }
                 store.record(outcome, for: index)
             }
+            store.services.finish()
             return store
         }
         let readerCount = min(jobs, files.count)
@@ -311,6 +367,7 @@ public enum Runner {
         }
         while let output = outputs.pop() { merge(output) }
         for (index, outcome) in failures.withLock({ $0 }).enumerated() { store.record(outcome, for: index) }
+        store.services.finish()
         return store
     }
 

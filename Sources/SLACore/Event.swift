@@ -1,6 +1,11 @@
-/// What a log line says happened to a ticket (docs/semantics.md §1).
+/// What a log line says happened to a ticket (docs/semantics.md §1) or to a
+/// service (§10: the event's `ticket` symbol then holds the service name).
 public enum EventKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case open, customerMessage, agentReply, pause, resume, resolve, reopen, update
+    case serviceDown, serviceUp, maintenanceStart, maintenanceEnd, checkFail, checkOK, heartbeat
+
+    /// True for the kinds that describe a service, not a ticket.
+    public var isService: Bool { rawValue >= EventKind.serviceDown.rawValue }
 
     /// The name used in pipeline files and reports (`customer_message`, …).
     public var description: String {
@@ -13,6 +18,13 @@ public enum EventKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .resolve: "resolve"
         case .reopen: "reopen"
         case .update: "update"
+        case .serviceDown: "service_down"
+        case .serviceUp: "service_up"
+        case .maintenanceStart: "maintenance_start"
+        case .maintenanceEnd: "maintenance_end"
+        case .checkFail: "check_fail"
+        case .checkOK: "check_ok"
+        case .heartbeat: "heartbeat"
         }
     }
 

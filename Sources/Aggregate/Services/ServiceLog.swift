@@ -1,0 +1,99 @@
+import SLACore
+
+/// What a service's events come down to after reading: state changes and
+/// maintenance marks as they were, and check results as *runs* (consecutive
+/// equal results of one file without a gap longer than `stale_after`), so
+/// memory grows with state changes, not with check lines (a check every 10 s
+/// for 30 days is one run while nothing changes).
+public struct ServiceRecord: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case down, up, maintenanceStart, maintenanceEnd
+        /// `count` check results, all ok or all failed, from `time` to `end`.
+        case checks(ok: Bool, count: Int)
+    }
+
+    public var kind: Kind
+    public var time: Instant
+    /// The last check of a run (= `time` for other kinds).
+    public var end: Instant
+    public var source: SourceLocation
+    public var endSource: SourceLocation
+    /// The `customer` captured on the line, if any.
+    public var customer: Symbol
+
+    public init(
+        kind: Kind, time: Instant, end: Instant? = nil, source: SourceLocation, endSource: SourceLocation? = nil, customer: Symbol = .none
+    ) {
+        self.kind = kind; self.time = time; self.end = end ?? time; self.source = source; self.endSource = endSource ?? source
+        self.customer = customer
+    }
+
+    /// Timeline order: time, then input order.
+    public static func order(_ a: ServiceRecord, _ b: ServiceRecord) -> Bool {
+        a.time != b.time ? a.time < b.time : a.source < b.source
+    }
+}
+
+/// Collects service events in arrival order (per file, line order) and
+/// compresses check results into runs.
+public struct ServiceLog: Sendable {
+    /// Records per service symbol.
+    public private(set) var records: [Symbol: [ServiceRecord]] = [:]
+    /// The open check run per (service, file).
+    private var open: [RunKey: ServiceRecord] = [:]
+    /// Check lines read, for the run statistics.
+    public private(set) var checks = 0
+
+    private struct RunKey: Hashable {
+        var service: Symbol
+        var file: Int32
+    }
+
+    public init() {}
+
+    /// Adds one service event (`event.ticket` is the service); `staleAfter` is its service's
+    /// `stale_after` (a gap longer than it between two checks ends a run).
+    public mutating func add(_ event: Event, staleAfter: Milliseconds?) {
+        let service = event.ticket
+        let kind: ServiceRecord.Kind
+        switch event.kind {
+        case .checkOK, .heartbeat: kind = .checks(ok: true, count: 1)
+        case .checkFail: kind = .checks(ok: false, count: 1)
+        case .serviceDown: kind = .down
+        case .serviceUp: kind = .up
+        case .maintenanceStart: kind = .maintenanceStart
+        case .maintenanceEnd: kind = .maintenanceEnd
+        default: return
+        }
+        let record = ServiceRecord(kind: kind, time: event.time, source: event.source, customer: event.customer)
+        guard case let .checks(ok, _) = kind else {
+            records[service, default: []].append(record)
+            return
+        }
+        checks += 1
+        let key = RunKey(service: service, file: event.source.file)
+        if var run = open[key], case let .checks(runOK, count) = run.kind, runOK == ok, event.time >= run.end,
+            staleAfter.map({ event.time.milliseconds - run.end.milliseconds <= $0 }) ?? true,
+            run.customer == event.customer
+        {
+            run.kind = .checks(ok: ok, count: count + 1)
+            run.end = event.time
+            run.endSource = event.source
+            open[key] = run
+            return
+        }
+        if let finished = open[key] { records[service, default: []].append(finished) }
+        open[key] = record
+    }
+
+    /// Closes the open runs; call once after the last event.
+    public mutating func finish() {
+        for (key, run) in open.sorted(by: { ($0.key.service.rawValue, $0.key.file) < ($1.key.service.rawValue, $1.key.file) }) {
+            records[key.service, default: []].append(run)
+        }
+        open = [:]
+    }
+
+    /// Records held (state changes, maintenance marks and check runs): what memory grows with.
+    public var recordCount: Int { records.values.reduce(0) { $0 + $1.count } }
+}
