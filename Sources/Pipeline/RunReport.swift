@@ -20,6 +20,8 @@ enum RunReport {
                 "tickets": s.tickets, "incomplete_tickets": s.incomplete, "tickets_breached": s.ticketsBreached,
                 "breaches": s.breaches, "ongoing_breaches": s.ongoingBreaches, "at_risk": s.atRisk,
                 "discarded_lines": s.discardedLines, "unverified_lines_kept": s.unverifiedLinesKept,
+                "services": s.services, "service_periods": s.servicePeriods, "service_periods_breached": s.servicePeriodsBreached,
+                "outages": s.outages, "check_lines": s.checkLines, "service_records": s.serviceRecords,
             ] as [String: Any],
             "outputs": result.outputs,
         ]

@@ -46,6 +46,14 @@ public struct RunStatistics: Sendable {
     public var anomalies = 0
     public var eventsAfterAsOf = 0
     public var seconds = 0.0
+    /// Services measured (docs/semantics.md §10): how many, their periods, breached periods, counted outages;
+    /// check lines read and the records they were compressed into.
+    public var services = 0
+    public var servicePeriods = 0
+    public var servicePeriodsBreached = 0
+    public var outages = 0
+    public var checkLines = 0
+    public var serviceRecords = 0
 
     public var bytes: Int64 { inputs.reduce(0) { $0 + $1.bytes } }
     public var lines: Int64 { inputs.reduce(0) { $0 + $1.lines } }

@@ -140,6 +140,12 @@ public enum Runner {
         var services = ServiceResults()
         if definition.measuresServices {
             services = measureServices(store, definition: definition, asOf: asOf)
+            statistics.services = Set(services.periods.map(\.service)).count
+            statistics.servicePeriods = services.periods.count
+            statistics.servicePeriodsBreached = services.periods.filter { $0.outcome == "breached" }.count
+            statistics.outages = services.outages.filter(\.counted).count
+            statistics.checkLines = store.services.checks
+            statistics.serviceRecords = services.records
             try reports.write(
                 AvailabilityReport.csv(services: services.periods, customers: services.customers, context: context), to: out.availability)
             try reports.write(OutagesReport.csv(services.outages, context: context), to: out.outages)
@@ -151,8 +157,9 @@ public enum Runner {
         try reports.write(Array(RunReport.json(result, definition: definition).utf8), to: out.runReport)
         debugPhase("reports written")
         if let name = out.html {
-            let page = htmlReport(
+            var page = htmlReport(
                 result, evaluation: evaluation, rejects: rejectRows, dimensions: dimensions, definition: definition, context: context)
+            page.servicePeriods = services.periods
             try reports.write(page.bytes, to: name)
             debugPhase("html")
         }

@@ -57,6 +57,8 @@ public struct HTMLReport {
     public var problemCounts: [(String, Int)]
     public var rejectCounts: [(String, Int)]
     public var context: ReportContext
+    /// Service availability per period (docs/semantics.md §10), when the run has services.
+    public var servicePeriods: [ServicePeriod] = []
 
     public init(
         headline: Headline, groups: [GroupSummary], dimensions: [GroupDimension], breachesPerDay: [Int64: Int], zoneName: String,
@@ -108,6 +110,16 @@ public struct HTMLReport {
         root["rejectCounts"] = rejectCounts.filter { $0.1 > 0 }.map { ["category": $0.0, "count": $0.1] }
         root["hasProblems"] = problemCounts.contains { $0.1 > 0 } || rejectCounts.contains { $0.1 > 0 }
         root["unverified"] = context.unverifiedTextKept
+        root["hasServices"] = !servicePeriods.isEmpty
+        root["services"] = servicePeriods.map { p -> [String: Any] in
+            [
+                "service": p.service, "period": p.period, "availability": p.availability.map(ServiceMeasurer.percent) ?? "",
+                "target": p.target.map(ServiceMeasurer.percent) ?? "", "outages": p.outages, "down": formatSeconds(p.down),
+                "remaining": p.budgetRemaining.map(formatSeconds) ?? "", "outcome": p.outcome,
+                "outcomeClass": p.outcome == "breached" ? "bad" : p.outcome == "at_risk" ? "warn" : "good",
+                "reasons": p.reasons.joined(separator: "; "),
+            ]
+        }
         return root
     }
 

@@ -68,6 +68,20 @@ extension HTMLReport {
         </div>
         </section>
 
+        {{#hasServices}}
+        <section id="availability">
+        <h2>Service availability</h2>
+        <p class="note">Per service and period: up / (up + down) in service hours, outages counted, error budget left (availability.csv and outages.csv have every figure).</p>
+        <table class="sortable" id="availability-table">
+        <thead><tr><th class="group">service</th><th class="group">period</th><th>availability %</th><th>target %</th><th>outages</th><th>down s</th><th>budget left s</th><th class="group">outcome</th><th class="group">why</th></tr></thead>
+        <tbody>
+        {{#services}}<tr><td class="group">{{service}}</td><td class="group">{{period}}</td><td>{{availability}}</td><td>{{target}}</td><td>{{outages}}</td><td>{{down}}</td><td>{{remaining}}</td><td class="group {{outcomeClass}}">{{outcome}}</td><td class="reason">{{reasons}}</td></tr>
+        {{/services}}
+        </tbody>
+        </table>
+        </section>
+        {{/hasServices}}
+
         {{#hasTrend}}
         <section id="trend">
         <h2>Breaches over time</h2>

@@ -15,6 +15,11 @@ enum HumanSummary {
             "  lines    \(s.lines) read, \(s.events) events, \(s.rejects) rejected, \(s.ignored) ignored, \(s.unmatched) unmatched",
             "  tickets  \(s.tickets) (\(s.incomplete) incomplete), \(s.ticketsBreached) breached; \(s.breaches) breaches (\(s.ongoingBreaches) ongoing), \(s.atRisk) at risk",
         ]
+        if s.services > 0 {
+            lines.append(
+                "  services \(s.services): \(s.servicePeriods) periods, \(s.servicePeriodsBreached) breached; \(s.outages) outages (see availability.csv, outages.csv)"
+            )
+        }
         if s.discardedLines > 0 {
             lines.append("  DISCARDED \(s.discardedLines) lines of damaged compressed units (see the problems above)")
         }

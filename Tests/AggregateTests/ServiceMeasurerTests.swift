@@ -32,7 +32,11 @@ import Testing
             while first > 0, case .checks(ok: false, _) = decisive[first - 1].element.kind { first -= 1 }
             while end + 1 < decisive.count, case .checks(ok: false, _) = decisive[end + 1].element.kind { end += 1 }
             if end - first + 1 >= threshold { return false }
-            return first == 0 ? (assumeUp ? true : nil) : health(at: decisive[first].element.minute - 1, Array(events.prefix(decisive[first].offset)), threshold: threshold, assumeUp: assumeUp)
+            return first == 0
+                ? (assumeUp ? true : nil)
+                : health(
+                    at: decisive[first].element.minute - 1, Array(events.prefix(decisive[first].offset)), threshold: threshold,
+                    assumeUp: assumeUp)
         }
     }
 
@@ -78,7 +82,9 @@ import Testing
             let asOfMinute = minute + Int64(Int.random(in: 1...3000, using: &rng))
             let asOf = Instant(milliseconds: origin + asOfMinute * 60_000)
             let records = events.enumerated().map { (line, e) in
-                ServiceRecord(kind: e.kind, time: Instant(milliseconds: origin + e.minute * 60_000), source: SourceLocation(file: 0, line: Int64(line + 1)))
+                ServiceRecord(
+                    kind: e.kind, time: Instant(milliseconds: origin + e.minute * 60_000),
+                    source: SourceLocation(file: 0, line: Int64(line + 1)))
             }
             let measured = ServiceMeasurer(contract: contract, asOf: asOf, atRiskFraction: 0.75).measure(records, service: "s").periods
 
@@ -102,7 +108,9 @@ import Testing
                 var label = String(format: "%04d-%02d", c.year!, c.month!)
                 if contract.period == .week {
                     var monday = foundation.startOfDay(for: date)
-                    while foundation.component(.weekday, from: monday) != 2 { monday = foundation.date(byAdding: .day, value: -1, to: monday)! }
+                    while foundation.component(.weekday, from: monday) != 2 {
+                        monday = foundation.date(byAdding: .day, value: -1, to: monday)!
+                    }
                     label = Summarizer.isoWeek(
                         CivilDate(
                             year: foundation.component(.year, from: monday), month: foundation.component(.month, from: monday),
@@ -118,8 +126,9 @@ import Testing
                     } else {
                         sums[label]![0] += 1
                         let covered =
-                            contract.staleAfter.map { stale in events.contains { $0.minute <= t && t < $0.minute + stale / 60_000 } }
-                            ?? (t >= events[0].minute)
+                            (contract.assumeInitialUp && t < events[0].minute)
+                            || (contract.staleAfter.map { stale in events.contains { $0.minute <= t && t < $0.minute + stale / 60_000 } }
+                                ?? (t >= events[0].minute))
                         switch Self.health(at: t, events, threshold: contract.failThreshold, assumeUp: contract.assumeInitialUp) {
                         case _ where !covered: sums[label]![3] += 1
                         case nil: sums[label]![3] += 1
@@ -146,7 +155,8 @@ import Testing
         for step in 0..<(3 * 8640) {
             for service in 0..<100 {
                 let event = Event(
-                    time: Instant(milliseconds: start + Int64(step) * 10_000), ticket: Symbol(rawValue: UInt32(service + 1)), kind: .checkOK,
+                    time: Instant(milliseconds: start + Int64(step) * 10_000), ticket: Symbol(rawValue: UInt32(service + 1)),
+                    kind: .checkOK,
                     source: SourceLocation(file: 0, line: Int64(step * 100 + service + 1)))
                 log.add(event, staleAfter: 60_000)
             }
@@ -171,7 +181,8 @@ import Testing
             line += 1
             records.append(
                 ServiceRecord(
-                    kind: .checks(ok: ok, count: 1), time: Instant(milliseconds: day + minute * 60_000), source: SourceLocation(file: 0, line: line)))
+                    kind: .checks(ok: ok, count: 1), time: Instant(milliseconds: day + minute * 60_000),
+                    source: SourceLocation(file: 0, line: line)))
         }
         for m in Int64(0)..<120 { check(m, true) }  // 00:00–01:59
         for m in Int64(150)..<720 { check(m, true) }  // silence 02:00–02:29: covered until 02:04, unmonitored 02:04–02:30 (26 m)

@@ -27,6 +27,33 @@ import Testing
         #expect(run.result.statistics.unmatched == 4)  // three SOFT states and a notification
     }
 
+    @Test func healthChecksAndHeartbeatsGiveTheHandWorkedFigures() throws {
+        // fixtures/monitoring/health.log, day 2026-03-02 (UTC) up to as_of 09:40 = 34,800 s.
+        // api-eu (N = 3, stale 5 m): unknown 00:00–09:00 (32,400 s); checks each minute 09:00–09:10 ok,
+        // 09:11–09:13 failed → down from 09:11 to the ok at 09:14 (180 s); then checks at 09:14, 09:30, 09:40
+        // only: covered until 09:19 and 09:35, so 09:19–09:30 and 09:35–09:40 are unmonitored (960 s).
+        // up = 09:00–09:11 + 09:14–09:19 + 09:30–09:35 = 1,260 s; availability 1,260 / 1,440 = 87.5 %.
+        // batch-eu (assume_initial up, stale 15 m, unmonitored: down): heartbeats 09:00, 09:10, 09:40 →
+        // 09:25–09:40 unmonitored (900 s) counted as down: 33,900 / 34,800 = 97.41379… → 97.4138.
+        let scratch = Scratch()
+        let definition = try PipelineDefinition.load(path: fixture("pipelines/healthcheck.yaml"))
+        var options = RunOptions()
+        options.outputDirectory = scratch.path
+        _ = try Runner.run(definition, options: options)
+        let rows = parseCSV(read(scratch.path + "/availability.csv"))
+        let header = rows[0]
+        func value(_ row: [String], _ column: String) -> String { row[header.firstIndex(of: column)!] }
+        let api = rows.first { $0[0] == "service" && $0[1] == "api-eu" }!
+        #expect(value(api, "scheduled_s") == "34800.000" && value(api, "up_s") == "1260.000" && value(api, "down_s") == "180.000")
+        #expect(value(api, "unmonitored_s") == "33360.000" && value(api, "availability_pct") == "87.5000")
+        #expect(value(api, "outages") == "1" && value(api, "outcome") == "breached")
+        let batch = rows.first { $0[0] == "service" && $0[1] == "batch-eu" }!
+        #expect(value(batch, "unmonitored_s") == "900.000" && value(batch, "availability_pct") == "97.4138")
+        #expect(value(batch, "outcome") == "unmeasured")
+        let outages = parseCSV(read(scratch.path + "/outages.csv"))
+        #expect(outages.count == 2 && outages[1][1] == "2026-03-02T09:11:00.000Z" && outages[1][4] == "180.000")
+    }
+
     @Test func serviceEventsNeedAServiceGroupAndTicketEventsATicketGroup() {
         let base = "rules:\n  - name: r\n    pattern: '^(?<ts>\\\\S+) (?<ticket>\\\\S+)'\n    kind: service_down\n"
         #expect(throws: PipelineError.self) { try PipelineDefinition.parse(base, path: "p.yaml") }

@@ -124,10 +124,14 @@ public struct ServiceMeasurer {
         return changes
     }
 
-    /// Monitored intervals: every record covers [time, end + stale_after); without stale_after, all from the first record.
+    /// Monitored intervals: every record covers [time, end + stale_after); without stale_after, all from the first
+    /// record (from the start with `assume_initial: up`).
     func coverage(_ records: [ServiceRecord], end: Int64) -> [(Int64, Int64)] {
-        guard let stale = contract.staleAfter else { return [(records[0].time.milliseconds, Int64.max)] }
+        // `assume_initial: up`: the time before the first record is up and monitored.
+        let first = contract.assumeInitialUp ? Int64.min : records[0].time.milliseconds
+        guard let stale = contract.staleAfter else { return [(first, Int64.max)] }
         var intervals = records.map { ($0.time.milliseconds, $0.end.milliseconds + stale) }
+        if contract.assumeInitialUp { intervals.append((Int64.min, records[0].time.milliseconds)) }
         intervals.sort { $0.0 < $1.0 }
         var merged: [(Int64, Int64)] = []
         for interval in intervals {
