@@ -30,3 +30,26 @@ public enum Explainer {
         ).text
     }
 }
+
+extension Explainer {
+    /// `slalog explain PIPELINE --service NAME`: the service's timeline with file:line, its outages
+    /// (counted or ignored, and why) and each period's arithmetic. Nil when the service is not in the inputs.
+    public static func explainService(_ definition: PipelineDefinition, service: String, options: RunOptions) throws -> String? {
+        let (files, _) = try Runner.inputFiles(definition, options)
+        var filtered = options
+        filtered.lineFilter = service
+        let store = Runner.readAll(files, definition: definition, options: filtered)
+        guard let symbol = store.symbols.lookup(service), let records = store.services.records[symbol] else { return nil }
+        let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
+        let contract = definition.contract(forService: service)
+        let (periods, outages) = ServiceMeasurer(contract: contract, asOf: asOf, atRiskFraction: definition.policies.atRiskFraction)
+            .measure(records, service: service)
+        let index = definition.services.firstIndex { $0.name.matches(service) }
+        return ServiceExplainReport(
+            service: service, contract: contract, contractIndex: index, records: records.sorted(by: ServiceRecord.order), periods: periods,
+            outages: outages, asOf: asOf,
+            asOfSource: options.asOf != nil ? "--as-of" : "latest event among the lines read; pass --as-of to match a run",
+            inputs: files.map(Runner.displayName)
+        ).text
+    }
+}

@@ -54,6 +54,19 @@ import Testing
         #expect(outages.count == 2 && outages[1][1] == "2026-03-02T09:11:00.000Z" && outages[1][4] == "180.000")
     }
 
+    @Test func explainServicePrintsTheTimelineOutagesAndBudgetArithmetic() throws {
+        let run = try runSlalog(["explain", "pipelines/nagios.yaml", "--service", "web01;HTTPS", "--as-of", "2026-04-02T12:00:00Z"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let text = run.stdout
+        #expect(text.contains("2026-03-28T23:30:00.000Z  down  fixtures/monitoring/nagios.log:19"))
+        #expect(text.contains("60.000 s ignored"))
+        #expect(text.contains("ignored: shorter than min_outage 120.000 s"))
+        #expect(text.contains("availability = 2653980.000 / (2653980.000 + 11820.000) = 99.5566 % (target 99.5000 %)"))
+        #expect(text.contains("budget = 0.5000 % × 2669400.000 s = 13347.000 s; used 11820.000 s; remaining 1527.000 s"))
+        let missing = try runSlalog(["explain", "pipelines/nagios.yaml", "--service", "nope"])
+        #expect(missing.status == 1 && missing.stderr.contains("no event of service 'nope'"))
+    }
+
     @Test func serviceEventsNeedAServiceGroupAndTicketEventsATicketGroup() {
         let base = "rules:\n  - name: r\n    pattern: '^(?<ts>\\\\S+) (?<ticket>\\\\S+)'\n    kind: service_down\n"
         #expect(throws: PipelineError.self) { try PipelineDefinition.parse(base, path: "p.yaml") }
