@@ -65,7 +65,9 @@ struct Evaluation {
                         result.setAside += aside
                         result.count(measured)
                         if measured.isBreached {
-                            result.highlights.add(measured, position: position, slot: slot, zone: definition.groupZone, asOf: asOf)
+                            result.highlights.add(
+                                measured, position: position, slot: slot, zone: definition.groupZone, asOf: asOf,
+                                keepTimes: definition.measuresServices)
                         }
                     }
                     handoff.put(block, result)
@@ -178,6 +180,9 @@ struct Highlights: Sendable {
     static let worstCount = 20
     /// Breached metric instances per local day number of their stop (ongoing breaches: of as_of).
     var breachesPerDay: [Int64: Int] = [:]
+    /// When each breached instance stopped (as_of for ongoing ones), per customer: for the average
+    /// violations of runs that also measure services (docs/semantics.md §10).
+    var breachTimes: [String: [Int64]] = [:]
     var worst: [WorstTicket] = []
 
     struct WorstTicket: Sendable {
@@ -188,12 +193,13 @@ struct Highlights: Sendable {
         var trail = ""
     }
 
-    mutating func add(_ ticket: TicketResult, position: Int, slot: UInt32, zone: ZoneRules, asOf: Instant) {
+    mutating func add(_ ticket: TicketResult, position: Int, slot: UInt32, zone: ZoneRules, asOf: Instant, keepTimes: Bool) {
         var worstOver: Milliseconds = 0
         ticket.forEachInstance { instance in
             guard instance.outcome.isBreach else { return }
-            let day = zone.local((instance.stop ?? asOf).milliseconds).day
-            breachesPerDay[day, default: 0] += 1
+            let stop = (instance.stop ?? asOf).milliseconds
+            breachesPerDay[zone.local(stop).day, default: 0] += 1
+            if keepTimes { breachTimes[ticket.customer ?? "", default: []].append(stop) }
             worstOver = max(worstOver, instance.overTarget ?? 0)
         }
         insert(WorstTicket(position: position, slot: slot, ticket: ticket, worstOver: worstOver))
@@ -212,6 +218,7 @@ struct Highlights: Sendable {
 
     mutating func merge(_ other: Highlights) {
         for (day, count) in other.breachesPerDay { breachesPerDay[day, default: 0] += count }
+        for (customer, times) in other.breachTimes { breachTimes[customer, default: []] += times }
         for candidate in other.worst { insert(candidate) }
     }
 }

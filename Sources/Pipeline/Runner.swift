@@ -139,7 +139,7 @@ public enum Runner {
         try reports.write(RejectsReport.csv(rejectRows, context: context), to: out.rejects)
         var services = ServiceResults()
         if definition.measuresServices {
-            services = measureServices(store, definition: definition, asOf: asOf)
+            services = measureServices(store, definition: definition, asOf: asOf, breachTimes: evaluation.highlights.breachTimes)
             statistics.services = Set(services.periods.map(\.service)).count
             statistics.servicePeriods = services.periods.count
             statistics.servicePeriodsBreached = services.periods.filter { $0.outcome == "breached" }.count
@@ -240,7 +240,9 @@ public enum Runner {
         var records = 0
     }
 
-    static func measureServices(_ store: EventStore, definition: PipelineDefinition, asOf: Instant) -> ServiceResults {
+    static func measureServices(
+        _ store: EventStore, definition: PipelineDefinition, asOf: Instant, breachTimes: [String: [Int64]] = [:]
+    ) -> ServiceResults {
         var results = ServiceResults()
         let byName = store.services.records.map { (store.symbols.string($0.key), $0.value) }.sorted {
             Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8))
@@ -270,9 +272,16 @@ public enum Runner {
             let periods = results.periods.filter { customersOfService[$0.service]?.contains(customer) == true }
             var labels: [String] = []
             for period in periods where !labels.contains(period.period) { labels.append(period.period) }
+            var rows: [CustomerPeriod] = []
             for label in labels.sorted() {
-                results.customers.append(CustomerPeriod(customer: customer, period: label, services: periods.filter { $0.period == label }))
+                var row = CustomerPeriod(customer: customer, period: label, services: periods.filter { $0.period == label })
+                let start = row.services.map(\.start.milliseconds).min()!, end = row.services.map(\.end.milliseconds).max()!
+                row.ticketBreaches = (breachTimes[customer] ?? []).count { $0 >= start && $0 < end }
+                rows.append(row)
             }
+            let average = Double(rows.reduce(0) { $0 + $1.violations }) / Double(max(rows.count, 1))
+            for index in rows.indices { rows[index].averageViolations = average }
+            results.customers += rows
         }
         return results
     }

@@ -6,10 +6,18 @@ public struct CustomerPeriod: Sendable {
     public var customer: String
     public var period: String
     public var services: [ServicePeriod]
+    /// Breached ticket metric instances of the customer that stopped in the period (ongoing: at as_of).
+    public var ticketBreaches = 0
+    /// The customer's violations per period, averaged over all its periods of the run.
+    public var averageViolations: Double = 0
 
     public init(customer: String, period: String, services: [ServicePeriod]) {
         self.customer = customer; self.period = period; self.services = services
     }
+
+    /// Breached service targets (one per breached service period) plus breached ticket metric instances.
+    public var serviceBreaches: Int { services.filter { $0.outcome == "breached" }.count }
+    public var violations: Int { serviceBreaches + ticketBreaches }
 
     /// Σ up / Σ (up + down) over the services, in hundredths of a basis point.
     public var availability: Int? {
@@ -29,7 +37,7 @@ public enum AvailabilityReport {
         "scope", "service", "customer", "period", "period_start", "period_end", "period_over", "scheduled_s", "up_s", "down_s",
         "unmonitored_s", "maintenance_s", "availability_pct", "target_pct", "outages", "ignored_outages", "mttr_s", "mtbf_s",
         "longest_outage_s", "budget_s", "budget_used_s", "budget_remaining_s", "outcome", "worst_service", "worst_availability_pct",
-        "breaches",
+        "breaches", "ticket_breaches", "service_breaches", "violations", "average_violations",
     ]
 
     public static func csv(services: [ServicePeriod], customers: [CustomerPeriod], context: ReportContext) -> [UInt8] {
@@ -58,6 +66,7 @@ public enum AvailabilityReport {
             csv.empty()
             csv.empty()
             csv.text(p.reasons.joined(separator: "; "))
+            for _ in 0..<4 { csv.empty() }
             csv.endRow()
         }
         for c in customers {
@@ -83,10 +92,20 @@ public enum AvailabilityReport {
             csv.text(
                 c.services.filter { $0.outcome == "breached" }.map { "\($0.service): \($0.reasons.joined(separator: ", "))" }.joined(
                     separator: "; "))
+            csv.integer(c.ticketBreaches)
+            csv.integer(c.serviceBreaches)
+            csv.integer(c.violations)
+            csv.raw(format2(c.averageViolations))
             csv.endRow()
         }
         return csv.bytes
     }
+}
+
+/// Two decimals, half away from zero (non-negative values).
+func format2(_ value: Double) -> String {
+    let hundredths = Int64((value * 100).rounded())
+    return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
 }
 
 /// `outages.csv`: every outage, counted or ignored and why, with the lines that opened and closed it.
