@@ -109,15 +109,7 @@ extension PipelineLoader {
                     }
                 }
             }
-            if let calendarNode = fields["calendar"] {
-                let calendarName = try calendarNode.string()
-                guard let found = calendars[calendarName] else {
-                    throw calendarNode.error(
-                        "unknown calendar '\(calendarName)'",
-                        hint: "define it under calendars:, or use 24x7" + YAMLNode.suggestion(calendarName, Array(calendars.keys)))
-                }
-                calendar = found
-            }
+            if let calendarNode = fields["calendar"] { calendar = try self.calendar(calendarNode, in: calendars) }
             for (key, keyNode, value) in try item.required(fields, "targets").keyedEntries() {
                 guard let metric = Metric(rawValue: key) else {
                     throw keyNode.error(
@@ -132,6 +124,17 @@ extension PipelineLoader {
                     priority: conditions["priority"] ?? [], calendar: calendar, targets: targets))
         }
         return PolicySet(policies: policies)
+    }
+
+    /// A calendar named under `calendars:` (policies and services refer to them by name).
+    func calendar(_ node: YAMLNode, in calendars: [String: BusinessCalendar]) throws(PipelineError) -> BusinessCalendar {
+        let name = try node.string()
+        guard let found = calendars[name] else {
+            throw node.error(
+                "unknown calendar '\(name)'",
+                hint: "define it under calendars:, or use 24x7" + YAMLNode.suggestion(name, Array(calendars.keys)))
+        }
+        return found
     }
 
     /// `90s`, `30m`, `4h`, `1h30m`, `2d` (a day is 24 h of calendar time) → milliseconds.

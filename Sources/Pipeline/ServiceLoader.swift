@@ -14,16 +14,8 @@ extension PipelineLoader {
         var services: [ServiceContract] = []
         for item in try node?.list() ?? [] {
             let fields = try item.fields(Self.serviceKeys)
-            var calendar = BusinessCalendar.alwaysOpen
-            if let calendarNode = fields["calendar"] {
-                let name = try calendarNode.string()
-                guard let found = calendars[name] else {
-                    throw calendarNode.error(
-                        "unknown calendar '\(name)'",
-                        hint: "define it under calendars:, or use 24x7" + YAMLNode.suggestion(name, Array(calendars.keys)))
-                }
-                calendar = found
-            }
+            let calendar =
+                try fields["calendar"].map { (node) throws(PipelineError) in try self.calendar(node, in: calendars) } ?? .alwaysOpen
             var contract = ServiceContract(
                 name: GlobPattern(try item.required(fields, "name").string()),
                 customers: try fields["customers"]?.strings().map(GlobPattern.init) ?? [], calendar: calendar,

@@ -105,17 +105,7 @@ struct SeededGenerator: RandomNumberGenerator {
             utc(2026, 10, 31, 0), utc(2026, 12, 30, 0), utc(2026, 6, 15, 0),
         ].map(\.milliseconds)
         for index in 0..<24 {
-            var hours: [Int: [(Int, Int)]] = [:]
-            for day in 1...7 where Int.random(in: 0..<4, using: &rng) > 0 {
-                var start = Int.random(in: 0..<12, using: &rng) * 60 + [0, 15, 30][Int.random(in: 0..<3, using: &rng)]
-                var spans: [(Int, Int)] = []
-                while start < 1440 && spans.count < 3 {
-                    let end = min(1440, start + Int.random(in: 30...600, using: &rng))
-                    spans.append((start, end))
-                    start = end + Int.random(in: 15...240, using: &rng)
-                }
-                hours[day] = spans
-            }
+            let hours = randomHours(&rng)
             let holidays = Int.random(in: 0..<2, using: &rng) == 0 ? ["2026-03-09", "2026-10-26", "2026-12-31", "2027-01-01"] : []
             let begin = anchors[index % anchors.count] + Int64(Int.random(in: 0..<(48 * 60), using: &rng)) * 60_000
             let end = begin + Int64(Int.random(in: 0..<(6 * 24 * 60), using: &rng)) * 60_000
