@@ -103,14 +103,8 @@ enum FileSystem {
     static func removeTree(_ path: String) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
-        if (info.st_mode & S_IFMT) == S_IFDIR, let directory = opendir(path) {
-            var names: [String] = []
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(directory)
-            for name in names { removeTree(path + "/" + name) }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in names(in: path) { removeTree(path + "/" + name) }
             rmdir(path)
         } else {
             unlink(path)
