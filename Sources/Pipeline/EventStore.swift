@@ -43,7 +43,8 @@ struct EventStore {
     var services = ServiceLog()
     /// `stale_after` of a service by name (from the pipeline's services), cached per symbol.
     private let staleAfterOfService: @Sendable (String) -> Milliseconds?
-    private var staleAfterCache: [Symbol: Milliseconds?] = [:]
+    /// Each service's `stale_after`, by ticket slot (looked up once per service).
+    private var staleAfterBySlot: [Milliseconds??] = []
 
     init(
         inputs: [String], keepUnverified: Bool = false, futureCutoff: Instant? = nil,
@@ -167,11 +168,13 @@ struct EventStore {
             return
         }
         var service = event
-        service.ticket = ticketSymbols[Int(event.ticket.rawValue)]
-        if staleAfterCache[service.ticket] == nil {
-            staleAfterCache[service.ticket] = .some(staleAfterOfService(symbols.string(service.ticket)))
+        let slot = Int(event.ticket.rawValue)
+        service.ticket = ticketSymbols[slot]
+        if slot >= staleAfterBySlot.count {
+            staleAfterBySlot.append(contentsOf: repeatElement(nil, count: max(slot + 1 - staleAfterBySlot.count, staleAfterBySlot.count)))
         }
-        services.add(service, staleAfter: staleAfterCache[service.ticket]!)
+        if staleAfterBySlot[slot] == nil { staleAfterBySlot[slot] = .some(staleAfterOfService(symbols.string(service.ticket))) }
+        services.add(service, staleAfter: staleAfterBySlot[slot]!)
     }
 
     private mutating func store(_ pending: [ChunkOutput.PendingReject], base: Int64, file: Int32) {

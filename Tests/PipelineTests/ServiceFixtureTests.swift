@@ -75,4 +75,72 @@ import Testing
         let good = "rules:\n  - name: r\n    pattern: '^(?<ts>\\\\S+) (?<service>\\\\S+)'\n    kind: check_fail\n"
         #expect(throws: Never.self) { try PipelineDefinition.parse(good, path: "p.yaml") }
     }
+
+    @Test func averageViolationsCountTicketAndServiceBreachesPerCustomerPeriod() throws {
+        // One log with ticket and service lines; acme is served by `api` (99 % per day), every
+        // customer has first_response 1h and resolution 8h; as_of 2026-03-03T23:00Z.
+        // Day 03-02: api down 10:00–12:00 → 22 h / 24 h = 91.6667 % → 1 service breach;
+        //   T1 (acme) first reply after 2 h → 1 ticket breach (its 3 h resolution is met).
+        // Day 03-03 (running): api up all day → no service breach; T2 resolved after 12 h (> 8 h),
+        //   T5 first reply after 2 h, T3 unanswered since 20:00 (breached at 21:00, ongoing at as_of)
+        //   → 3 ticket breaches. T4 is globex's (not served by api): never counted for acme.
+        // average = (2 + 3) / 2 = 2.5.
+        let scratch = Scratch()
+        let log = """
+            2026-03-02T00:00:00Z mon: svc=api state=up
+            2026-03-02T09:00:00Z desk: event=open ticket=T1 customer=acme
+            2026-03-02T10:00:00Z mon: svc=api state=down
+            2026-03-02T11:00:00Z desk: event=reply ticket=T1
+            2026-03-02T12:00:00Z mon: svc=api state=up
+            2026-03-02T12:00:00Z desk: event=resolve ticket=T1
+            2026-03-03T01:00:00Z desk: event=open ticket=T5 customer=acme
+            2026-03-03T03:00:00Z desk: event=reply ticket=T5
+            2026-03-03T04:00:00Z desk: event=resolve ticket=T5
+            2026-03-03T05:00:00Z desk: event=open ticket=T4 customer=globex
+            2026-03-03T08:00:00Z desk: event=open ticket=T2 customer=acme
+            2026-03-03T08:30:00Z desk: event=reply ticket=T2
+            2026-03-03T20:00:00Z desk: event=resolve ticket=T2
+            2026-03-03T20:00:00Z desk: event=open ticket=T3 customer=acme
+
+            """
+        try log.write(toFile: scratch.path + "/mixed.log", atomically: true, encoding: .utf8)
+        let yaml = """
+            version: 1
+            inputs: [mixed.log]
+            rules:
+              - name: desk
+                pattern: '^(?<ts>\\S+) desk: event=(?<event>\\w+) ticket=(?<ticket>\\S+)(?: customer=(?<customer>\\S+))?'
+                kind: {group: event, map: {open: open, reply: agent_reply, resolve: resolve}}
+              - name: mon
+                pattern: '^(?<ts>\\S+) mon: svc=(?<service>\\S+) state=(?<state>\\w+)'
+                kind: {group: state, map: {up: service_up, down: service_down}}
+            policies:
+              - name: all
+                targets: {first_response: 1h, resolution: 8h}
+            services:
+              - name: api
+                customers: [acme]
+                period: day
+                availability: 99%
+            outputs:
+              dir: out
+            """
+        try yaml.write(toFile: scratch.path + "/mixed.yaml", atomically: true, encoding: .utf8)
+        let definition = try PipelineDefinition.load(path: scratch.path + "/mixed.yaml")
+        var options = RunOptions()
+        options.asOf = Instant(year: 2026, month: 3, day: 3, hour: 23)
+        _ = try Runner.run(definition, options: options)
+        let rows = parseCSV(read(scratch.path + "/out/availability.csv"))
+        let header = rows[0]
+        func value(_ row: [String], _ column: String) -> String { row[header.firstIndex(of: column)!] }
+        let api = rows.filter { $0[0] == "service" }
+        #expect(api.map { value($0, "availability_pct") } == ["91.6667", "100.0000"])
+        #expect(api.map { value($0, "outcome") } == ["breached", "running"])
+        let acme = rows.filter { $0[0] == "customer" && value($0, "customer") == "acme" }
+        #expect(acme.map { value($0, "ticket_breaches") } == ["1", "3"])
+        #expect(acme.map { value($0, "service_breaches") } == ["1", "0"])
+        #expect(acme.map { value($0, "violations") } == ["2", "3"])
+        #expect(acme.map { value($0, "average_violations") } == ["2.50", "2.50"])
+        #expect(!rows.contains { value($0, "customer") == "globex" })
+    }
 }

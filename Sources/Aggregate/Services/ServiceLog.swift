@@ -39,15 +39,12 @@ public struct ServiceRecord: Sendable, Equatable {
 public struct ServiceLog: Sendable {
     /// Records per service symbol.
     public private(set) var records: [Symbol: [ServiceRecord]] = [:]
-    /// The open check run per (service, file).
-    private var open: [RunKey: ServiceRecord] = [:]
+    /// The open check runs, indexed by the service symbol's raw value: one per
+    /// file the service's checks come from (usually one). An array, not a
+    /// dictionary: this is the serial merger's per-line work on check logs.
+    private var open: [[ServiceRecord]] = []
     /// Check lines read, for the run statistics.
     public private(set) var checks = 0
-
-    private struct RunKey: Hashable {
-        var service: Symbol
-        var file: Int32
-    }
 
     public init() {}
 
@@ -71,27 +68,32 @@ public struct ServiceLog: Sendable {
             return
         }
         checks += 1
-        let key = RunKey(service: service, file: event.source.file)
-        if var run = open[key], case let .checks(runOK, count) = run.kind, runOK == ok, event.time >= run.end,
+        let slot = Int(service.rawValue)
+        if slot >= open.count { open.append(contentsOf: repeatElement([], count: slot + 1 - open.count)) }
+        guard let index = open[slot].firstIndex(where: { $0.source.file == event.source.file }) else {
+            open[slot].append(record)
+            return
+        }
+        let run = open[slot][index]
+        if case let .checks(runOK, count) = run.kind, runOK == ok, event.time >= run.end,
             staleAfter.map({ event.time.milliseconds - run.end.milliseconds <= $0 }) ?? true,
             run.customer == event.customer
         {
-            run.kind = .checks(ok: ok, count: count + 1)
-            run.end = event.time
-            run.endSource = event.source
-            open[key] = run
+            open[slot][index].kind = .checks(ok: ok, count: count + 1)
+            open[slot][index].end = event.time
+            open[slot][index].endSource = event.source
             return
         }
-        if let finished = open[key] { records[service, default: []].append(finished) }
-        open[key] = record
+        records[service, default: []].append(run)
+        open[slot][index] = record
     }
 
-    /// Closes the open runs; call once after the last event.
+    /// Closes the open runs (per service, in file order); call once after the last event.
     public mutating func finish() {
-        for (key, run) in open.sorted(by: { ($0.key.service.rawValue, $0.key.file) < ($1.key.service.rawValue, $1.key.file) }) {
-            records[key.service, default: []].append(run)
+        for (slot, runs) in open.enumerated() where !runs.isEmpty {
+            records[Symbol(rawValue: UInt32(slot)), default: []].append(contentsOf: runs.sorted { $0.source.file < $1.source.file })
         }
-        open = [:]
+        open = []
     }
 
     /// Records held (state changes, maintenance marks and check runs): what memory grows with.
