@@ -10,8 +10,8 @@ import SLACore
 public enum LineOutcome: Sendable, Equatable {
     /// No rule matched (noise).
     case noMatch
-    /// A rule matched and says the line is not an event.
-    case ignored
+    /// A rule (index `rule`) matched and says the line is not an event.
+    case ignored(rule: Int)
     /// An event (symbols in the normalizer's current `interner`).
     case event(Event)
     /// A rule matched but the line cannot become an event (`ticket`: the id if one was captured).
@@ -127,7 +127,7 @@ public final class LineNormalizer {
         let kind: EventKind
         switch resolve(rule.kind, line) {
         case let .success(.event(k)): kind = k
-        case .success(.ignore): return .ignored
+        case .success(.ignore): return .ignored(rule: index)
         case let .failure(failure): return reject(failure.reason)
         }
         guard let tsRange = scratch.range(ofGroup: rule.timeGroup), !tsRange.isEmpty else {

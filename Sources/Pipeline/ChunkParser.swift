@@ -20,6 +20,8 @@ struct ChunkOutput: Sendable {
     var firstLongLine: Int64?
     var events: [Event] = []
     var rejects: [PendingReject] = []
+    /// Lines each rule matched (events, ignored lines and rejects), for the never-matched warning.
+    var ruleMatches: [Int64] = []
     /// Bytes behind the symbols of `events`.
     var strings = ByteInterner(capacity: 1)
 
@@ -49,6 +51,7 @@ final class ChunkParser {
         var output = ChunkOutput(
             file: chunk.file, index: chunk.index, endOffset: chunk.endOffset, verifiedThrough: chunk.verifiedThrough,
             fileOffset: chunk.fileOffset)
+        output.ruleMatches = [Int64](repeating: 0, count: normalizer.rules.count)
         output.bytes = Int64(chunk.bytes.count) + chunk.cutLines.reduce(0) { $0 + $1.droppedBytes }
         let limit = maxLineLength
         if !calibrated {
@@ -72,9 +75,14 @@ final class ChunkParser {
                     }
                     switch normalizer.normalize(line, source: SourceLocation(file: chunk.file, line: number)) {
                     case .noMatch: output.unmatched += 1
-                    case .ignored: output.ignored += 1
-                    case let .event(event): output.events.append(event)
+                    case let .ignored(rule):
+                        output.ignored += 1
+                        output.ruleMatches[rule] += 1
+                    case let .event(event):
+                        output.events.append(event)
+                        output.ruleMatches[Int(event.rule)] += 1
                     case let .reject(rule, ticket, reason):
+                        output.ruleMatches[rule] += 1
                         output.rejects.append(
                             .init(
                                 line: number, offset: chunk.streamOffset(of: position), rule: rule,

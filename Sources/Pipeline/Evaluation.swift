@@ -16,6 +16,8 @@ import SLACore
 /// thread timing.
 struct Evaluation {
     var setAside: [SetAside] = []
+    /// Metric instances per policy index (for the never-applied warning).
+    var policyUses: [Int] = []
     var groups: [GroupSummary] = []
     var statistics = RunStatistics()
     /// What the HTML report shows beyond the summary: breaches per day, the worst tickets with their trails.
@@ -82,6 +84,12 @@ struct Evaluation {
             }
             evaluation.setAside += result.setAside
             evaluation.statistics.add(result)
+            for (policy, n) in result.policyUses.enumerated() {
+                if policy >= evaluation.policyUses.count {
+                    evaluation.policyUses += repeatElement(0, count: policy + 1 - evaluation.policyUses.count)
+                }
+                evaluation.policyUses[policy] += n
+            }
             evaluation.highlights.merge(result.highlights)
         }
         workers.wait()
@@ -118,6 +126,8 @@ struct BlockResult: Sendable {
     var setAside: [SetAside] = []
     var highlights = Highlights()
     var afterAsOf = 0
+    /// Metric instances per policy index whose target that policy supplied.
+    var policyUses: [Int] = []
     var tickets = 0, incomplete = 0, ticketsBreached = 0, breaches = 0, ongoingBreaches = 0, atRisk = 0
 
     mutating func count(_ ticket: TicketResult) {
@@ -125,6 +135,10 @@ struct BlockResult: Sendable {
         if ticket.state == .incomplete { incomplete += 1 }
         if ticket.isBreached { ticketsBreached += 1 }
         ticket.forEachInstance { instance in
+            if let policy = instance.policy {
+                if policy >= policyUses.count { policyUses += repeatElement(0, count: policy + 1 - policyUses.count) }
+                policyUses[policy] += 1
+            }
             if instance.outcome.isBreach { breaches += 1 }
             if instance.outcome == .ongoingBreach { ongoingBreaches += 1 }
             if instance.outcome == .atRisk { atRisk += 1 }

@@ -25,6 +25,8 @@ struct EventStore {
     var latest: Instant?
     var rejects: [(file: Int32, reject: ChunkOutput.PendingReject)] = []
     var statistics: [InputStatistics]
+    /// Lines each rule matched, over the verified text (see `ChunkOutput.ruleMatches`).
+    var ruleMatches: [Int64] = []
     private var nextChunk: [Int]
     private var lineBase: [Int64]
     private var parked: [Int32: [Int: ChunkOutput]] = [:]
@@ -133,6 +135,10 @@ struct EventStore {
         stats.events += Int64(events ?? output.events.count)
         stats.rejects += Int64(output.rejects.count)
         stats.longLines += output.longLines
+        if ruleMatches.count < output.ruleMatches.count {
+            ruleMatches += repeatElement(0, count: output.ruleMatches.count - ruleMatches.count)
+        }
+        for (rule, n) in output.ruleMatches.enumerated() { ruleMatches[rule] += n }
         if stats.firstLongLine == nil, let first = output.firstLongLine { stats.firstLongLine = base + first }
         statistics[file] = stats
     }

@@ -10,7 +10,7 @@ struct PipelineLoader {
 
     static let topKeys = [
         "version", "timezone", "inputs", "rules", "calendars", "policies", "at_risk", "group_by",
-        "group_zone", "outputs", "limits", "services",
+        "group_zone", "outputs", "limits", "services", "warnings",
     ]
 
     func load() throws(PipelineError) -> PipelineDefinition {
@@ -37,10 +37,26 @@ struct PipelineLoader {
         var outputs = PipelineDefinition.Outputs()
         if let node = top["outputs"] { outputs = try loadOutputs(node) }
         let inputs = try top["inputs"].map { (node) throws(PipelineError) in try node.strings().map(resolve) } ?? []
-        return PipelineDefinition(
+        var definition = PipelineDefinition(
             path: path, inputs: inputs, rules: rules, policies: policies, calendars: calendars,
             timezone: timezone, groupBy: groupBy, groupZone: groupZone, outputs: outputs,
             maxLineLength: maxLine, matchLimit: matchLimit, depthLimit: depthLimit, services: services)
+        if let node = top["warnings"] {
+            let fields = try node.fields(["incomplete", "anomalies"])
+            if let node = fields["incomplete"] { definition.warnings.incomplete = try share(node) }
+            if let node = fields["anomalies"] { definition.warnings.anomalies = try share(node, upTo: 100) }
+        }
+        return definition
+    }
+
+    /// `20%` or `0.2` → 0.2, from 0 (warn at the first case) to `upTo` (anomalies per ticket may exceed 100 %).
+    func share(_ node: YAMLNode, upTo limit: Double = 1) throws(PipelineError) -> Double {
+        let text = try node.string()
+        let value = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+        guard let value, value >= 0, value <= limit else {
+            throw node.error("expected a share such as 20% (0 % to \(Int(limit * 100)) %), found '\(text)'")
+        }
+        return value
     }
 
     /// Relative paths in a pipeline file are relative to the file's folder.

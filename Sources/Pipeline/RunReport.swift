@@ -8,7 +8,7 @@ enum RunReport {
         var root: [String: Any] = [
             "pipeline": definition.path,
             "status": result.isPartial ? "partial" : "complete",
-            "exit_code": result.isPartial ? 1 : 0,
+            "exit_code": result.exitCode,
             "as_of": result.asOf?.iso8601 ?? NSNull(),
             "seconds": (s.seconds * 1000).rounded() / 1000,
             "generation": result.generation,
@@ -40,7 +40,7 @@ enum RunReport {
                 "offset": problem.offset ?? NSNull(), "reason": problem.reason,
             ]
         }
-        root["exit_code"] = result.isPartial ? 1 : 0
+        root["warnings"] = result.warnings.map { ["code": $0.code.rawValue, "message": $0.message] }
         let data =
             (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)

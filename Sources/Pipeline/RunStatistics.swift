@@ -80,4 +80,11 @@ public struct RunResult: Sendable {
     public var generation: String = ""
     /// Forensic mode kept text of damaged units: every report says so.
     public var unverifiedTextKept = false
+    /// Signs that the rules do not fit the logs (docs/semantics.md §8).
+    public var warnings: [RunWarning] = []
+    /// `--strict`: warnings make the exit code 3.
+    public var strict = false
+
+    /// 1 partial, else 3 for warnings under `--strict`, else 0 (README, "Exit codes").
+    public var exitCode: Int32 { isPartial ? 1 : strict && !warnings.isEmpty ? 3 : 0 }
 }

@@ -31,6 +31,8 @@ public struct RunOptions: Sendable {
     /// The run's clock: without `--as-of`, events later than `now + futureTolerance` do not move the default as_of.
     public var now = Instant(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
     public static let futureTolerance: Milliseconds = 86_400_000
+    /// Warnings (docs/semantics.md §8) make the exit code 3.
+    public var strict = false
 
     public init() {}
 }
@@ -151,9 +153,13 @@ public enum Runner {
             try reports.write(OutagesReport.csv(services.outages, context: context), to: out.outages)
             debugPhase("services")
         }
+        let warnings = RunWarnings.check(
+            statistics, secondOpens: evaluation.setAside.count { $0.reason == .secondOpen },
+            beforeOpen: evaluation.setAside.count { $0.reason == .beforeOpen }, ruleMatches: store.ruleMatches,
+            policyUses: evaluation.policyUses, definition: definition)
         let result = RunResult(
             statistics: statistics, problems: problems, asOf: reportedAsOf, outputs: names, isPartial: isPartial,
-            generation: reports.generation, unverifiedTextKept: context.unverifiedTextKept)
+            generation: reports.generation, unverifiedTextKept: context.unverifiedTextKept, warnings: warnings, strict: options.strict)
         try reports.write(Array(RunReport.json(result, definition: definition).utf8), to: out.runReport)
         debugPhase("reports written")
         if let name = out.html {
@@ -197,7 +203,7 @@ public enum Runner {
             headline: headline, groups: evaluation.groups, dimensions: dimensions,
             breachesPerDay: evaluation.highlights.breachesPerDay, zoneName: definition.groupZone.identifier,
             worst: evaluation.highlights.worst.map { HTMLReport.WorstTicket(result: $0.ticket, worstOver: $0.worstOver, trail: $0.trail) },
-            problems: result.problems.map(\.description),
+            problems: result.problems.map(\.description) + result.warnings.map(\.description),
             problemCounts: Problem.Category.allCases.map { ($0.rawValue, problemCounts[$0] ?? 0) },
             rejectCounts: rejectCounts.keys.sorted().map { ($0, rejectCounts[$0]!) }, context: context)
     }
@@ -210,11 +216,13 @@ public enum Runner {
         counts[.reject, default: 0] += Int(s.rejects)
         counts[.duplicate, default: 0] += s.duplicates
         counts[.anomaly, default: 0] += s.anomalies
-        return MetricsReport.RunFigures(
+        var figures = MetricsReport.RunFigures(
             seconds: s.seconds, inputs: s.inputs.count, bytes: s.bytes, lines: s.lines, events: s.events, rejects: s.rejects,
-            problems: Problem.Category.allCases.map { ($0.rawValue, counts[$0] ?? 0) }, exitCode: result.isPartial ? 1 : 0,
+            problems: Problem.Category.allCases.map { ($0.rawValue, counts[$0] ?? 0) }, exitCode: Int(result.exitCode),
             asOf: result.asOf, finishedAt: (now * 1000).rounded() / 1000,
-            lastSuccess: result.isPartial ? nil : (now * 1000).rounded() / 1000)
+            lastSuccess: result.exitCode != 0 ? nil : (now * 1000).rounded() / 1000)
+        figures.warnings = result.warnings.count
+        return figures
     }
 
     /// `slalog_last_success_timestamp_seconds` of an earlier textfile, carried over by a run that is not a success.

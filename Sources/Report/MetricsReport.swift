@@ -21,6 +21,8 @@ public enum MetricsReport {
         /// Problem count per category name (all categories, zeros included).
         public var problems: [(category: String, count: Int)]
         public var exitCode: Int
+        /// Warnings of the last run (docs/semantics.md §8): the rules may not fit the logs.
+        public var warnings = 0
         /// The run's as_of, nil when no event was read.
         public var asOf: Instant?
         /// When the run ended (Unix seconds).
@@ -95,8 +97,11 @@ public enum MetricsReport {
         family("slalog_problems", "Problems of the last run per category (see run.json).") {
             for problem in run.problems { sample("slalog_problems", [("category", problem.category)], "\(problem.count)") }
         }
-        family("slalog_run_exit_code", "Exit code of the last run: 0 complete, 1 partial, 2 nothing written.") {
+        family("slalog_run_exit_code", "Exit code of the last run: 0 complete, 1 partial, 2 nothing written, 3 warnings under --strict.") {
             sample("slalog_run_exit_code", [], "\(run.exitCode)")
+        }
+        family("slalog_run_warnings", "Warnings of the last run: signs that the rules do not fit the logs (see run.json).") {
+            sample("slalog_run_warnings", [], "\(run.warnings)")
         }
         if let asOf = run.asOf {
             family("slalog_as_of_timestamp_seconds", "The instant the last run measured as of.") {

@@ -76,6 +76,12 @@ struct Run: ParsableCommand {
         help: "Show a progress line (percent, MB/s, ETA, file) on stderr. Default: only when stderr is a terminal.")
     var progress: Bool?
 
+    @Flag(
+        help:
+            "Exit 3 when the run looks wrong (no events, many incomplete tickets or anomalies, a rule that never matched, a policy that never applied)."
+    )
+    var strict = false
+
     func validate() throws {
         if let metrics, metrics.isEmpty { throw ValidationError("--metrics needs a file name") }
         if let out, out.isEmpty { throw ValidationError("--out needs a folder name") }
@@ -96,6 +102,7 @@ struct Run: ParsableCommand {
         options.jobs = jobs
         options.lockTimeout = lockTimeout
         options.keepUnverified = keepUnverified
+        options.strict = strict
         Interruption.install()
         options.metricsFile = metrics
         let progress = ProgressLine(forced: self.progress)
@@ -116,8 +123,9 @@ struct Run: ParsableCommand {
         }
         progress.clear()
         for problem in result.problems { printError("slalog: \(problem)") }
+        for warning in result.warnings { printError("slalog: \(warning)") }
         if !quiet { printError(HumanSummary.text(result)) }
-        if result.isPartial { throw ExitCode(1) }
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }
 

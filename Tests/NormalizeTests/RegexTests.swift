@@ -70,7 +70,7 @@ import Testing
         #expect(event.rule == 0)
         #expect(normalizer.interner.string(event.ticket) == "T1")
         #expect(event.source.line == 7)
-        #expect(normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=assigned") == .ignored)
+        #expect(normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=assigned") == .ignored(rule: 0))
         #expect(
             normalize(normalizer, "2026-03-01T00:00:00Z status ticket=T1 to=weird")
                 == .reject(rule: 0, ticket: "T1", reason: "unknown to value 'weird'"))
