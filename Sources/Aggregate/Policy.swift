@@ -40,34 +40,6 @@ public final class Policy: Sendable {
     }
 }
 
-/// A shell-style pattern: `*` any run, `?` one character, everything else literal.
-public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
-    public let text: String
-    private let characters: [Character]
-
-    public init(_ text: String) { self.text = text; characters = Array(text) }
-
-    public var description: String { text }
-
-    public func matches(_ value: String) -> Bool {
-        let s = Array(value)
-        var p = 0, i = 0, starP = -1, starI = 0
-        while i < s.count {
-            if p < characters.count && (characters[p] == "?" || characters[p] == s[i]) {
-                p += 1; i += 1
-            } else if p < characters.count && characters[p] == "*" {
-                starP = p; starI = i; p += 1
-            } else if starP >= 0 {
-                p = starP + 1; starI += 1; i = starI
-            } else {
-                return false
-            }
-        }
-        while p < characters.count && characters[p] == "*" { p += 1 }
-        return p == characters.count
-    }
-}
-
 /// The ordered policy list: the first policy whose conditions all match applies.
 public struct PolicySet: Sendable {
     public var policies: [Policy]

@@ -105,6 +105,8 @@ public struct SetAside: Sendable, Equatable {
         case duplicate
         case beforeOpen = "before_open"
         case secondOpen = "second_open"
+        /// A status no transition and no map entry of its rule covers (docs/semantics.md §1).
+        case unmappedStatus = "unmapped_status"
     }
     public var reason: Reason
     public var source: SourceLocation

@@ -7,14 +7,18 @@ public final class TimelineEvaluator {
     /// Text of every symbol, indexed by `Symbol.rawValue`.
     public let strings: [String]
     public let asOf: Instant
+    /// Transitions and `open: first_event` (docs/semantics.md §1).
+    public let mapping: TicketMapping
     private var policyCache: [PolicyKey: Int?] = [:]
     private var timeline: [Event] = []
     private var kept: [Event] = []
+    private var mapped: [Event] = []
 
-    public init(policies: PolicySet, strings: [String], asOf: Instant) {
+    public init(policies: PolicySet, strings: [String], asOf: Instant, mapping: TicketMapping = TicketMapping()) {
         self.policies = policies
         self.strings = strings
         self.asOf = asOf
+        self.mapping = mapping
     }
 
     /// Sorts and de-duplicates `events` (all of one ticket, named `ticket`), then measures.
@@ -28,11 +32,11 @@ public final class TimelineEvaluator {
         timeline.sort(by: Event.timelineOrder)
         var setAside: [SetAside] = []
         kept.removeAll(keepingCapacity: true)
-        // Exact duplicates: same ticket, kind, time and agent; equal times are adjacent.
+        // Exact duplicates: same ticket, kind, time, agent and status; equal times are adjacent.
         var groupStart = 0
         for event in timeline {
             if let last = kept.last, last.time != event.time { groupStart = kept.count }
-            if kept[groupStart...].contains(where: { $0.kind == event.kind && $0.agent == event.agent }) {
+            if kept[groupStart...].contains(where: { $0.kind == event.kind && $0.agent == event.agent && $0.status == event.status }) {
                 setAside.append(SetAside(reason: .duplicate, source: event.source, rule: event.rule, ticket: ticketName))
                 trail?.note(event, "duplicate of an earlier event: counted once")
                 continue
@@ -40,8 +44,48 @@ public final class TimelineEvaluator {
             kept.append(event)
         }
         var walk = Walk(evaluator: self, ticket: ticketName, trail: trail)
-        for event in kept { walk.apply(event, setAside: &setAside) }
+        if mapping.isIdentity {
+            for event in kept { walk.apply(event, setAside: &setAside) }
+        } else {
+            applyMapping(ticket: ticketName, setAside: &setAside, trail: trail)
+            for event in mapped { walk.apply(event, setAside: &setAside) }
+        }
         return (walk.finish(), setAside)
+    }
+
+    /// Steps (3) and (4) of docs/semantics.md §1: resolves transitions in timeline order and
+    /// adds the opening event of `open: first_event`, from `kept` into `mapped`.
+    private func applyMapping(ticket: String, setAside: inout [SetAside], trail: TrailRecorder?) {
+        mapped.removeAll(keepingCapacity: true)
+        var previous: Symbol = .none
+        for event in kept {
+            let status = event.status
+            defer { if !status.isNone { previous = status } }
+            guard let program = mapping.program(event.rule) else {
+                mapped.append(event)
+                continue
+            }
+            let text = status.isNone ? "" : strings[Int(status.rawValue)]
+            guard let (kinds, _) = program.kinds(previous: string(previous), status: text) else {
+                setAside.append(SetAside(reason: .unmappedStatus, source: event.source, rule: event.rule, ticket: ticket))
+                trail?.note(
+                    event, "status '\(text)' after '\(string(previous) ?? "none")': no transition and no map entry covers it (set aside)")
+                continue
+            }
+            if kinds.isEmpty {
+                trail?.note(event, "status '\(text)' after '\(string(previous) ?? "none")': ignored")
+            }
+            for kind in kinds {
+                var copy = event
+                copy.kind = kind
+                mapped.append(copy)
+            }
+        }
+        if mapping.openOnFirstEvent, let first = mapped.first, first.kind != .open {
+            var open = first
+            open.kind = .open
+            mapped.insert(open, at: 0)
+        }
     }
 
     /// The policy for a set of attribute symbols (customer, channel, priority).

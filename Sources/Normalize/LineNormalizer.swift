@@ -14,6 +14,8 @@ public enum LineOutcome: Sendable, Equatable {
     case ignored(rule: Int)
     /// An event (symbols in the normalizer's current `interner`).
     case event(Event)
+    /// Several events from one line: `first`, then copies of it with the `more` kinds, in order.
+    case events(first: Event, more: [EventKind])
     /// A rule matched but the line cannot become an event (`ticket`: the id if one was captured).
     case reject(rule: Int, ticket: String, reason: String)
 }
@@ -124,11 +126,15 @@ public final class LineNormalizer {
         let rule = rules[index]
         let ticketRange = scratch.range(ofGroup: rule.ticketGroup) ?? 0..<0
         func reject(_ reason: String) -> LineOutcome { .reject(rule: index, ticket: Self.text(line, ticketRange), reason: reason) }
-        let kind: EventKind
-        switch resolve(rule.kind, line) {
-        case let .success(.event(k)): kind = k
-        case .success(.ignore): return .ignored(rule: index)
-        case let .failure(failure): return reject(failure.reason)
+        var kind = EventKind.update
+        var more: [EventKind] = []
+        if !rule.defersKind {
+            switch resolve(rule.kind, line) {
+            case let .success(.event(k)): kind = k
+            case let .success(.events(list)): kind = list[0]; more = Array(list.dropFirst())
+            case .success(.ignore): return .ignored(rule: index)
+            case let .failure(failure): return reject(failure.reason)
+            }
         }
         guard let tsRange = scratch.range(ofGroup: rule.timeGroup), !tsRange.isEmpty else {
             return reject("empty timestamp")
@@ -153,11 +159,15 @@ public final class LineNormalizer {
             if let value = rule.attributeValues[slot] { return interner.intern(value) }
             return .none
         }
-        return .event(
-            Event(
-                time: time, ticket: interner.intern(UnsafeRawBufferPointer(rebasing: line[ticketRange])), kind: kind, requester: requester,
-                rule: UInt16(index), customer: attribute(0), priority: attribute(1), channel: attribute(2),
-                agent: attribute(3), source: source))
+        var status = Symbol.none
+        if let group = rule.statusGroup, let range = scratch.range(ofGroup: group), !range.isEmpty {
+            status = interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
+        }
+        let event = Event(
+            time: time, ticket: interner.intern(UnsafeRawBufferPointer(rebasing: line[ticketRange])), kind: kind, requester: requester,
+            rule: UInt16(index), customer: attribute(0), priority: attribute(1), channel: attribute(2),
+            agent: attribute(3), status: status, source: source)
+        return more.isEmpty ? .event(event) : .events(first: event, more: more)
     }
 
     private func resolve<Value>(_ mapping: FieldMapping<Value>, _ line: UnsafeRawBufferPointer) -> Result<Value, MappingFailure> {
@@ -166,7 +176,12 @@ public final class LineNormalizer {
         case let .mapped(group, groupName, table, otherwise):
             let range = scratch.range(ofGroup: group) ?? 0..<0
             let captured = UnsafeRawBufferPointer(rebasing: line[range])
-            for entry in table where entry.key.count == captured.count {
+            for entry in table {
+                if let pattern = entry.pattern {
+                    if pattern.matches(Self.text(line, range)) { return .success(entry.value) }
+                    continue
+                }
+                guard entry.key.count == captured.count else { continue }
                 let same = entry.key.withUnsafeBytes { key in
                     captured.isEmpty || memcmp(key.baseAddress!, captured.baseAddress!, captured.count) == 0
                 }

@@ -12,14 +12,31 @@ public enum FieldMapping<Value: Sendable>: Sendable {
 public struct MappingEntry<Value: Sendable>: Sendable {
     public var key: [UInt8]
     public var value: Value
-    public init(key: String, value: Value) { self.key = Array(key.utf8); self.value = value }
+    /// Set when the key is a glob or compares without case (else the bytes must be equal).
+    public var pattern: GlobPattern?
+    public init(key: String, value: Value, ignoreCase: Bool = false) {
+        self.key = Array(key.utf8); self.value = value
+        let glob = GlobPattern(key, ignoreCase: ignoreCase)
+        pattern = glob.isLiteral && !ignoreCase ? nil : glob
+    }
 }
 
 /// What a rule makes of a matched line: an event of some kind, or nothing
 /// (the line is recognised but deliberately not an event, e.g. `assigned`).
 public enum RuleKind: Sendable, Equatable {
     case event(EventKind)
+    /// Several events from one line, in this order (`kind: [agent_reply, resume]`).
+    case events([EventKind])
     case ignore
+
+    /// The kinds, in order (none for `ignore`).
+    public var kinds: [EventKind] {
+        switch self {
+        case let .event(kind): [kind]
+        case let .events(kinds): kinds
+        case .ignore: []
+        }
+    }
 }
 
 /// The attributes a rule can capture, in `Event` order.
@@ -48,11 +65,19 @@ public final class Rule: Sendable {
     public let attributeGroups: [Int?]
     /// Fixed attribute values set by the rule (`set: {channel: chat}`), indexed like `Attribute.allCases`.
     public let attributeValues: [String?]
+    /// Capture number of the ticket's status after the line (`status:`), if the rule records one.
+    public let statusGroup: Int?
+    /// True when the rule has `transitions`: its kinds are chosen per ticket, after ordering
+    /// (docs/semantics.md §1), so the normalizer only records the status.
+    public let defersKind: Bool
 
     public init(
         name: String, regex: Regex, kind: FieldMapping<RuleKind>, requester: FieldMapping<Requester> = .fixed(.customer),
-        timestamp: TimestampParser, prefilter: [String] = [], attributeValues: [Attribute: String] = [:]
+        timestamp: TimestampParser, prefilter: [String] = [], attributeValues: [Attribute: String] = [:],
+        statusGroup: Int? = nil, defersKind: Bool = false
     ) throws(RuleError) {
+        self.statusGroup = statusGroup
+        self.defersKind = defersKind
         self.name = name
         self.regex = regex
         self.kind = kind
@@ -77,10 +102,9 @@ public final class Rule: Sendable {
     /// Every event kind a kind mapping can produce.
     public static func kinds(of kind: FieldMapping<RuleKind>) -> [EventKind] {
         switch kind {
-        case let .fixed(.event(kind)): return [kind]
-        case .fixed(.ignore): return []
+        case let .fixed(kind): return kind.kinds
         case let .mapped(_, _, table, otherwise):
-            return (table.map(\.value) + [otherwise].compactMap { $0 }).compactMap { if case let .event(kind) = $0 { kind } else { nil } }
+            return (table.map(\.value) + [otherwise].compactMap { $0 }).flatMap(\.kinds)
         }
     }
 

@@ -81,6 +81,13 @@ final class ChunkParser {
                     case let .event(event):
                         output.events.append(event)
                         output.ruleMatches[Int(event.rule)] += 1
+                    case .events(var event, let more):
+                        output.events.append(event)
+                        for kind in more {
+                            event.kind = kind
+                            output.events.append(event)
+                        }
+                        output.ruleMatches[Int(event.rule)] += 1
                     case let .reject(rule, ticket, reason):
                         output.ruleMatches[rule] += 1
                         output.rejects.append(

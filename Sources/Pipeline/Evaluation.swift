@@ -48,7 +48,8 @@ struct Evaluation {
         let summaries = Locked([Summarizer?](repeating: nil, count: workerCount))
         for worker in 0..<workerCount {
             DispatchQueue(label: "slalog.aggregate.\(worker)").async(group: workers) {
-                let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf)
+                let evaluator = TimelineEvaluator(
+                    policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping)
                 var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
                 defer { summaries.withLock { $0[worker] = summarizer } }
                 var scratch: [Event] = []
@@ -96,7 +97,7 @@ struct Evaluation {
         if let failure { throw failure }
         debugPhase("measured")
         // The worst tickets again, with an audit trail each (a handful: cheap).
-        let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf)
+        let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping)
         for index in evaluation.highlights.worst.indices {
             let slot = Int(evaluation.highlights.worst[index].slot)
             let events = (starts[slot]..<starts[slot + 1]).map { store.events[Int(order[$0])] }

@@ -13,7 +13,7 @@ import SLACore
 /// truncated unit), the chunks still waiting are discarded whole. Plain text
 /// never waits.
 ///
-/// Memory: one 40-byte `Event` per event line, in 64 Ki-event segments (no
+/// Memory: one 48-byte `Event` per event line, in 64 Ki-event segments (no
 /// doubling on growth); noise lines cost nothing. `Event.ticket` holds the
 /// ticket's slot in `ticketSymbols`; every symbol indexes `symbols`.
 struct EventStore {
@@ -157,6 +157,7 @@ struct EventStore {
             event.priority = map[Int(event.priority.rawValue)]
             event.channel = map[Int(event.channel.rawValue)]
             event.agent = map[Int(event.agent.rawValue)]
+            event.status = map[Int(event.status.rawValue)]
             event.source = event.source.advanced(byLines: base)
             body(&self, event)
         }

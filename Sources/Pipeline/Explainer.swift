@@ -20,7 +20,7 @@ public enum Explainer {
         let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
         let strings = store.strings()
         let trail = TrailRecorder()
-        let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf)
+        let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping)
         let (result, _) = evaluator.evaluate(events, ticket: ticket, trail: trail)
         let context = ReportContext(inputs: files, ruleNames: definition.ruleNames, policyNames: definition.policyNames)
         return ExplainReport(

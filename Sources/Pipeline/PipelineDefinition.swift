@@ -27,6 +27,8 @@ public struct PipelineDefinition: Sendable {
     public var depthLimit: UInt32
     /// Service agreements (docs/semantics.md §10), in file order: the first whose name matches a service applies.
     public var services: [ServiceContract] = []
+    /// Transitions of status rules and `tickets.open` (docs/semantics.md §1).
+    public var ticketMapping = TicketMapping()
     /// When a run looks wrong enough to warn (docs/semantics.md §8).
     public var warnings = WarningThresholds()
 

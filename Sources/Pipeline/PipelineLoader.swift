@@ -10,7 +10,7 @@ struct PipelineLoader {
 
     static let topKeys = [
         "version", "timezone", "inputs", "rules", "calendars", "policies", "at_risk", "group_by",
-        "group_zone", "outputs", "limits", "services", "warnings",
+        "group_zone", "outputs", "limits", "services", "warnings", "tickets",
     ]
 
     func load() throws(PipelineError) -> PipelineDefinition {
@@ -28,7 +28,18 @@ struct PipelineLoader {
         }
         let calendars = try loadCalendars(top["calendars"])
         let services = try loadServices(top["services"], calendars: calendars, timezone: timezone)
-        let rules = try loadRules(try root.required(top, "rules"), timezone: timezone)
+        let (rules, programs) = try loadRules(try root.required(top, "rules"), timezone: timezone)
+        var openOnFirstEvent = false
+        if let node = top["tickets"] {
+            let fields = try node.fields(["open"])
+            if let open = fields["open"] {
+                switch try open.string() {
+                case "first_event": openOnFirstEvent = true
+                case "explicit": openOnFirstEvent = false
+                default: throw open.error("open is first_event or explicit (only open events open a ticket, the default)")
+                }
+            }
+        }
         var policies = try loadPolicies(top["policies"], calendars: calendars)
         if let atRisk = top["at_risk"] { policies.atRiskFraction = try percentage(atRisk) }
         var groupBy: [GroupDimension] = [.customer]
@@ -41,6 +52,7 @@ struct PipelineLoader {
             path: path, inputs: inputs, rules: rules, policies: policies, calendars: calendars,
             timezone: timezone, groupBy: groupBy, groupZone: groupZone, outputs: outputs,
             maxLineLength: maxLine, matchLimit: matchLimit, depthLimit: depthLimit, services: services)
+        definition.ticketMapping = TicketMapping(programs: programs, openOnFirstEvent: openOnFirstEvent)
         if let node = top["warnings"] {
             let fields = try node.fields(["incomplete", "anomalies"])
             if let node = fields["incomplete"] { definition.warnings.incomplete = try share(node) }
@@ -80,10 +92,64 @@ struct PipelineLoader {
 
     // MARK: rules
 
-    static let ruleKeys = ["name", "pattern", "kind", "requester", "timestamp", "contains", "set"]
+    static let ruleKeys = [
+        "name", "pattern", "kind", "requester", "timestamp", "contains", "set", "status", "transitions", "ignore_case",
+    ]
 
-    func loadRules(_ node: YAMLNode, timezone: ZoneRules?) throws(PipelineError) -> [Rule] {
+    /// One kind, `ignore`, or a list of kinds (several events from one line).
+    func ruleKind(_ node: YAMLNode) throws(PipelineError) -> RuleKind {
+        func one(_ text: String, _ node: YAMLNode) throws(PipelineError) -> EventKind {
+            guard let kind = EventKind(name: text) else {
+                throw node.error(
+                    "unknown event kind '\(text)'",
+                    hint: "kinds: \(EventKind.allCases.map(\.description).joined(separator: ", ")), or ignore")
+            }
+            return kind
+        }
+        if case .scalar = node.node {
+            let text = try node.string()
+            return text == "ignore" ? .ignore : .event(try one(text, node))
+        }
+        var kinds: [EventKind] = []
+        for item in try node.list() { kinds.append(try one(try item.string(), item)) }
+        guard !kinds.isEmpty else { throw node.error("an empty list of kinds", hint: "write ignore for a line that is no event") }
+        return kinds.count == 1 ? .event(kinds[0]) : .events(kinds)
+    }
+
+    /// The status program of a rule with `transitions` (docs/semantics.md §1).
+    func statusProgram(
+        _ node: YAMLNode, kind: FieldMapping<RuleKind>, statusGroup: Int?, ignoreCase: Bool, patternNode: YAMLNode
+    ) throws(PipelineError) -> StatusProgram {
+        guard let statusGroup else {
+            throw node.error("transitions need the rule's status: name the group that holds the status", hint: "e.g. status: status")
+        }
+        var transitions: [StatusProgram.Transition] = []
+        for item in try node.list() {
+            let fields = try item.fields(["from", "to", "kind"])
+            let glob = { (key: String) throws(PipelineError) -> GlobPattern? in
+                try fields[key].map { (node) throws(PipelineError) in GlobPattern(try node.string(), ignoreCase: ignoreCase) }
+            }
+            transitions.append(
+                StatusProgram.Transition(
+                    from: try glob("from"), to: try glob("to"), kinds: try ruleKind(try item.required(fields, "kind")).kinds))
+        }
+        switch kind {
+        case let .fixed(kind): return StatusProgram(transitions: transitions, otherwise: .fixed(kind.kinds))
+        case let .mapped(group, name, table, otherwise):
+            guard group == statusGroup else {
+                throw patternNode.error(
+                    "with transitions, kind must be fixed or map the status group, not '\(name)'",
+                    hint: "the kind is decided per ticket from the status alone")
+            }
+            let entries = table.map { (GlobPattern(String(decoding: $0.key, as: UTF8.self), ignoreCase: ignoreCase), $0.value.kinds) }
+            return StatusProgram(transitions: transitions, otherwise: .mapped(entries, fallback: otherwise?.kinds))
+        }
+    }
+
+    /// The rules, and the status program of each (nil for rules without `transitions`).
+    func loadRules(_ node: YAMLNode, timezone: ZoneRules?) throws(PipelineError) -> (rules: [Rule], programs: [StatusProgram?]) {
         var rules: [Rule] = []
+        var programs: [StatusProgram?] = []
         let items = try node.list()
         guard !items.isEmpty else { throw node.error("at least one rule is needed") }
         for item in items {
@@ -98,19 +164,34 @@ struct PipelineLoader {
             } catch {
                 throw patternNode.error("invalid regex: \(error.message) at pattern offset \(error.offset)")
             }
-            let kind = try mapping(try item.required(fields, "kind"), regex: regex, what: "kind") {
-                (text, node) throws(PipelineError) -> RuleKind in
-                if text == "ignore" { return .ignore }
-                guard let kind = EventKind(name: text) else {
-                    throw node.error(
-                        "unknown event kind '\(text)'",
-                        hint: "kinds: \(EventKind.allCases.map(\.description).joined(separator: ", ")), or ignore")
+            var ignoreCase = false
+            if let node = fields["ignore_case"] {
+                switch try node.string() {
+                case "true", "yes": ignoreCase = true
+                case "false", "no": ignoreCase = false
+                default: throw node.error("expected true or false")
                 }
-                return .event(kind)
             }
+            let kind = try mapping(try item.required(fields, "kind"), regex: regex, what: "kind", ignoreCase: ignoreCase) {
+                (node) throws(PipelineError) -> RuleKind in try ruleKind(node)
+            }
+            var statusGroup: Int?
+            if let node = fields["status"] {
+                let group = try node.string()
+                guard let number = regex.groupNumbers[group] else {
+                    throw node.error("the pattern has no named group '\(group)' for status", hint: "add (?<\(group)>…) to the pattern")
+                }
+                statusGroup = number
+            }
+            let program = try fields["transitions"].map { (node) throws(PipelineError) in
+                try statusProgram(node, kind: kind, statusGroup: statusGroup, ignoreCase: ignoreCase, patternNode: patternNode)
+            }
+            programs.append(program)
             let requester =
                 try fields["requester"].map { (node) throws(PipelineError) in
-                    try mapping(node, regex: regex, what: "requester") { (text, node) throws(PipelineError) -> Requester in
+                    try mapping(node, regex: regex, what: "requester", ignoreCase: ignoreCase) {
+                        (node) throws(PipelineError) -> Requester in
+                        let text = try node.string()
                         switch text {
                         case "customer": return .customer
                         case "agent": return .agent
@@ -138,7 +219,7 @@ struct PipelineLoader {
                 }
             }
             let contains = try fields["contains"]?.strings() ?? []
-            let kinds = Rule.kinds(of: kind)
+            let kinds = Rule.kinds(of: kind) + (program?.transitions.flatMap(\.kinds) ?? [])
             if kinds.contains(where: \.isService) && regex.groupNumbers["service"] == nil {
                 throw patternNode.error(
                     "service events need a (?<service>…) group",
@@ -152,20 +233,21 @@ struct PipelineLoader {
                     try Rule(
                         name: name, regex: regex, kind: kind, requester: requester,
                         timestamp: TimestampParser(format: format, zone: timezone), prefilter: contains,
-                        attributeValues: fixed))
+                        attributeValues: fixed, statusGroup: statusGroup, defersKind: program != nil))
             } catch {
                 throw patternNode.error(error.description, hint: "name the capture groups, e.g. (?<ts>\\S+) and (?<ticket>\\w+)")
             }
         }
-        return rules
+        return (rules, programs)
     }
 
     /// A fixed value (`kind: open`) or `{group: NAME, map: {…}, default: …}`.
+    /// `ignoreCase`: map keys compare without ASCII case; keys with `*` or `?` are globs.
     func mapping<Value>(
-        _ node: YAMLNode, regex: Regex, what: String,
-        _ convert: (String, YAMLNode) throws(PipelineError) -> Value
+        _ node: YAMLNode, regex: Regex, what: String, ignoreCase: Bool,
+        _ convert: (YAMLNode) throws(PipelineError) -> Value
     ) throws(PipelineError) -> FieldMapping<Value> {
-        if case .scalar = node.node { return .fixed(try convert(try node.string(), node)) }
+        if case .mapping = node.node {} else { return .fixed(try convert(node)) }
         let fields = try node.fields(["group", "map", "default"])
         let groupNode = try node.required(fields, "group")
         let group = try groupNode.string()
@@ -176,9 +258,9 @@ struct PipelineLoader {
         }
         var table: [MappingEntry<Value>] = []
         for (key, value) in try node.required(fields, "map").entries() {
-            table.append(MappingEntry(key: key, value: try convert(try value.string(), value)))
+            table.append(MappingEntry(key: key, value: try convert(value), ignoreCase: ignoreCase))
         }
-        let otherwise = try fields["default"].map { (node) throws(PipelineError) in try convert(try node.string(), node) }
+        let otherwise = try fields["default"].map { (node) throws(PipelineError) in try convert(node) }
         return .mapped(group: number, groupName: group, table: table, otherwise: otherwise)
     }
 

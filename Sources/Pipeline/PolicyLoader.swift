@@ -102,7 +102,7 @@ extension PipelineLoader {
             var targets: [Metric: Milliseconds] = [:]
             if let when = fields["when"] {
                 for (key, keyNode, value) in try when.keyedEntries() {
-                    let patterns = try value.strings().map(GlobPattern.init)
+                    let patterns = try value.strings().map { GlobPattern($0) }
                     switch key {
                     case "customer", "channel", "priority": conditions[key] = patterns
                     default: throw keyNode.error("unknown condition '\(key)'", hint: "conditions: customer, channel, priority")

@@ -331,6 +331,7 @@ public enum Runner {
         case .duplicate: "exact duplicate of an earlier event (same ticket, kind, time, agent): counted once"
         case .beforeOpen: "event timed before the ticket's open: ignored"
         case .secondOpen: "second open for the ticket: ignored"
+        case .unmappedStatus: "no transition and no map entry of the rule covers this status after the ticket's previous one: ignored"
         }
     }
 

@@ -18,7 +18,7 @@ extension PipelineLoader {
                 try fields["calendar"].map { (node) throws(PipelineError) in try self.calendar(node, in: calendars) } ?? .alwaysOpen
             var contract = ServiceContract(
                 name: GlobPattern(try item.required(fields, "name").string()),
-                customers: try fields["customers"]?.strings().map(GlobPattern.init) ?? [], calendar: calendar,
+                customers: try fields["customers"]?.strings().map { GlobPattern($0) } ?? [], calendar: calendar,
                 zone: calendar.zone ?? timezone ?? .utc)
             if let period = fields["period"] {
                 let text = try period.string()

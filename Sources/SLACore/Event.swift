@@ -77,12 +77,16 @@ public struct Event: Sendable, Equatable {
     public var requester: Requester
     /// Index of the rule that produced the event (for the audit trail).
     public var rule: UInt16
+    /// The ticket's status after the line, for rules with `status:` (docs/semantics.md §1,
+    /// "Status-based mapping"); `.none` otherwise.
+    public var status: Symbol = .none
 
     public init(
         time: Instant, ticket: Symbol, kind: EventKind, requester: Requester = .customer, rule: UInt16 = 0,
         customer: Symbol = .none, priority: Symbol = .none, channel: Symbol = .none, agent: Symbol = .none,
-        source: SourceLocation
+        status: Symbol = .none, source: SourceLocation
     ) {
+        self.status = status
         self.time = time; self.ticket = ticket; self.kind = kind; self.requester = requester; self.rule = rule
         self.customer = customer; self.priority = priority; self.channel = channel; self.agent = agent
         self.source = source

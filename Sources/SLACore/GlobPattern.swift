@@ -1,0 +1,40 @@
+/// A shell-style pattern: `*` any run, `?` one character, everything else literal;
+/// with `ignoreCase`, ASCII letters compare without case.
+public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
+    public let text: String
+    public let ignoreCase: Bool
+    private let characters: [Character]
+
+    public init(_ text: String, ignoreCase: Bool = false) {
+        self.text = text; self.ignoreCase = ignoreCase
+        characters = Array(ignoreCase ? Self.folded(text) : text)
+    }
+
+    public var description: String { text }
+
+    /// Whether the text has a `*` or `?` (else it matches only itself).
+    public var isLiteral: Bool { !text.contains("*") && !text.contains("?") }
+
+    public func matches(_ value: String) -> Bool {
+        let s = Array(ignoreCase ? Self.folded(value) : value)
+        var p = 0, i = 0, starP = -1, starI = 0
+        while i < s.count {
+            if p < characters.count && (characters[p] == "?" || characters[p] == s[i]) {
+                p += 1; i += 1
+            } else if p < characters.count && characters[p] == "*" {
+                starP = p; starI = i; p += 1
+            } else if starP >= 0 {
+                p = starP + 1; starI += 1; i = starI
+            } else {
+                return false
+            }
+        }
+        while p < characters.count && characters[p] == "*" { p += 1 }
+        return p == characters.count
+    }
+
+    /// ASCII letters in lower case, everything else as it is.
+    static func folded(_ text: String) -> String {
+        String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+    }
+}
