@@ -41,6 +41,18 @@ public struct ExplainReport {
         out.append("")
         out.append("Policy (the first policy whose conditions all match the ticket's attributes at as_of)")
         out += policyLines(customer: r.customer, channel: r.channel, priority: r.priority)
+        var perMetric: [String] = []
+        r.forEachInstance { i in
+            let name = i.policy.map { policies.policies[$0].name } ?? "none"
+            let target = i.target.map { "target \(formatSeconds($0)) s" } ?? "no target"
+            let when = i.stop.map { "at its stop \($0.iso8601)" } ?? "at as_of (running)"
+            let flag = i.stopReason == .resolvedWithoutReply ? ", resolved without reply" : ""
+            perMetric.append("  \(i.metric.rawValue): policy \(name), \(target) (attributes \(when)\(flag))")
+        }
+        if !perMetric.isEmpty {
+            out.append("Target of each metric (the policy matching the ticket's attributes when the metric stopped)")
+            out += perMetric
+        }
         out.append("")
         out.append("Timeline (time order; equal times in input order)")
         for entry in trail {

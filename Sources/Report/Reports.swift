@@ -76,9 +76,10 @@ public enum TicketsReport {
         "ticket", "customer", "channel", "priority", "agent", "requester", "policy", "state",
         "opened_at", "resolved_at", "reopens", "open_source",
         "first_response_s", "first_response_target_s", "first_response_outcome", "first_response_over_target_s", "first_response_at",
+        "first_response_policy", "first_response_stop",
         "next_reply_count", "next_reply_worst_s", "next_reply_target_s", "next_reply_breaches", "next_reply_outcome",
-        "next_reply_over_target_s",
-        "resolution_s", "resolution_target_s", "resolution_outcome", "resolution_over_target_s",
+        "next_reply_over_target_s", "next_reply_policy", "next_reply_resolved_without_reply",
+        "resolution_s", "resolution_target_s", "resolution_outcome", "resolution_over_target_s", "resolution_policy",
         "breached", "breaches",
     ]
 
@@ -99,6 +100,8 @@ public enum TicketsReport {
         csv.raw(fr?.outcome.rawValue ?? Outcome.unmeasured.rawValue)
         csv.seconds(fr?.overTarget)
         csv.instant(fr?.stopReason == .completed ? fr?.stop : nil)
+        if let fr { csv.text(context.policy(fr.policy)) } else { csv.raw("") }
+        csv.raw(fr?.stopReason.rawValue ?? "")
         let replies = NextReplyDigest(t.nextReplies)
         csv.integer(t.nextReplies.count)
         csv.seconds(replies.worst?.value)
@@ -106,11 +109,14 @@ public enum TicketsReport {
         csv.integer(replies.breaches)
         csv.raw(replies.outcome.rawValue)
         csv.seconds(replies.worstOver)
+        if let worst = replies.worst { csv.text(context.policy(worst.policy)) } else { csv.raw("") }
+        csv.integer(t.nextReplies.count { $0.stopReason == .resolvedWithoutReply })
         let r = t.resolution
         csv.seconds(r?.value)
         csv.seconds(r?.target)
         csv.raw(r?.outcome.rawValue ?? Outcome.unmeasured.rawValue)
         csv.seconds(r?.overTarget)
+        if let r { csv.text(context.policy(r.policy)) } else { csv.raw("") }
         csv.raw(t.isBreached ? "yes" : "no")
         csv.composedText { cell in
             var first = true

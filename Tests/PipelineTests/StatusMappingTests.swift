@@ -122,3 +122,53 @@ import Testing
         #expect(throws: Never.self) { try PipelineDefinition.parse(good, path: "p.yaml") }
     }
 }
+
+/// Each metric's target comes from the policy at its stop, and tickets.csv says which (issue: a
+/// ticket showed policy `default` with a target from another policy).
+@Suite struct PolicyPerMetricTests {
+    @Test func aPriorityRaisedAfterTheFirstReplyShowsBothPolicies() throws {
+        // T1 opens normal (policy default: FR 4h); first reply after 2 h → FR 7200 s, met under default.
+        // Then priority urgent (policy urgent: RES 1h); resolved 3 h after open → RES 10800 s > 3600 breached.
+        // T2 (default) is resolved after 30 min without a reply: FR unmeasured, stop resolved_without_reply.
+        let scratch = Scratch()
+        let log = """
+            2026-03-02T09:00:00Z event=open ticket=T1 priority=normal
+            2026-03-02T11:00:00Z event=reply ticket=T1
+            2026-03-02T11:30:00Z event=update ticket=T1 priority=urgent
+            2026-03-02T12:00:00Z event=resolve ticket=T1
+            2026-03-02T09:00:00Z event=open ticket=T2 priority=normal
+            2026-03-02T09:30:00Z event=resolve ticket=T2
+
+            """
+        scratch.write("desk.log", Array(log.utf8))
+        let yaml = """
+            inputs: [desk.log]
+            rules:
+              - name: desk
+                pattern: '^(?<ts>\\S+) event=(?<event>\\w+) ticket=(?<ticket>\\S+)(?: priority=(?<priority>\\w+))?'
+                kind: {group: event, map: {open: open, reply: agent_reply, update: update, resolve: resolve}}
+            policies:
+              - name: urgent
+                when: {priority: urgent}
+                targets: {first_response: 30m, resolution: 1h}
+              - name: default
+                targets: {first_response: 4h, resolution: 8h}
+            outputs: {dir: out}
+            """
+        scratch.write("p.yaml", Array(yaml.utf8))
+        let definition = try PipelineDefinition.load(path: scratch.path + "/p.yaml")
+        _ = try Runner.run(definition, options: RunOptions())
+        let rows = parseCSV(read(scratch.path + "/out/tickets.csv"))
+        func value(_ ticket: String, _ column: String) -> String { rows.first { $0[0] == ticket }![rows[0].firstIndex(of: column)!] }
+        #expect(value("T1", "policy") == "urgent")
+        #expect(value("T1", "first_response_policy") == "default" && value("T1", "first_response_target_s") == "14400.000")
+        #expect(value("T1", "first_response_stop") == "completed" && value("T1", "first_response_outcome") == "met")
+        #expect(value("T1", "resolution_policy") == "urgent" && value("T1", "resolution_outcome") == "breached")
+        #expect(value("T2", "first_response_stop") == "resolved_without_reply")
+        #expect(value("T2", "first_response_outcome") == "unmeasured" && value("T2", "first_response_policy") == "default")
+        let explain = try runSlalog(["explain", scratch.path + "/p.yaml", "T1"])
+        #expect(
+            explain.stdout.contains("first_response: policy default, target 14400.000 s (attributes at its stop 2026-03-02T11:00:00.000Z)"))
+        #expect(explain.stdout.contains("resolution: policy urgent, target 3600.000 s"), "\(explain.stdout)")
+    }
+}
