@@ -49,6 +49,14 @@ public final class BusinessCalendar: Sendable {
 
     private static let day: Int64 = 86_400_000
 
+    /// The working hours of one working day, when every working day of the week has the
+    /// same total (24 h on 24x7): what a `bd` duration counts. nil when the days differ.
+    public var businessDayLength: Milliseconds? {
+        if hours.isEmpty { return Self.day }
+        let lengths = Set(dayTotals.filter { $0 > 0 })
+        return lengths.count == 1 ? lengths.first! : nil
+    }
+
     /// Business time in `[start, stop)`, in milliseconds (0 if `stop <= start`).
     public func duration(from start: Instant, to stop: Instant) -> Milliseconds {
         guard stop > start else { return 0 }

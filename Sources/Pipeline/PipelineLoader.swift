@@ -40,7 +40,7 @@ struct PipelineLoader {
                 }
             }
         }
-        var policies = try loadPolicies(top["policies"], calendars: calendars)
+        var (policies, notes) = try loadPolicies(top["policies"], calendars: calendars)
         if let atRisk = top["at_risk"] { policies.atRiskFraction = try percentage(atRisk) }
         var groupBy: [GroupDimension] = [.customer]
         if let node = top["group_by"] { groupBy = try dimensions(node) }
@@ -53,6 +53,7 @@ struct PipelineLoader {
             timezone: timezone, groupBy: groupBy, groupZone: groupZone, outputs: outputs,
             maxLineLength: maxLine, matchLimit: matchLimit, depthLimit: depthLimit, services: services)
         definition.ticketMapping = TicketMapping(programs: programs, openOnFirstEvent: openOnFirstEvent)
+        definition.notes = notes
         if let node = top["warnings"] {
             let fields = try node.fields(["incomplete", "anomalies"])
             if let node = fields["incomplete"] { definition.warnings.incomplete = try share(node) }

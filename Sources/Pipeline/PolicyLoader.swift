@@ -89,8 +89,10 @@ extension PipelineLoader {
 
     // MARK: policies
 
-    func loadPolicies(_ node: YAMLNode?, calendars: [String: BusinessCalendar]) throws(PipelineError) -> PolicySet {
+    /// The policies, and notes for `slalog check` (a `d` target on a business calendar).
+    func loadPolicies(_ node: YAMLNode?, calendars: [String: BusinessCalendar]) throws(PipelineError) -> (PolicySet, notes: [String]) {
         var policies: [Policy] = []
+        var notes: [String] = []
         for item in try node?.list() ?? [] {
             let fields = try item.fields(["name", "when", "calendar", "targets"])
             let name = try item.required(fields, "name").string()
@@ -116,14 +118,20 @@ extension PipelineLoader {
                         "unknown metric '\(key)'",
                         hint: "metrics: first_response, next_reply, resolution" + YAMLNode.suggestion(key, Metric.allCases.map(\.rawValue)))
                 }
-                targets[metric] = try duration(value)
+                targets[metric] = try duration(value, calendar: calendar)
+                let text = try value.string()
+                if calendar !== BusinessCalendar.alwaysOpen, text.hasSuffix("d"), !text.hasSuffix("bd") {
+                    notes.append(
+                        "policy \(name): \(key) \(text) on calendar \(calendar.name) is \(text.dropLast()) × 24 business hours (d counts 24 hours), not \(text.dropLast()) working days; write \(text.dropLast())bd for working days"
+                    )
+                }
             }
             policies.append(
                 Policy(
                     name: name, customer: conditions["customer"] ?? [], channel: conditions["channel"] ?? [],
                     priority: conditions["priority"] ?? [], calendar: calendar, targets: targets))
         }
-        return PolicySet(policies: policies)
+        return (PolicySet(policies: policies), notes)
     }
 
     /// A calendar named under `calendars:` (policies and services refer to them by name).
@@ -138,8 +146,20 @@ extension PipelineLoader {
     }
 
     /// `90s`, `30m`, `4h`, `1h30m`, `2d` (a day is 24 h of calendar time) → milliseconds.
-    func duration(_ node: YAMLNode) throws(PipelineError) -> Milliseconds {
+    /// A duration; on a policy's `calendar`, `Nbd` is N working days of it (docs/pipeline-format.md, "Durations").
+    func duration(_ node: YAMLNode, calendar: BusinessCalendar? = nil) throws(PipelineError) -> Milliseconds {
         let text = try node.string()
+        if text.hasSuffix("bd"), let count = Int64(text.dropLast(2)), count > 0, count < 100_000 {
+            guard let calendar else {
+                throw node.error("'\(text)': business days (bd) are for policy targets, which have a calendar", hint: "write hours or d")
+            }
+            guard let day = calendar.businessDayLength else {
+                throw node.error(
+                    "'\(text)': the working days of calendar \(calendar.name) differ in length, so a business day is not one length",
+                    hint: "write the target in hours (h)")
+            }
+            return count * day
+        }
         guard let value = Self.parseDuration(text) else {
             throw node.error("'\(text)' is not a duration", hint: "write a number and a unit: 90s, 30m, 4h, 1h30m, 2d")
         }

@@ -25,6 +25,6 @@ struct Check: ParsableCommand {
             "  policies: \(definition.policyNames.isEmpty ? "(none: every ticket is reported under policy none)" : definition.policyNames.joined(separator: ", "))"
         )
         print("  inputs: \(definition.inputs.isEmpty ? "(none: give them on the command line)" : definition.inputs.joined(separator: " "))")
-        for warning in PatternLint.warnings(definition) { print("  warning: \(warning)") }
+        for warning in PatternLint.warnings(definition) + definition.notes { print("  warning: \(warning)") }
     }
 }

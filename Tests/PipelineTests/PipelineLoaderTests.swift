@@ -147,3 +147,44 @@ import Testing
         #expect(!PatternLint.hasNestedQuantifier("^(?<ts>\\S+) (?:x=(\\w+))?"))
     }
 }
+
+/// `bd` durations and the `d`-on-a-business-calendar note (docs/pipeline-format.md, "Durations").
+@Suite struct BusinessDayTests {
+    static func pipeline(hours: String, target: String) -> String {
+        """
+        rules:
+          - name: r
+            pattern: '^(?<ts>\\\\S+) (?<ticket>\\\\S+)'
+            kind: open
+        calendars:
+          office:
+            timezone: Europe/Berlin
+            hours: {\(hours)}
+        policies:
+          - name: p
+            calendar: office
+            targets: {resolution: \(target)}
+        """
+    }
+
+    @Test func aBusinessDayIsTheCalendarsWorkingHoursOfOneDay() throws {
+        // 09:00–12:00 and 13:00–17:30 = 7 h 30 m = 27,000 s a day; 2bd = 54,000 s.
+        let definition = try PipelineDefinition.parse(
+            Self.pipeline(hours: "mon-fri: \"09:00-12:00, 13:00-17:30\"", target: "2bd"), path: "p.yaml")
+        #expect(definition.policies.policies[0].targets[.resolution] == 54_000_000)
+        #expect(definition.notes.isEmpty)
+    }
+
+    @Test func unequalWorkingDaysRefuseBusinessDays() {
+        #expect(throws: PipelineError.self) {
+            try PipelineDefinition.parse(
+                Self.pipeline(hours: "mon-thu: \"09:00-17:00\", fri: \"09:00-13:00\"", target: "1bd"), path: "p.yaml")
+        }
+    }
+
+    @Test func daysOnABusinessCalendarAreNotedForCheck() throws {
+        let definition = try PipelineDefinition.parse(Self.pipeline(hours: "mon-fri: \"09:00-18:00\"", target: "5d"), path: "p.yaml")
+        #expect(definition.policies.policies[0].targets[.resolution] == 432_000_000)  // 5 × 24 h
+        #expect(definition.notes.count == 1 && definition.notes[0].contains("write 5bd for working days"))
+    }
+}
