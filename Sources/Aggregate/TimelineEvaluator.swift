@@ -26,11 +26,28 @@ public final class TimelineEvaluator {
     public func evaluate(
         _ unsorted: [Event], ticket ticketName: String, trail: TrailRecorder? = nil
     ) -> (TicketResult, [SetAside]) {
-        // Two buffers owned by the evaluator and reused for every ticket.
+        var setAside: [SetAside] = []
+        let usesMapped = prepare(unsorted, ticket: ticketName, trail: trail, setAside: &setAside)
+        var walk = Walk(evaluator: self, ticket: ticketName, trail: trail)
+        for event in usesMapped ? mapped : kept { walk.apply(event, setAside: &setAside) }
+        return (walk.finish(), setAside)
+    }
+
+    /// The events the ticket's states see, in order (steps 1–4 of docs/semantics.md §1:
+    /// ordered, duplicates removed, transitions resolved, `open: first_event` applied), and
+    /// what was set aside on the way. For `slalog events` and the rule tests of `slalog check`.
+    public func prepared(_ unsorted: [Event], ticket: String) -> (events: [Event], setAside: [SetAside]) {
+        var setAside: [SetAside] = []
+        let usesMapped = prepare(unsorted, ticket: ticket, trail: nil, setAside: &setAside)
+        return (usesMapped ? mapped : kept, setAside)
+    }
+
+    /// Fills `kept` (and `mapped` when the pipeline maps statuses); returns whether `mapped` holds the result.
+    private func prepare(_ unsorted: [Event], ticket ticketName: String, trail: TrailRecorder?, setAside: inout [SetAside]) -> Bool {
+        // Buffers owned by the evaluator and reused for every ticket.
         timeline.removeAll(keepingCapacity: true)
         for event in unsorted where event.time <= asOf { timeline.append(event) }
         timeline.sort(by: Event.timelineOrder)
-        var setAside: [SetAside] = []
         kept.removeAll(keepingCapacity: true)
         // Exact duplicates: same ticket, kind, time, agent and status; equal times are adjacent.
         var groupStart = 0
@@ -43,14 +60,9 @@ public final class TimelineEvaluator {
             }
             kept.append(event)
         }
-        var walk = Walk(evaluator: self, ticket: ticketName, trail: trail)
-        if mapping.isIdentity {
-            for event in kept { walk.apply(event, setAside: &setAside) }
-        } else {
-            applyMapping(ticket: ticketName, setAside: &setAside, trail: trail)
-            for event in mapped { walk.apply(event, setAside: &setAside) }
-        }
-        return (walk.finish(), setAside)
+        if mapping.isIdentity { return false }
+        applyMapping(ticket: ticketName, setAside: &setAside, trail: trail)
+        return true
     }
 
     /// Steps (3) and (4) of docs/semantics.md §1: resolves transitions in timeline order and

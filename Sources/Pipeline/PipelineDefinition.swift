@@ -29,6 +29,8 @@ public struct PipelineDefinition: Sendable {
     public var services: [ServiceContract] = []
     /// Transitions of status rules and `tickets.open` (docs/semantics.md §1).
     public var ticketMapping = TicketMapping()
+    /// Sample lines and the events they must give, run by `slalog check`.
+    public var tests: [RuleTest] = []
     /// What `slalog check` warns about beyond the rules' patterns (e.g. `d` on a business calendar).
     public var notes: [String] = []
     /// When a run looks wrong enough to warn (docs/semantics.md §8).

@@ -10,7 +10,7 @@ struct PipelineLoader {
 
     static let topKeys = [
         "version", "timezone", "inputs", "rules", "calendars", "policies", "at_risk", "group_by",
-        "group_zone", "outputs", "limits", "services", "warnings", "tickets",
+        "group_zone", "outputs", "limits", "services", "warnings", "tickets", "tests",
     ]
 
     func load() throws(PipelineError) -> PipelineDefinition {
@@ -54,12 +54,60 @@ struct PipelineLoader {
             maxLineLength: maxLine, matchLimit: matchLimit, depthLimit: depthLimit, services: services)
         definition.ticketMapping = TicketMapping(programs: programs, openOnFirstEvent: openOnFirstEvent)
         definition.notes = notes
+        if let node = top["tests"] { definition.tests = try loadTests(node) }
         if let node = top["warnings"] {
             let fields = try node.fields(["incomplete", "anomalies"])
             if let node = fields["incomplete"] { definition.warnings.incomplete = try share(node) }
             if let node = fields["anomalies"] { definition.warnings.anomalies = try share(node, upTo: 100) }
         }
         return definition
+    }
+
+    /// The `tests:` list (docs/pipeline-format.md, "Rule tests").
+    func loadTests(_ node: YAMLNode) throws(PipelineError) -> [RuleTest] {
+        var tests: [RuleTest] = []
+        for item in try node.list() {
+            let fields = try item.fields(["name", "line", "lines", "events", "unmatched", "ignored", "reject"])
+            var lines: [String] = []
+            if let line = fields["line"] { lines.append(try line.string()) }
+            if let more = fields["lines"] { lines += try more.list().map { (node) throws(PipelineError) in try node.string() } }
+            guard !lines.isEmpty else { throw item.error("a test needs line: or lines:") }
+            let expectations = ["events", "unmatched", "ignored", "reject"].filter { fields[$0] != nil }
+            guard expectations.count == 1 else {
+                throw item.error("a test needs exactly one of events:, unmatched: true, ignored: true, reject: TEXT")
+            }
+            let expectation: RuleTest.Expectation
+            switch expectations[0] {
+            case "unmatched": expectation = .unmatched
+            case "ignored": expectation = .ignored
+            case "reject": expectation = .reject(try fields["reject"]!.string())
+            default:
+                var events: [[String: String]] = []
+                for event in try fields["events"]!.list() {
+                    var expected: [String: String] = [:]
+                    for (key, keyNode, value) in try event.keyedEntries() {
+                        guard RuleTest.fields.contains(key) else {
+                            throw keyNode.error("unknown event field '\(key)'", hint: "fields: \(RuleTest.fields.joined(separator: ", "))")
+                        }
+                        var text = try value.string()
+                        if key == "time" {
+                            let parsed = Array(text.utf8).withUnsafeBytes { TimestampParser(format: .auto, zone: .utc).parse($0) }
+                            guard case let .success(instant) = parsed else {
+                                throw value.error("'\(text)' is not a time", hint: "e.g. 2026-03-02T09:00:00Z")
+                            }
+                            text = instant.iso8601
+                        }
+                        expected[key] = text
+                    }
+                    guard expected["kind"] != nil else { throw event.error("an expected event needs its kind") }
+                    events.append(expected)
+                }
+                expectation = .events(events)
+            }
+            let name = try fields["name"]?.string() ?? ""
+            tests.append(RuleTest(name: name, location: "\(path):\(item.node.mark?.line ?? 0)", lines: lines, expectation: expectation))
+        }
+        return tests
     }
 
     /// `20%` or `0.2` → 0.2, from 0 (warn at the first case) to `upTo` (anomalies per ticket may exceed 100 %).

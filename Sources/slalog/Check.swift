@@ -26,5 +26,12 @@ struct Check: ParsableCommand {
         )
         print("  inputs: \(definition.inputs.isEmpty ? "(none: give them on the command line)" : definition.inputs.joined(separator: " "))")
         for warning in PatternLint.warnings(definition) + definition.notes { print("  warning: \(warning)") }
+        guard !definition.tests.isEmpty else { return }
+        let failures = RuleTestRunner.failures(definition)
+        print("  tests: \(definition.tests.count - failures.count) of \(definition.tests.count) passed")
+        guard failures.isEmpty else {
+            for failure in failures { printError(failure) }
+            throw ExitCode(1)
+        }
     }
 }

@@ -1,0 +1,135 @@
+import Aggregate
+import Normalize
+import SLACore
+
+/// A sample in the pipeline's `tests:` list: lines (one ticket's, in order) and what the
+/// rules must make of them (docs/pipeline-format.md, "Rule tests").
+public struct RuleTest: Sendable {
+    public enum Expectation: Sendable {
+        /// Exactly these events, in order; each compares only the fields it names.
+        case events([[String: String]])
+        case unmatched
+        case ignored
+        /// Rejected, with a reason containing this text.
+        case reject(String)
+    }
+
+    public var name: String
+    /// Where the test is written (`file:line`).
+    public var location: String
+    public var lines: [String]
+    public var expectation: Expectation
+
+    public static let fields = ["kind", "ticket", "time", "customer", "priority", "channel", "agent", "status", "rule", "requester"]
+}
+
+/// Runs a pipeline's rule tests (`slalog check`) and describes each failure as a readable diff.
+public enum RuleTestRunner {
+    public static func failures(_ definition: PipelineDefinition) -> [String] {
+        definition.tests.enumerated().compactMap { index, test in
+            failure(of: test, number: index + 1, definition: definition)
+        }
+    }
+
+    static func failure(of test: RuleTest, number: Int, definition: PipelineDefinition) -> String? {
+        let normalizer = LineNormalizer(rules: definition.rules, matchLimit: definition.matchLimit, depthLimit: definition.depthLimit)
+        var events: [Event] = []
+        var outcomes: [String] = []
+        for (index, line) in test.lines.enumerated() {
+            let source = SourceLocation(file: 0, line: Int64(index + 1))
+            var bytes = Array(line.utf8)
+            if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+            let outcome = bytes.withUnsafeBytes { normalizer.normalize($0, source: source) }
+            switch outcome {
+            case .noMatch: outcomes.append("unmatched")
+            case let .ignored(rule): outcomes.append("ignored by rule \(definition.rules[rule].name)")
+            case let .reject(rule, _, reason): outcomes.append("rejected by rule \(definition.rules[rule].name): \(reason)")
+            case let .event(event):
+                events.append(event)
+                outcomes.append("event")
+            case .events(var event, let more):
+                events.append(event)
+                for kind in more {
+                    event.kind = kind
+                    events.append(event)
+                }
+                outcomes.append("event")
+            }
+        }
+        let interner = normalizer.takeInterner()
+        let strings = (0..<max(interner.count, 1)).map { $0 == 0 ? "" : interner.string(Symbol(rawValue: UInt32($0))) }
+        let header = "test \(number)\(test.name.isEmpty ? "" : " (\(test.name))") at \(test.location) failed"
+        switch test.expectation {
+        case .unmatched, .ignored:
+            let want = test.expectation.isUnmatched ? "unmatched" : "ignored"
+            let bad = outcomes.enumerated().filter { !$0.element.hasPrefix(want) }
+            guard !bad.isEmpty else { return nil }
+            return ([header] + bad.map { "  line \($0.offset + 1): expected \(want), got \($0.element)" }).joined(separator: "\n")
+        case let .reject(text):
+            let bad = outcomes.enumerated().filter { !($0.element.hasPrefix("rejected") && $0.element.contains(text)) }
+            guard !bad.isEmpty else { return nil }
+            return ([header] + bad.map { "  line \($0.offset + 1): expected a reject containing '\(text)', got \($0.element)" })
+                .joined(separator: "\n")
+        case let .events(expected):
+            // The events the states would see, per ticket, back in line order.
+            let evaluator = TimelineEvaluator(
+                policies: definition.policies, strings: strings, asOf: Instant(milliseconds: .max), mapping: definition.ticketMapping)
+            var got: [(SourceLocation, Int, [String: String])] = []
+            for ticket in Set(events.map(\.ticket)).sorted(by: { $0.rawValue < $1.rawValue }) {
+                let (prepared, _) = evaluator.prepared(events.filter { $0.ticket == ticket }, ticket: strings[Int(ticket.rawValue)])
+                for (position, event) in prepared.enumerated() {
+                    got.append((event.source, position, describe(event, strings: strings, definition: definition)))
+                }
+            }
+            got.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+            let actual = got.map(\.2)
+            let matches =
+                actual.count == expected.count
+                && zip(expected, actual).allSatisfy { want, have in want.allSatisfy { have[$0.key] == $0.value } }
+            guard !matches else { return nil }
+            var lines = [header]
+            for i in 0..<max(expected.count, actual.count) {
+                let want = i < expected.count ? render(expected[i], keys: RuleTest.fields) : nil
+                let have =
+                    i < actual.count
+                    ? render(actual[i], keys: i < expected.count ? RuleTest.fields.filter { expected[i][$0] != nil } : RuleTest.fields)
+                    : nil
+                if want == have { lines.append("    event \(i + 1): \(want!)"); continue }
+                if let want { lines.append("  - event \(i + 1): \(want)") }
+                if let have {
+                    let line = Int(got[i].0.line)
+                    lines.append("  + event \(i + 1): \(have)  (line \(line), \(i < actual.count ? actual[i]["rule"] ?? "" : ""))")
+                }
+            }
+            for (index, outcome) in outcomes.enumerated() where outcome != "event" {
+                lines.append("    line \(index + 1): \(outcome)")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    static func describe(_ event: Event, strings: [String], definition: PipelineDefinition) -> [String: String] {
+        var fields: [String: String] = [
+            "kind": event.kind.description, "ticket": strings[Int(event.ticket.rawValue)], "time": event.time.iso8601,
+            "rule": definition.rules[Int(event.rule)].name, "requester": event.requester.description,
+        ]
+        for (key, symbol) in [
+            ("customer", event.customer), ("priority", event.priority), ("channel", event.channel), ("agent", event.agent),
+            ("status", event.status),
+        ] where !symbol.isNone {
+            fields[key] = strings[Int(symbol.rawValue)]
+        }
+        return fields
+    }
+
+    static func render(_ fields: [String: String], keys: [String]) -> String {
+        keys.compactMap { key in fields[key].map { key == "kind" ? $0 : "\(key)=\($0)" } }.joined(separator: " ")
+    }
+}
+
+extension RuleTest.Expectation {
+    var isUnmatched: Bool {
+        if case .unmatched = self { return true }
+        return false
+    }
+}
