@@ -26,6 +26,14 @@ public struct Chunk: Sendable {
     public var verifiedThrough: Int64 = .max
     /// Bytes of the file (compressed, as on disk) consumed when this chunk was cut: progress.
     public var fileOffset: Int64 = 0
+    /// How the bytes are cut into records (CSV chunks end at a record boundary, not just a line's).
+    public var format = RecordFormat.Kind.lines
+    /// CSV: the column names (the header row, or the pipeline's `columns`).
+    public var columns: [[UInt8]] = []
+    /// CSV: the field separator.
+    public var delimiter = UInt8(ascii: ",")
+    /// CSV: the chunk starts with the header row, which is no record.
+    public var startsWithHeader = false
 
     /// Decoded-stream offset just past this chunk's last line.
     public var endOffset: Int64 { streamOffset(of: bytes.count) }
@@ -62,10 +70,13 @@ public final class ChunkReader {
     private var pendingError: IngestError?
     /// The second half of a chunk split at a unit boundary, returned by the next call.
     private var ready: [Chunk] = []
+    /// Chunks end at CSV record boundaries (a line break outside quotes) instead of at any line break.
+    private let csvRecords: Bool
 
-    public init(stream: ByteStream, file: Int32, chunkSize: Int = 1 << 20, maxLineLength: Int = 1 << 20) {
+    public init(stream: ByteStream, file: Int32, chunkSize: Int = 1 << 20, maxLineLength: Int = 1 << 20, csvRecords: Bool = false) {
         self.stream = stream
         self.file = file
+        self.csvRecords = csvRecords
         self.chunkSize = max(chunkSize, 64)
         self.maxLineLength = max(maxLineLength, 16)
     }
@@ -102,7 +113,7 @@ public final class ChunkReader {
             carry = []
             if let failure {
                 // Keep the complete lines; the partial line at the damage is reported with the error.
-                let keep = Self.lastNewline(in: bytes).map { $0 + 1 } ?? 0
+                let keep = lastBoundary(in: bytes) ?? 0
                 carryOffset = start + Int64(keep)
                 bytes.removeLast(bytes.count - keep)
                 pendingError = failure
@@ -113,10 +124,10 @@ public final class ChunkReader {
                 finished = true
                 return bytes.isEmpty ? nil : split(bytes, start: start)
             }
-            if let newline = Self.lastNewline(in: bytes) {
-                carry = Array(bytes[(newline + 1)...])
-                carryOffset = start + Int64(newline + 1)
-                bytes.removeLast(bytes.count - newline - 1)
+            if let boundary = lastBoundary(in: bytes) {
+                carry = Array(bytes[boundary...])
+                carryOffset = start + Int64(boundary)
+                bytes.removeLast(bytes.count - boundary)
                 return split(bytes, start: start)
             }
             if bytes.count >= maxLineLength {
@@ -165,13 +176,20 @@ public final class ChunkReader {
         let verified = stream.verifiedOffset
         let end = start + Int64(bytes.count)
         guard verified > start, verified < end,
-            let newline = bytes.withUnsafeBytes({
-                ByteSearch.lastIndex(of: 0x0a, in: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(verified - start))))
-            })
+            let boundary = bytes.withUnsafeBytes({ lastBoundary(in: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(verified - start)))) })
         else { return emit(bytes, start: start) }
-        let first = emit(Array(bytes[...newline]), start: start)
-        ready.append(emit(Array(bytes[(newline + 1)...]), start: start + Int64(newline + 1)))
+        let first = emit(Array(bytes[..<boundary]), start: start)
+        ready.append(emit(Array(bytes[boundary...]), start: start + Int64(boundary)))
         return first
+    }
+
+    /// Just past the last record end in `bytes` (a line break; for CSV, one outside quotes), nil if none.
+    private func lastBoundary(in bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBytes { lastBoundary(in: $0) }
+    }
+
+    private func lastBoundary(in bytes: UnsafeRawBufferPointer) -> Int? {
+        csvRecords ? CSVScanner.lastRecordEnd(in: bytes) : ByteSearch.lastIndex(of: 0x0a, in: bytes).map { $0 + 1 }
     }
 
     private func emit(_ bytes: [UInt8], start: Int64) -> Chunk {
@@ -182,9 +200,6 @@ public final class ChunkReader {
         return chunk
     }
 
-    static func lastNewline(in bytes: [UInt8]) -> Int? {
-        bytes.withUnsafeBytes { ByteSearch.lastIndex(of: 0x0a, in: $0) }
-    }
 }
 
 /// Splits a chunk into lines: `\n` or `\r\n`, last line with or without newline.

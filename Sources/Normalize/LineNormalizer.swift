@@ -34,7 +34,7 @@ public final class LineNormalizer {
         /// Prefilter literals; all must occur in a line before PCRE2 is asked.
         var literals: UnsafeBufferPointer<LiteralPlan>
         var regex: Unmanaged<Regex>
-        /// -1 when any first byte can match.
+        /// -1 when any first byte can match; -3 for structured rules (never on lines).
         var firstByte: Int16
     }
 
@@ -66,7 +66,7 @@ public final class LineNormalizer {
             (plans.baseAddress! + index).initialize(
                 to: RulePlan(
                     literals: UnsafeBufferPointer(table), regex: .passUnretained(rule.regex),
-                    firstByte: rule.firstByte.map(Int16.init) ?? -1))
+                    firstByte: rule.isStructured ? -3 : rule.firstByte.map(Int16.init) ?? -1))
         }
     }
 
@@ -107,7 +107,7 @@ public final class LineNormalizer {
         let first = line.isEmpty ? Int16(-2) : Int16(line[0])
         rules: for index in 0..<plans.count {
             let plan = plans[index]
-            if plan.firstByte >= 0 && plan.firstByte != first { continue }
+            if plan.firstByte != -1 && plan.firstByte != first { continue }
             for literal in plan.literals where !ByteSearch.contains(literal.bytes, anchor: literal.anchor, in: line) {
                 continue rules
             }
@@ -122,9 +122,49 @@ public final class LineNormalizer {
         return .noMatch
     }
 
+    /// The values of a structured rule's captures while it is built (nil: a line rule, read from the match).
+    private var fieldCaptures: [Range<Int>?]?
+
+    private func capture(_ group: Int) -> Range<Int>? {
+        guard let fieldCaptures else { return scratch.range(ofGroup: group) }
+        return group >= 1 && group <= fieldCaptures.count ? fieldCaptures[group - 1] : nil
+    }
+
+    /// Tries the structured rules in order on one CSV / JSON-lines record whose field values
+    /// are in `values`; `field(rule, k)` is the range of the rule's field `k` (`Rule.fieldKeys`),
+    /// nil when the record has no such field. The first rule whose conditions all hold decides.
+    public func normalize(
+        record values: UnsafeRawBufferPointer, source: SourceLocation, field: (_ rule: Int, _ key: Int) -> Range<Int>?
+    ) -> LineOutcome {
+        rules: for (index, rule) in rules.enumerated() where rule.isStructured {
+            for (key, condition) in rule.conditions {
+                guard let range = field(index, key) else { continue rules }
+                let value = UnsafeRawBufferPointer(rebasing: values[range])
+                switch condition {
+                case let .exact(bytes): if !value.elementsEqual(bytes) { continue rules }
+                case let .glob(pattern): if !pattern.matches(String(decoding: value, as: UTF8.self)) { continue rules }
+                case let .regex(regex):
+                    switch regex.matches(value, scratch: scratch) {
+                    case .matched: break
+                    case .noMatch: continue rules
+                    case let .limitExceeded(message): return .reject(rule: index, ticket: "", reason: "regex limit exceeded: \(message)")
+                    case let .failed(message): return .reject(rule: index, ticket: "", reason: "regex error: \(message)")
+                    }
+                }
+            }
+            fieldCaptures = (0..<rule.captureCount).map { field(index, $0) }
+            defer { fieldCaptures = nil }
+            return build(rule: index, line: values, source: source)
+        }
+        return .noMatch
+    }
+
+    /// The index of the first structured rule, for problems of a record no rule could read (e.g. bad JSON).
+    public var firstStructuredRule: Int? { rules.firstIndex { $0.isStructured } }
+
     private func build(rule index: Int, line: UnsafeRawBufferPointer, source: SourceLocation) -> LineOutcome {
         let rule = rules[index]
-        let ticketRange = scratch.range(ofGroup: rule.ticketGroup) ?? 0..<0
+        let ticketRange = capture(rule.ticketGroup) ?? 0..<0
         func reject(_ reason: String) -> LineOutcome { .reject(rule: index, ticket: Self.text(line, ticketRange), reason: reason) }
         var kind = EventKind.update
         var more: [EventKind] = []
@@ -136,7 +176,7 @@ public final class LineNormalizer {
             case let .failure(failure): return reject(failure.reason)
             }
         }
-        guard let tsRange = scratch.range(ofGroup: rule.timeGroup), !tsRange.isEmpty else {
+        guard let tsRange = capture(rule.timeGroup), !tsRange.isEmpty else {
             return reject("empty timestamp")
         }
         let time: Instant
@@ -153,14 +193,14 @@ public final class LineNormalizer {
         }
         // One attribute: the captured group if non-empty, else the rule's fixed value, else none.
         func attribute(_ slot: Int) -> Symbol {
-            if let group = rule.attributeGroups[slot], let range = scratch.range(ofGroup: group), !range.isEmpty {
+            if let group = rule.attributeGroups[slot], let range = capture(group), !range.isEmpty {
                 return interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
             }
             if let value = rule.attributeValues[slot] { return interner.intern(value) }
             return .none
         }
         var status = Symbol.none
-        if let group = rule.statusGroup, let range = scratch.range(ofGroup: group), !range.isEmpty {
+        if let group = rule.statusGroup, let range = capture(group), !range.isEmpty {
             status = interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
         }
         let event = Event(
@@ -174,7 +214,7 @@ public final class LineNormalizer {
         switch mapping {
         case let .fixed(value): return .success(value)
         case let .mapped(group, groupName, table, otherwise):
-            let range = scratch.range(ofGroup: group) ?? 0..<0
+            let range = capture(group) ?? 0..<0
             let captured = UnsafeRawBufferPointer(rebasing: line[range])
             for entry in table {
                 if let pattern = entry.pattern {

@@ -44,6 +44,13 @@ public enum Attribute: String, CaseIterable, Sendable {
     case customer, priority, channel, agent
 }
 
+/// A condition on one field of a structured record (`where:`): the exact value, a glob, or a PCRE2 pattern.
+public enum FieldCondition: Sendable {
+    case exact([UInt8])
+    case glob(GlobPattern)
+    case regex(Regex)
+}
+
 /// One regex rule of a pipeline, compiled and ready for matching.
 /// A class: immutable after `init` and shared by every worker, so the hot
 /// loop never copies its fields.
@@ -70,14 +77,43 @@ public final class Rule: Sendable {
     /// True when the rule has `transitions`: its kinds are chosen per ticket, after ordering
     /// (docs/semantics.md §1), so the normalizer only records the status.
     public let defersKind: Bool
+    /// Structured rules (CSV / JSON-lines records): the field names the rule reads, by column
+    /// name or dotted key path. The first `captureCount` are its captures (capture number k + 1
+    /// is field k); the rest are read by `conditions`. Empty for line rules.
+    public let fieldKeys: [[UInt8]]
+    public let captureCount: Int
+    /// `where:` conditions, each on `fieldKeys[index]`; all must hold.
+    public let conditions: [(field: Int, condition: FieldCondition)]
+    /// True for rules on CSV / JSON-lines records (they never see plain lines, and line rules never see records).
+    public var isStructured: Bool { !fieldKeys.isEmpty }
 
     public init(
         name: String, regex: Regex, kind: FieldMapping<RuleKind>, requester: FieldMapping<Requester> = .fixed(.customer),
         timestamp: TimestampParser, prefilter: [String] = [], attributeValues: [Attribute: String] = [:],
-        statusGroup: Int? = nil, defersKind: Bool = false
+        statusGroup: Int? = nil, defersKind: Bool = false,
+        fields: [(capture: String, key: String)] = [], conditions: [(key: String, condition: FieldCondition)] = []
     ) throws(RuleError) {
         self.statusGroup = statusGroup
         self.defersKind = defersKind
+        var keys = fields.map { Array($0.key.utf8) }
+        var resolved: [(field: Int, condition: FieldCondition)] = []
+        for (key, condition) in conditions {
+            let bytes = Array(key.utf8)
+            if let index = keys.firstIndex(of: bytes) {
+                resolved.append((index, condition))
+            } else {
+                keys.append(bytes)
+                resolved.append((keys.count - 1, condition))
+            }
+        }
+        fieldKeys = keys
+        captureCount = fields.count
+        self.conditions = resolved
+        var numbers = regex.groupNumbers
+        if !fields.isEmpty {
+            numbers = [:]
+            for (index, field) in fields.enumerated() { numbers[field.capture] = index + 1 }
+        }
         self.name = name
         self.regex = regex
         self.kind = kind
@@ -85,12 +121,12 @@ public final class Rule: Sendable {
         self.timestamp = timestamp
         self.prefilter = prefilter.filter { !$0.isEmpty }.map(Literal.init)
         self.firstByte = Self.requiredFirstByte(regex.pattern)
-        guard let ts = regex.groupNumbers["ts"] else { throw .missingGroup("ts") }
+        guard let ts = numbers["ts"] else { throw .missingGroup("ts") }
         // Service rules (docs/semantics.md §10) name the service where ticket rules name the ticket.
-        guard let ticket = regex.groupNumbers["ticket"] ?? regex.groupNumbers["service"] else { throw .missingGroup("ticket") }
+        guard let ticket = numbers["ticket"] ?? numbers["service"] else { throw .missingGroup("ticket") }
         timeGroup = ts
         ticketGroup = ticket
-        attributeGroups = Attribute.allCases.map { regex.groupNumbers[$0.rawValue] }
+        attributeGroups = Attribute.allCases.map { numbers[$0.rawValue] }
         self.attributeValues = Attribute.allCases.map { attributeValues[$0] }
         if case let .mapped(group, name, _, _) = kind, group <= 0 { throw .missingGroup(name) }
         if case let .mapped(group, name, _, _) = requester, group <= 0 { throw .missingGroup(name) }
@@ -129,7 +165,7 @@ public final class Rule: Sendable {
     }
 
     /// The highest capture number the rule reads.
-    public var highestGroup: Int { regex.groupNumbers.values.max() ?? 0 }
+    public var highestGroup: Int { isStructured ? captureCount : regex.groupNumbers.values.max() ?? 0 }
 }
 
 /// A rule that cannot work as written.

@@ -47,7 +47,22 @@ final class ChunkParser {
         self.lineFilter = lineFilter.map(Literal.init)
     }
 
+    /// The column names in the first record of a CSV file's first chunk (a UTF-8 byte order mark skipped).
+    static func headerRow(_ bytes: [UInt8], delimiter: UInt8) -> [[UInt8]] {
+        var values: [UInt8] = []
+        var fields: [Range<Int>] = []
+        bytes.withUnsafeBytes { raw in
+            _ = CSVScanner.record(in: raw, from: byteOrderMarkLength(raw), delimiter: delimiter, values: &values, fields: &fields)
+        }
+        return fields.map { Array(values[$0]) }
+    }
+
+    static func byteOrderMarkLength(_ bytes: UnsafeRawBufferPointer) -> Int {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+    }
+
     func parse(_ chunk: Chunk) -> ChunkOutput {
+        if chunk.format != .lines { return parseRecords(chunk) }
         var output = ChunkOutput(
             file: chunk.file, index: chunk.index, endOffset: chunk.endOffset, verifiedThrough: chunk.verifiedThrough,
             fileOffset: chunk.fileOffset)
@@ -96,6 +111,122 @@ final class ChunkParser {
                                 ticket: ticket, reason: reason))
                     }
                 })
+        }
+        output.strings = normalizer.takeInterner()
+        return output
+    }
+
+    /// CSV and JSON-lines chunks: one record at a time through the structured rules.
+    private func parseRecords(_ chunk: Chunk) -> ChunkOutput {
+        var output = ChunkOutput(
+            file: chunk.file, index: chunk.index, endOffset: chunk.endOffset, verifiedThrough: chunk.verifiedThrough,
+            fileOffset: chunk.fileOffset)
+        output.ruleMatches = [Int64](repeating: 0, count: normalizer.rules.count)
+        output.bytes = Int64(chunk.bytes.count) + chunk.cutLines.reduce(0) { $0 + $1.droppedBytes }
+        let rules = normalizer.rules
+        chunk.bytes.withUnsafeBytes { raw in
+            output.lines = Int64(LineSplitter.forEachLine(in: raw) { _, _, _ in })
+            func record(_ outcome: LineOutcome, line: Int64, position: Int, problem: String?) {
+                var outcome = outcome
+                if let problem {
+                    switch outcome {
+                    case .noMatch: break
+                    case let .event(event), let .events(event, _):
+                        let ticket = normalizer.interner.string(event.ticket)
+                        outcome = .reject(rule: Int(event.rule), ticket: ticket, reason: problem)
+                    case let .ignored(rule): outcome = .reject(rule: rule, ticket: "", reason: problem)
+                    case let .reject(rule, ticket, _): outcome = .reject(rule: rule, ticket: ticket, reason: problem)
+                    }
+                }
+                switch outcome {
+                case .noMatch: output.unmatched += 1
+                case let .ignored(rule):
+                    output.ignored += 1
+                    output.ruleMatches[rule] += 1
+                case let .event(event):
+                    output.events.append(event)
+                    output.ruleMatches[Int(event.rule)] += 1
+                case .events(var event, let more):
+                    output.events.append(event)
+                    for kind in more {
+                        event.kind = kind
+                        output.events.append(event)
+                    }
+                    output.ruleMatches[Int(event.rule)] += 1
+                case let .reject(rule, ticket, reason):
+                    output.ruleMatches[rule] += 1
+                    output.rejects.append(
+                        .init(line: line, offset: chunk.streamOffset(of: position), rule: rule, ticket: ticket, reason: reason))
+                }
+            }
+            if chunk.format == .jsonl {
+                var flattener = JSONFlattener()
+                LineSplitter.forEachLine(in: raw) { line, index, position in
+                    var line = line
+                    if chunk.index == 0 && index == 0 { line = UnsafeRawBufferPointer(rebasing: line[Self.byteOrderMarkLength(line)...]) }
+                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                        output.unmatched += 1
+                        return
+                    }
+                    let number = Int64(index + 1)
+                    let source = SourceLocation(file: chunk.file, line: number)
+                    if let failure = flattener.flatten(line) {
+                        let rule = normalizer.firstStructuredRule ?? 0
+                        record(
+                            .reject(rule: rule, ticket: "", reason: "not a JSON-lines record: \(failure)"), line: number,
+                            position: position, problem: nil)
+                        return
+                    }
+                    flattener.values.withUnsafeBytes { values in
+                        let outcome = normalizer.normalize(record: values, source: source) { rule, key in
+                            flattener.value(of: rules[rule].fieldKeys[key])
+                        }
+                        record(outcome, line: number, position: position, problem: nil)
+                    }
+                }
+                return
+            }
+            // CSV: records may span lines; a record's line number is that of its first line.
+            var columnOf: [[Int?]] = rules.map { rule in rule.fieldKeys.map { key in chunk.columns.firstIndex(of: key) } }
+            if chunk.columns.isEmpty { columnOf = rules.map { _ in [] } }
+            var values: [UInt8] = []
+            var fields: [Range<Int>] = []
+            var position = chunk.index == 0 ? Self.byteOrderMarkLength(raw) : 0
+            var line: Int64 = 1
+            let delimiter = chunk.delimiter
+            if chunk.startsWithHeader {
+                let scan = CSVScanner.record(in: raw, from: position, delimiter: delimiter, values: &values, fields: &fields)
+                position = scan.end
+                line += Int64(scan.lineBreaks)
+            }
+            while position < raw.count {
+                let scan = CSVScanner.record(in: raw, from: position, delimiter: delimiter, values: &values, fields: &fields)
+                defer {
+                    position = scan.end
+                    line += Int64(scan.lineBreaks)
+                }
+                if fields.count == 1 && fields[0].isEmpty {
+                    output.unmatched += 1  // an empty line
+                    continue
+                }
+                var problem: String?
+                if scan.unterminated {
+                    problem = "unterminated quoted field: the record runs to the end of the file"
+                } else if !chunk.columns.isEmpty && fields.count != chunk.columns.count {
+                    problem = "ragged row: \(fields.count) fields where the header has \(chunk.columns.count)"
+                }
+                let source = SourceLocation(file: chunk.file, line: line)
+                values.withUnsafeBytes { valueBytes in
+                    var outcome = normalizer.normalize(record: valueBytes, source: source) { rule, key in
+                        guard let column = columnOf[rule][key], column < fields.count else { return nil }
+                        return fields[column]
+                    }
+                    if scan.unterminated, case .noMatch = outcome {
+                        outcome = .reject(rule: normalizer.firstStructuredRule ?? 0, ticket: "", reason: "")
+                    }
+                    record(outcome, line: line, position: position, problem: problem)
+                }
+            }
         }
         output.strings = normalizer.takeInterner()
         return output

@@ -3,7 +3,7 @@ import Normalize
 /// Warnings about rules that are legal but risky or slow (`slalog check`).
 public enum PatternLint {
     public static func warnings(_ definition: PipelineDefinition) -> [String] {
-        definition.rules.flatMap { rule -> [String] in
+        definition.rules.filter { !$0.isStructured }.flatMap { rule -> [String] in
             var found: [String] = []
             let pattern = rule.regex.pattern
             if !(pattern.hasPrefix("^") || pattern.hasPrefix("\\A")) {

@@ -1,5 +1,6 @@
 import Aggregate
 import Foundation
+import Ingest
 import Normalize
 import SLACore
 
@@ -29,6 +30,8 @@ public struct PipelineDefinition: Sendable {
     public var services: [ServiceContract] = []
     /// Transitions of status rules and `tickets.open` (docs/semantics.md §1).
     public var ticketMapping = TicketMapping()
+    /// Inputs with a record format other than lines (`inputs:` entries with `format:`), in file order.
+    public var inputGroups: [InputGroup] = []
     /// Sample lines and the events they must give, run by `slalog check`.
     public var tests: [RuleTest] = []
     /// What `slalog check` warns about beyond the rules' patterns (e.g. `d` on a business calendar).
@@ -113,5 +116,29 @@ public struct PipelineDefinition: Sendable {
     }
 
     public var ruleNames: [String] { rules.map(\.name) }
+
+    /// The record format of an input file: that of the first input group it belongs to, else lines.
+    public func recordFormat(ofFile path: String) -> RecordFormat {
+        inputGroups.first { $0.contains(path) }?.format ?? .lines
+    }
     public var policyNames: [String] { policies.policies.map(\.name) }
+}
+
+/// An `inputs:` entry with a format (docs/pipeline-format.md, "Inputs"). A file belongs to it when
+/// it lies under the entry's folder, or when its name matches the entry's last path component (a
+/// glob), so files named on the command line get the format of the group they would be in.
+public struct InputGroup: Sendable {
+    public var path: String
+    public var format: RecordFormat
+
+    public init(path: String, format: RecordFormat) { self.path = path; self.format = format }
+
+    public func contains(_ file: String) -> Bool {
+        if path.hasSuffix("/") { return file.hasPrefix(path) }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue { return file.hasPrefix(path + "/") }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let fileName = file.split(separator: "/").last.map(String.init) ?? file
+        return GlobPattern(name).matches(fileName)
+    }
 }

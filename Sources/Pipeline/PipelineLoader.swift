@@ -1,5 +1,6 @@
 import Aggregate
 import Foundation
+import Ingest
 import Normalize
 import SLACore
 
@@ -47,13 +48,46 @@ struct PipelineLoader {
         let groupZone = try top["group_zone"].map { (node) throws(PipelineError) in try zone(node) } ?? timezone ?? .utc
         var outputs = PipelineDefinition.Outputs()
         if let node = top["outputs"] { outputs = try loadOutputs(node) }
-        let inputs = try top["inputs"].map { (node) throws(PipelineError) in try node.strings().map(resolve) } ?? []
+        var inputs: [String] = []
+        var groups: [InputGroup] = []
+        let items = try top["inputs"].map { (node) throws(PipelineError) -> [YAMLNode] in
+            if case .scalar = node.node { return [node] }
+            return try node.list()
+        }
+        for item in items ?? [] {
+            guard case .mapping = item.node else {
+                inputs.append(resolve(try item.string()))
+                continue
+            }
+            let fields = try item.fields(["path", "format", "delimiter", "columns"])
+            let path = resolve(try item.required(fields, "path").string())
+            inputs.append(path)
+            let formatNode = try item.required(fields, "format")
+            guard let kind = RecordFormat.Kind(rawValue: try formatNode.string()) else {
+                throw formatNode.error("unknown input format '\(try formatNode.string())'", hint: "formats: lines, csv, jsonl")
+            }
+            var format = RecordFormat(kind: kind)
+            if let node = fields["delimiter"] {
+                let text = try node.string()
+                let bytes = Array((text == "\\t" || text == "tab" ? "\t" : text).utf8)
+                guard kind == .csv, bytes.count == 1, bytes[0] != 0x22, bytes[0] != 0x0a, bytes[0] != 0x0d else {
+                    throw node.error("delimiter is one character (not a quote or line break), for csv inputs", hint: "e.g. ',' ';' or tab")
+                }
+                format.delimiter = bytes[0]
+            }
+            if let node = fields["columns"] {
+                guard kind == .csv else { throw node.error("columns: is for csv inputs without a header row") }
+                format.columns = try node.strings()
+            }
+            if kind != .lines { groups.append(InputGroup(path: path, format: format)) }
+        }
         var definition = PipelineDefinition(
             path: path, inputs: inputs, rules: rules, policies: policies, calendars: calendars,
             timezone: timezone, groupBy: groupBy, groupZone: groupZone, outputs: outputs,
             maxLineLength: maxLine, matchLimit: matchLimit, depthLimit: depthLimit, services: services)
         definition.ticketMapping = TicketMapping(programs: programs, openOnFirstEvent: openOnFirstEvent)
         definition.notes = notes
+        definition.inputGroups = groups
         if let node = top["tests"] { definition.tests = try loadTests(node) }
         if let node = top["warnings"] {
             let fields = try node.fields(["incomplete", "anomalies"])
@@ -143,7 +177,33 @@ struct PipelineLoader {
 
     static let ruleKeys = [
         "name", "pattern", "kind", "requester", "timestamp", "contains", "set", "status", "transitions", "ignore_case",
+        "fields", "where",
     ]
+
+    /// A structured rule's `fields:` (capture name → column name or dotted key path) and
+    /// `where:` (field → exact value, glob, or /PCRE2/).
+    func structuredFields(_ fields: [String: YAMLNode], ignoreCase: Bool) throws(PipelineError) -> (
+        captures: [(capture: String, key: String)], conditions: [(key: String, condition: FieldCondition)]
+    ) {
+        var captures: [(capture: String, key: String)] = []
+        for (name, _, value) in try fields["fields"]?.keyedEntries() ?? [] { captures.append((name, try value.string())) }
+        var conditions: [(key: String, condition: FieldCondition)] = []
+        for (key, _, value) in try fields["where"]?.keyedEntries() ?? [] {
+            let text = try value.string()
+            if text.count >= 2, text.hasPrefix("/"), text.hasSuffix("/") {
+                do throws(RegexError) {
+                    conditions.append((key, .regex(try Regex(String(text.dropFirst().dropLast())))))
+                } catch {
+                    throw value.error("invalid regex: \(error.message) at pattern offset \(error.offset)")
+                }
+            } else if ignoreCase || !GlobPattern(text).isLiteral {
+                conditions.append((key, .glob(GlobPattern(text, ignoreCase: ignoreCase))))
+            } else {
+                conditions.append((key, .exact(Array(text.utf8))))
+            }
+        }
+        return (captures, conditions)
+    }
 
     /// One kind, `ignore`, or a list of kinds (several events from one line).
     func ruleKind(_ node: YAMLNode) throws(PipelineError) -> RuleKind {
@@ -205,9 +265,16 @@ struct PipelineLoader {
             let fields = try item.fields(Self.ruleKeys)
             let name = try item.required(fields, "name").string()
             guard !rules.contains(where: { $0.name == name }) else { throw item.error("rule name '\(name)' is used twice") }
-            let patternNode = try item.required(fields, "pattern")
+            let structured = fields["fields"] != nil
+            guard structured != (fields["pattern"] != nil) else {
+                throw item.error(
+                    "a rule has a pattern: (for lines) or fields: (for CSV and JSON-lines records), not \(structured ? "both" : "neither")")
+            }
+            if structured, fields["contains"] != nil { throw item.error("contains: is for line rules; use where: on a field") }
+            if !structured, fields["where"] != nil { throw item.error("where: is for rules with fields:; use the pattern on lines") }
+            let patternNode = fields["pattern"] ?? fields["fields"]!
             let regex: Regex
-            let patternText = try patternNode.string()
+            let patternText = structured ? "(?!)" : try patternNode.string()
             do throws(RegexError) {
                 regex = try Regex(patternText)
             } catch {
@@ -221,13 +288,19 @@ struct PipelineLoader {
                 default: throw node.error("expected true or false")
                 }
             }
-            let kind = try mapping(try item.required(fields, "kind"), regex: regex, what: "kind", ignoreCase: ignoreCase) {
+            let record = try structuredFields(fields, ignoreCase: ignoreCase)
+            var groups = regex.groupNumbers
+            if structured {
+                groups = [:]
+                for (index, capture) in record.captures.enumerated() { groups[capture.capture] = index + 1 }
+            }
+            let kind = try mapping(try item.required(fields, "kind"), groups: groups, what: "kind", ignoreCase: ignoreCase) {
                 (node) throws(PipelineError) -> RuleKind in try ruleKind(node)
             }
             var statusGroup: Int?
             if let node = fields["status"] {
                 let group = try node.string()
-                guard let number = regex.groupNumbers[group] else {
+                guard let number = groups[group] else {
                     throw node.error("the pattern has no named group '\(group)' for status", hint: "add (?<\(group)>…) to the pattern")
                 }
                 statusGroup = number
@@ -238,7 +311,7 @@ struct PipelineLoader {
             programs.append(program)
             let requester =
                 try fields["requester"].map { (node) throws(PipelineError) in
-                    try mapping(node, regex: regex, what: "requester", ignoreCase: ignoreCase) {
+                    try mapping(node, groups: groups, what: "requester", ignoreCase: ignoreCase) {
                         (node) throws(PipelineError) -> Requester in
                         let text = try node.string()
                         switch text {
@@ -269,12 +342,12 @@ struct PipelineLoader {
             }
             let contains = try fields["contains"]?.strings() ?? []
             let kinds = Rule.kinds(of: kind) + (program?.transitions.flatMap(\.kinds) ?? [])
-            if kinds.contains(where: \.isService) && regex.groupNumbers["service"] == nil {
+            if kinds.contains(where: \.isService) && groups["service"] == nil {
                 throw patternNode.error(
                     "service events need a (?<service>…) group",
                     hint: "name the service, e.g. (?<service>[^;]+;[^;]+) for Nagios host;service")
             }
-            if kinds.contains(where: { !$0.isService }) && regex.groupNumbers["ticket"] == nil && regex.groupNumbers["service"] != nil {
+            if kinds.contains(where: { !$0.isService }) && groups["ticket"] == nil && groups["service"] != nil {
                 throw patternNode.error("ticket events need a (?<ticket>…) group; this rule captures a service")
             }
             do throws(RuleError) {
@@ -282,8 +355,15 @@ struct PipelineLoader {
                     try Rule(
                         name: name, regex: regex, kind: kind, requester: requester,
                         timestamp: TimestampParser(format: format, zone: timezone), prefilter: contains,
-                        attributeValues: fixed, statusGroup: statusGroup, defersKind: program != nil))
+                        attributeValues: fixed, statusGroup: statusGroup, defersKind: program != nil, fields: record.captures,
+                        conditions: record.conditions))
             } catch {
+                if structured {
+                    throw patternNode.error(
+                        error.description.replacingOccurrences(of: "the pattern has no named group (?<", with: "fields: has no ")
+                            .replacingOccurrences(
+                                of: ">…)", with: ""), hint: "name the fields, e.g. {ts: Timestamp, ticket: Case ID}")
+                }
                 throw patternNode.error(error.description, hint: "name the capture groups, e.g. (?<ts>\\S+) and (?<ticket>\\w+)")
             }
         }
@@ -293,14 +373,14 @@ struct PipelineLoader {
     /// A fixed value (`kind: open`) or `{group: NAME, map: {…}, default: …}`.
     /// `ignoreCase`: map keys compare without ASCII case; keys with `*` or `?` are globs.
     func mapping<Value>(
-        _ node: YAMLNode, regex: Regex, what: String, ignoreCase: Bool,
+        _ node: YAMLNode, groups: [String: Int], what: String, ignoreCase: Bool,
         _ convert: (YAMLNode) throws(PipelineError) -> Value
     ) throws(PipelineError) -> FieldMapping<Value> {
         if case .mapping = node.node {} else { return .fixed(try convert(node)) }
         let fields = try node.fields(["group", "map", "default"])
         let groupNode = try node.required(fields, "group")
         let group = try groupNode.string()
-        guard let number = regex.groupNumbers[group] else {
+        guard let number = groups[group] else {
             throw groupNode.error(
                 "the pattern has no named group '\(group)' for \(what)",
                 hint: "add (?<\(group)>…) to the pattern, or use a fixed \(what)")

@@ -416,9 +416,23 @@ public enum Runner {
         do throws(IngestError) {
             let (stream, format) = try openInput(path: path)
             outcome.format = format
-            let reader = ChunkReader(stream: stream, file: index, chunkSize: options.chunkSize, maxLineLength: definition.maxLineLength)
+            let records = definition.recordFormat(ofFile: path)
+            let reader = ChunkReader(
+                stream: stream, file: index, chunkSize: options.chunkSize, maxLineLength: definition.maxLineLength,
+                csvRecords: records.kind == .csv)
             defer { outcome.compressedBytes = stream.fileOffset }
-            while let chunk = try reader.next() { emit(chunk) }
+            // CSV: every chunk carries the column names (the header row of the first chunk, or the pipeline's).
+            var columns = records.columns.map { $0.map { Array($0.utf8) } } ?? []
+            while var chunk = try reader.next() {
+                chunk.format = records.kind
+                chunk.delimiter = records.delimiter
+                if records.hasHeader && chunk.index == 0 {
+                    columns = ChunkParser.headerRow(chunk.bytes, delimiter: records.delimiter)
+                    chunk.startsWithHeader = true
+                }
+                chunk.columns = columns
+                emit(chunk)
+            }
         } catch {
             outcome.failure = error
         }

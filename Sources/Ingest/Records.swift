@@ -1,0 +1,271 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// How an input's text is cut into records (docs/pipeline-format.md, "Inputs"):
+/// lines, RFC 4180 CSV (a record may span lines inside quotes), or JSON lines.
+public struct RecordFormat: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case lines, csv, jsonl
+    }
+
+    public var kind: Kind
+    /// CSV: the field separator (`,` by default; `;` and tab are common).
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// CSV: the column names when the file has no header row; nil: the first record names them.
+    public var columns: [String]?
+
+    public init(kind: Kind, delimiter: UInt8 = UInt8(ascii: ","), columns: [String]? = nil) {
+        self.kind = kind; self.delimiter = delimiter; self.columns = columns
+    }
+
+    public static let lines = RecordFormat(kind: .lines)
+
+    /// True when the first record of each file is a header row.
+    public var hasHeader: Bool { kind == .csv && columns == nil }
+}
+
+/// RFC 4180 records: fields separated by the delimiter, optionally in double
+/// quotes (`""` is a quote inside them; delimiters and line breaks inside
+/// quotes are data); a record ends at a line break outside quotes (`\n` or
+/// `\r\n`). Values are copied, unescaped, into a caller's buffer.
+public enum CSVScanner {
+    static let quote = UInt8(ascii: "\"")
+
+    /// The offset just past the last record end (a `\n` outside quotes) in `bytes`, which
+    /// start at a record boundary; nil when no record ends in them.
+    public static func lastRecordEnd(in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        var inQuotes = false
+        var last: Int?
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = base.load(fromByteOffset: i, as: UInt8.self)
+            if b == quote {
+                inQuotes.toggle()
+            } else if b == 0x0a && !inQuotes {
+                last = i + 1
+            }
+            i += 1
+        }
+        return last
+    }
+
+    /// What `record` found.
+    public struct Scan {
+        /// Offset just past the record's line break (or the end of the bytes).
+        public var end: Int
+        /// Line breaks inside the record and at its end (how far the line number moves).
+        public var lineBreaks: Int
+        /// The bytes ended inside a quoted field.
+        public var unterminated: Bool
+    }
+
+    /// Parses the record starting at `start`: appends each field's value to `values` and its
+    /// range in `values` to `fields` (both cleared first).
+    public static func record(
+        in bytes: UnsafeRawBufferPointer, from start: Int, delimiter: UInt8, values: inout [UInt8], fields: inout [Range<Int>]
+    ) -> Scan {
+        values.removeAll(keepingCapacity: true)
+        fields.removeAll(keepingCapacity: true)
+        let n = bytes.count
+        var i = start
+        var lineBreaks = 0
+        var fieldStart = 0
+        var inQuotes = false
+        var quotedField = false
+        while i < n {
+            let b = bytes[i]
+            if inQuotes {
+                if b == quote {
+                    if i + 1 < n && bytes[i + 1] == quote {
+                        values.append(quote)
+                        i += 2
+                        continue
+                    }
+                    inQuotes = false
+                } else {
+                    if b == 0x0a { lineBreaks += 1 }
+                    values.append(b)
+                }
+                i += 1
+                continue
+            }
+            if b == delimiter {
+                fields.append(fieldStart..<values.count)
+                fieldStart = values.count
+                quotedField = false
+            } else if b == 0x0a {
+                if !quotedField, values.count > fieldStart, values.last == 0x0d { values.removeLast() }
+                fields.append(fieldStart..<values.count)
+                return Scan(end: i + 1, lineBreaks: lineBreaks + 1, unterminated: false)
+            } else if b == quote && values.count == fieldStart && !quotedField {
+                inQuotes = true
+                quotedField = true
+            } else if b == 0x0d && quotedField {
+                // `"value"\r\n`: the CR after a closing quote belongs to the line break.
+            } else {
+                values.append(b)
+            }
+            i += 1
+        }
+        if !quotedField, values.count > fieldStart, values.last == 0x0d { values.removeLast() }
+        fields.append(fieldStart..<values.count)
+        return Scan(end: n, lineBreaks: lineBreaks, unterminated: inQuotes)
+    }
+}
+
+/// Flattens one JSON object (a JSON-lines record) into scalar fields named by dotted
+/// paths (`user.name`, `tags.0`): strings unescaped, numbers, `true`/`false` as written;
+/// `null` is absent. Values are copied into a caller's buffer.
+public struct JSONFlattener {
+    public private(set) var names: [[UInt8]] = []
+    public private(set) var fields: [Range<Int>] = []
+    public private(set) var values: [UInt8] = []
+    private var path: [UInt8] = []
+    private var bytes: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var i = 0
+
+    public init() {}
+
+    /// Parses `line`; returns a reason when it is not one JSON object.
+    public mutating func flatten(_ line: UnsafeRawBufferPointer) -> String? {
+        names.removeAll(keepingCapacity: true)
+        fields.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        path.removeAll(keepingCapacity: true)
+        bytes = line
+        i = 0
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return "not a JSON object" }
+        if let failure = value(depth: 0) { return failure }
+        skipSpace()
+        return i == bytes.count ? nil : "text after the JSON object at byte \(i)"
+    }
+
+    /// The value of the field named `name` (a dotted path), if present.
+    public func value(of name: [UInt8]) -> Range<Int>? {
+        for (index, candidate) in names.enumerated() where candidate == name { return fields[index] }
+        return nil
+    }
+
+    private mutating func skipSpace() {
+        while i < bytes.count, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[i]) { i += 1 }
+    }
+
+    private mutating func value(depth: Int) -> String? {
+        guard depth < 64 else { return "JSON nested deeper than 64 levels" }
+        skipSpace()
+        guard i < bytes.count else { return "the JSON ends early" }
+        switch bytes[i] {
+        case UInt8(ascii: "{"):
+            i += 1
+            skipSpace()
+            if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; return nil }
+            while true {
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return "expected a key at byte \(i)" }
+                let keyStart = values.count
+                if let failure = string() { return failure }
+                let key = Array(values[keyStart...])
+                values.removeLast(values.count - keyStart)
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return "expected ':' at byte \(i)" }
+                i += 1
+                let saved = path.count
+                if !path.isEmpty { path.append(UInt8(ascii: ".")) }
+                path += key
+                if let failure = value(depth: depth + 1) { return failure }
+                path.removeLast(path.count - saved)
+                skipSpace()
+                guard i < bytes.count else { return "the JSON ends early" }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "}") { i += 1; return nil }
+                return "expected ',' or '}' at byte \(i)"
+            }
+        case UInt8(ascii: "["):
+            i += 1
+            skipSpace()
+            if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; return nil }
+            var index = 0
+            while true {
+                let saved = path.count
+                if !path.isEmpty { path.append(UInt8(ascii: ".")) }
+                path += Array(String(index).utf8)
+                if let failure = value(depth: depth + 1) { return failure }
+                path.removeLast(path.count - saved)
+                index += 1
+                skipSpace()
+                guard i < bytes.count else { return "the JSON ends early" }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "]") { i += 1; return nil }
+                return "expected ',' or ']' at byte \(i)"
+            }
+        case UInt8(ascii: "\""):
+            let start = values.count
+            if let failure = string() { return failure }
+            names.append(path)
+            fields.append(start..<values.count)
+            return nil
+        default:
+            let start = i
+            while i < bytes.count, !([0x2c, 0x7d, 0x5d, 0x20, 0x09, 0x0a, 0x0d] as [UInt8]).contains(bytes[i]) { i += 1 }
+            let word = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
+            guard !word.isEmpty else { return "expected a value at byte \(start)" }
+            if word.elementsEqual("null".utf8) { return nil }
+            let valueStart = values.count
+            values += word
+            names.append(path)
+            fields.append(valueStart..<values.count)
+            return nil
+        }
+    }
+
+    /// A JSON string at `i` (on its opening quote), unescaped into `values`.
+    private mutating func string() -> String? {
+        i += 1
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") { i += 1; return nil }
+            if b != UInt8(ascii: "\\") {
+                values.append(b)
+                i += 1
+                continue
+            }
+            guard i + 1 < bytes.count else { break }
+            let e = bytes[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "n"): values.append(0x0a)
+            case UInt8(ascii: "t"): values.append(0x09)
+            case UInt8(ascii: "r"): values.append(0x0d)
+            case UInt8(ascii: "b"): values.append(0x08)
+            case UInt8(ascii: "f"): values.append(0x0c)
+            case UInt8(ascii: "u"):
+                guard i + 4 <= bytes.count, var code = Self.hex(bytes[i..<(i + 4)]) else { return "bad \\u escape at byte \(i - 2)" }
+                i += 4
+                if (0xD800..<0xDC00).contains(code), i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"),
+                    bytes[i + 1] == UInt8(ascii: "u"), let low = Self.hex(bytes[(i + 2)..<(i + 6)]), (0xDC00..<0xE000).contains(low)
+                {
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                }
+                values += Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8)
+            default: values.append(e)
+            }
+        }
+        return "unterminated string"
+    }
+
+    private static func hex(_ digits: Slice<UnsafeRawBufferPointer>) -> UInt32? {
+        var value: UInt32 = 0
+        for d in digits {
+            guard let v = Character(Unicode.Scalar(d)).hexDigitValue else { return nil }
+            value = value << 4 | UInt32(v)
+        }
+        return value
+    }
+}
