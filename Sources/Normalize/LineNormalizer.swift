@@ -20,6 +20,17 @@ public enum LineOutcome: Sendable, Equatable {
     case reject(rule: Int, ticket: String, reason: String)
 }
 
+extension LineOutcome {
+    /// The rule that matched, nil for `noMatch`.
+    public var rule: Int? {
+        switch self {
+        case .noMatch: nil
+        case let .ignored(rule), let .reject(rule, _, _): rule
+        case let .event(event), let .events(event, _): Int(event.rule)
+        }
+    }
+}
+
 /// Turns lines into events. One per worker thread: it owns its PCRE2 match
 /// scratch and an interner whose table the caller takes per chunk (`takeInterner()`).
 public final class LineNormalizer {

@@ -88,7 +88,7 @@ struct PipelineLoader {
         definition.ticketMapping = TicketMapping(programs: programs, openOnFirstEvent: openOnFirstEvent)
         definition.notes = notes
         definition.inputGroups = groups
-        if let node = top["tests"] { definition.tests = try loadTests(node) }
+        if let node = top["tests"] { definition.tests = try loadTests(node, groups: groups) }
         if let node = top["warnings"] {
             let fields = try node.fields(["incomplete", "anomalies"])
             if let node = fields["incomplete"] { definition.warnings.incomplete = try share(node) }
@@ -98,10 +98,10 @@ struct PipelineLoader {
     }
 
     /// The `tests:` list (docs/pipeline-format.md, "Rule tests").
-    func loadTests(_ node: YAMLNode) throws(PipelineError) -> [RuleTest] {
+    func loadTests(_ node: YAMLNode, groups: [InputGroup]) throws(PipelineError) -> [RuleTest] {
         var tests: [RuleTest] = []
         for item in try node.list() {
-            let fields = try item.fields(["name", "line", "lines", "events", "unmatched", "ignored", "reject"])
+            let fields = try item.fields(["name", "line", "lines", "events", "unmatched", "ignored", "reject", "header"])
             var lines: [String] = []
             if let line = fields["line"] { lines.append(try line.string()) }
             if let more = fields["lines"] { lines += try more.list().map { (node) throws(PipelineError) in try node.string() } }
@@ -139,7 +139,14 @@ struct PipelineLoader {
                 expectation = .events(events)
             }
             let name = try fields["name"]?.string() ?? ""
-            tests.append(RuleTest(name: name, location: "\(path):\(item.node.mark?.line ?? 0)", lines: lines, expectation: expectation))
+            var test = RuleTest(name: name, location: "\(path):\(item.node.mark?.line ?? 0)", lines: lines, expectation: expectation)
+            // Samples are read like the pipeline's structured inputs, when it has some.
+            test.format = groups.first?.format ?? .lines
+            test.header = try fields["header"]?.string()
+            if test.format.hasHeader && test.header == nil {
+                throw item.error("the pipeline reads CSV with a header row: give the test's header: (the column names)")
+            }
+            tests.append(test)
         }
         return tests
     }

@@ -1,4 +1,5 @@
 import Aggregate
+import Ingest
 import Normalize
 import SLACore
 
@@ -19,6 +20,10 @@ public struct RuleTest: Sendable {
     public var location: String
     public var lines: [String]
     public var expectation: Expectation
+    /// How the lines are read: as lines, CSV records (with `format.columns` or `header`), or JSON lines.
+    public var format = RecordFormat.lines
+    /// CSV: the header row the sample rows belong to.
+    public var header: String?
 
     public static let fields = ["kind", "ticket", "time", "customer", "priority", "channel", "agent", "status", "rule", "requester"]
 }
@@ -35,11 +40,48 @@ public enum RuleTestRunner {
         let normalizer = LineNormalizer(rules: definition.rules, matchLimit: definition.matchLimit, depthLimit: definition.depthLimit)
         var events: [Event] = []
         var outcomes: [String] = []
+        var columns = test.format.columns.map { $0.map { Array($0.utf8) } } ?? []
+        if let header = test.header { columns = ChunkParser.headerRow(Array((header + "\n").utf8), delimiter: test.format.delimiter) }
+        let rules = definition.rules
+        var flattener = JSONFlattener()
+        var values: [UInt8] = []
+        var fields: [Range<Int>] = []
         for (index, line) in test.lines.enumerated() {
             let source = SourceLocation(file: 0, line: Int64(index + 1))
             var bytes = Array(line.utf8)
             if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
-            let outcome = bytes.withUnsafeBytes { normalizer.normalize($0, source: source) }
+            let outcome: LineOutcome
+            switch test.format.kind {
+            case .lines: outcome = bytes.withUnsafeBytes { normalizer.normalize($0, source: source) }
+            case .jsonl:
+                if let failure = bytes.withUnsafeBytes({ flattener.flatten($0) }) {
+                    outcome = .reject(rule: normalizer.firstStructuredRule ?? 0, ticket: "", reason: "not a JSON-lines record: \(failure)")
+                } else {
+                    outcome = flattener.values.withUnsafeBytes { valueBytes in
+                        normalizer.normalize(record: valueBytes, source: source) { rule, key in
+                            flattener.value(of: rules[rule].fieldKeys[key])
+                        }
+                    }
+                }
+            case .csv:
+                _ = bytes.withUnsafeBytes {
+                    CSVScanner.record(in: $0, from: 0, delimiter: test.format.delimiter, values: &values, fields: &fields)
+                }
+                let row = fields
+                let read = values.withUnsafeBytes { valueBytes in
+                    normalizer.normalize(record: valueBytes, source: source) { rule, key in
+                        guard let column = columns.firstIndex(of: rules[rule].fieldKeys[key]), column < row.count else { return nil }
+                        return row[column]
+                    }
+                }
+                // As in a run: a row whose field count differs from the header's is rejected if a rule reads it.
+                if !columns.isEmpty && row.count != columns.count, let rule = read.rule {
+                    outcome = .reject(
+                        rule: rule, ticket: "", reason: "ragged row: \(row.count) fields where the header has \(columns.count)")
+                } else {
+                    outcome = read
+                }
+            }
             switch outcome {
             case .noMatch: outcomes.append("unmatched")
             case let .ignored(rule): outcomes.append("ignored by rule \(definition.rules[rule].name)")
