@@ -64,57 +64,136 @@ public enum CSVScanner {
         public var unterminated: Bool
     }
 
+    /// The record starting at `start` without copying: each field's range in `bytes` (a quoted
+    /// field's range excludes its quotes). Nil when a field needs unescaping (`""` inside quotes,
+    /// or text after a closing quote): then `record(in:from:delimiter:values:fields:)` copies.
+    public static func recordInPlace(
+        in bytes: UnsafeRawBufferPointer, from start: Int, delimiter: UInt8, fields: inout [Range<Int>]
+    ) -> Scan? {
+        fields.removeAll(keepingCapacity: true)
+        let n = bytes.count
+        guard let base = bytes.baseAddress, start < n else {
+            fields.append(start..<start)
+            return Scan(end: n, lineBreaks: 0, unterminated: false)
+        }
+        var i = start
+        var lineBreaks = 0
+        while true {
+            if i < n && base.load(fromByteOffset: i, as: UInt8.self) == quote {
+                var q = i + 1
+                while q < n {
+                    let b = base.load(fromByteOffset: q, as: UInt8.self)
+                    if b == quote { break }
+                    if b == 0x0a { lineBreaks += 1 }
+                    q += 1
+                }
+                guard q < n else { return nil }  // unterminated: the copying scan reports it
+                let after = q + 1
+                if after < n {
+                    let b = base.load(fromByteOffset: after, as: UInt8.self)
+                    let crlf = b == 0x0d && after + 1 < n && base.load(fromByteOffset: after + 1, as: UInt8.self) == 0x0a
+                    guard b == delimiter || b == 0x0a || crlf else { return nil }  // `""` or text after the quote
+                }
+                fields.append((i + 1)..<q)
+                i = after < n && base.load(fromByteOffset: after, as: UInt8.self) == 0x0d ? after + 1 : after
+            } else {
+                var j = i
+                while j < n {
+                    let b = base.load(fromByteOffset: j, as: UInt8.self)
+                    if b == delimiter || b == 0x0a { break }
+                    j += 1
+                }
+                let end =
+                    j > i && base.load(fromByteOffset: j - 1, as: UInt8.self) == 0x0d
+                        && (j == n || base.load(fromByteOffset: j, as: UInt8.self) == 0x0a) ? j - 1 : j
+                fields.append(i..<end)
+                i = j
+            }
+            guard i < n else { return Scan(end: n, lineBreaks: lineBreaks, unterminated: false) }
+            if base.load(fromByteOffset: i, as: UInt8.self) == 0x0a {
+                return Scan(end: i + 1, lineBreaks: lineBreaks + 1, unterminated: false)
+            }
+            i += 1
+        }
+    }
+
     /// Parses the record starting at `start`: appends each field's value to `values` and its
-    /// range in `values` to `fields` (both cleared first).
+    /// range in `values` to `fields` (both cleared first). Runs of plain bytes are copied in
+    /// one go (this is the per-record cost of CSV inputs).
     public static func record(
         in bytes: UnsafeRawBufferPointer, from start: Int, delimiter: UInt8, values: inout [UInt8], fields: inout [Range<Int>]
     ) -> Scan {
         values.removeAll(keepingCapacity: true)
         fields.removeAll(keepingCapacity: true)
         let n = bytes.count
+        guard let base = bytes.baseAddress, start < n else {
+            fields.append(0..<0)
+            return Scan(end: n, lineBreaks: 0, unterminated: false)
+        }
+        func append(_ from: Int, _ to: Int) {
+            if to > from { values.append(contentsOf: UnsafeRawBufferPointer(start: base + from, count: to - from)) }
+        }
         var i = start
         var lineBreaks = 0
-        var fieldStart = 0
-        var inQuotes = false
-        var quotedField = false
-        while i < n {
-            let b = bytes[i]
-            if inQuotes {
-                if b == quote {
-                    if i + 1 < n && bytes[i + 1] == quote {
+        while true {
+            let fieldStart = values.count
+            if i < n && base.load(fromByteOffset: i, as: UInt8.self) == quote {
+                // Quoted: runs up to each quote; `""` is one quote, a lone quote closes the field.
+                i += 1
+                var closed = false
+                while i < n {
+                    var q = i
+                    while q < n {
+                        let b = base.load(fromByteOffset: q, as: UInt8.self)
+                        if b == quote { break }
+                        if b == 0x0a { lineBreaks += 1 }
+                        q += 1
+                    }
+                    append(i, q)
+                    guard q < n else { i = n; break }
+                    if q + 1 < n && base.load(fromByteOffset: q + 1, as: UInt8.self) == quote {
                         values.append(quote)
-                        i += 2
+                        i = q + 2
                         continue
                     }
-                    inQuotes = false
-                } else {
-                    if b == 0x0a { lineBreaks += 1 }
-                    values.append(b)
+                    i = q + 1
+                    closed = true
+                    break
                 }
-                i += 1
-                continue
-            }
-            if b == delimiter {
-                fields.append(fieldStart..<values.count)
-                fieldStart = values.count
-                quotedField = false
-            } else if b == 0x0a {
-                if !quotedField, values.count > fieldStart, values.last == 0x0d { values.removeLast() }
-                fields.append(fieldStart..<values.count)
-                return Scan(end: i + 1, lineBreaks: lineBreaks + 1, unterminated: false)
-            } else if b == quote && values.count == fieldStart && !quotedField {
-                inQuotes = true
-                quotedField = true
-            } else if b == 0x0d && quotedField {
-                // `"value"\r\n`: the CR after a closing quote belongs to the line break.
+                if !closed {
+                    fields.append(fieldStart..<values.count)
+                    return Scan(end: n, lineBreaks: lineBreaks, unterminated: true)
+                }
+                // Bytes after the closing quote (malformed, kept) up to the delimiter or line break; CR dropped.
+                var j = i
+                while j < n {
+                    let b = base.load(fromByteOffset: j, as: UInt8.self)
+                    if b == delimiter || b == 0x0a { break }
+                    if b != 0x0d { values.append(b) }
+                    j += 1
+                }
+                i = j
             } else {
-                values.append(b)
+                var j = i
+                while j < n {
+                    let b = base.load(fromByteOffset: j, as: UInt8.self)
+                    if b == delimiter || b == 0x0a { break }
+                    j += 1
+                }
+                let stop =
+                    j < n && base.load(fromByteOffset: j, as: UInt8.self) == 0x0a && j > i
+                        && base.load(fromByteOffset: j - 1, as: UInt8.self) == 0x0d ? j - 1 : j
+                let last = j == n && j > i && base.load(fromByteOffset: j - 1, as: UInt8.self) == 0x0d ? j - 1 : stop
+                append(i, last)
+                i = j
             }
-            i += 1
+            fields.append(fieldStart..<values.count)
+            guard i < n else { return Scan(end: n, lineBreaks: lineBreaks, unterminated: false) }
+            if base.load(fromByteOffset: i, as: UInt8.self) == 0x0a {
+                return Scan(end: i + 1, lineBreaks: lineBreaks + 1, unterminated: false)
+            }
+            i += 1  // the delimiter
         }
-        if !quotedField, values.count > fieldStart, values.last == 0x0d { values.removeLast() }
-        fields.append(fieldStart..<values.count)
-        return Scan(end: n, lineBreaks: lineBreaks, unterminated: inQuotes)
     }
 }
 

@@ -54,10 +54,12 @@ public final class LineNormalizer {
         var anchor: Int
     }
     /// Fields captured since the last `takeInterner()`, as bytes.
-    public private(set) var interner = ByteInterner(capacity: 8192)
+    /// (One normalizer per thread, so the per-line state skips dynamic exclusivity checks.)
+    @exclusivity(unchecked) public private(set) var interner = ByteInterner(capacity: 8192)
 
     public init(rules: [Rule], matchLimit: UInt32 = 1_000_000, depthLimit: UInt32 = 10_000) {
         self.rules = rules
+        structuredRules = rules.indices.filter { rules[$0].isStructured }
         scratch = MatchScratch(
             maxGroups: max(32, rules.map(\.highestGroup).max() ?? 0),
             matchLimit: matchLimit, depthLimit: depthLimit)
@@ -133,11 +135,14 @@ public final class LineNormalizer {
         return .noMatch
     }
 
-    /// The values of a structured rule's captures while it is built (nil: a line rule, read from the match).
-    private var fieldCaptures: [Range<Int>?]?
+    /// The values of a structured rule's captures while it is built (`buildingRecord`); reused per record.
+    @exclusivity(unchecked) private var fieldCaptures: [Range<Int>?] = []
+    @exclusivity(unchecked) private var buildingRecord = false
+    /// Indexes of the structured rules, in order.
+    private let structuredRules: [Int]
 
     private func capture(_ group: Int) -> Range<Int>? {
-        guard let fieldCaptures else { return scratch.range(ofGroup: group) }
+        guard buildingRecord else { return scratch.range(ofGroup: group) }
         return group >= 1 && group <= fieldCaptures.count ? fieldCaptures[group - 1] : nil
     }
 
@@ -147,7 +152,8 @@ public final class LineNormalizer {
     public func normalize(
         record values: UnsafeRawBufferPointer, source: SourceLocation, field: (_ rule: Int, _ key: Int) -> Range<Int>?
     ) -> LineOutcome {
-        rules: for (index, rule) in rules.enumerated() where rule.isStructured {
+        rules: for index in structuredRules {
+            let rule = rules[index]
             for (key, condition) in rule.conditions {
                 guard let range = field(index, key) else { continue rules }
                 let value = UnsafeRawBufferPointer(rebasing: values[range])
@@ -163,8 +169,37 @@ public final class LineNormalizer {
                     }
                 }
             }
-            fieldCaptures = (0..<rule.captureCount).map { field(index, $0) }
-            defer { fieldCaptures = nil }
+            fieldCaptures.removeAll(keepingCapacity: true)
+            for key in 0..<rule.captureCount { fieldCaptures.append(field(index, key)) }
+            buildingRecord = true
+            defer { buildingRecord = false }
+            return build(rule: index, line: values, source: source)
+        }
+        return .noMatch
+    }
+
+    /// The CSV form of `normalize(record:source:field:)`: `fields` are the record's field ranges in
+    /// `values`, and `columns[rule][k]` is the column of the rule's field `k` (-1: not in this file).
+    public func normalize(
+        record values: UnsafeRawBufferPointer, source: SourceLocation, fields: UnsafeBufferPointer<Range<Int>>, columns: [[Int]]
+    ) -> LineOutcome {
+        rules: for index in structuredRules {
+            let rule = rules[index]
+            let ruleColumns = columns[index]
+            if !rule.conditions.isEmpty {
+                let outcome = normalize(record: values, source: source) { ruleIndex, key in
+                    let column = columns[ruleIndex][key]
+                    return column >= 0 && column < fields.count ? fields[column] : nil
+                }
+                return outcome
+            }
+            fieldCaptures.removeAll(keepingCapacity: true)
+            for key in 0..<rule.captureCount {
+                let column = ruleColumns[key]
+                fieldCaptures.append(column >= 0 && column < fields.count ? fields[column] : nil)
+            }
+            buildingRecord = true
+            defer { buildingRecord = false }
             return build(rule: index, line: values, source: source)
         }
         return .noMatch

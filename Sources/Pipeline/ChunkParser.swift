@@ -187,8 +187,7 @@ final class ChunkParser {
                 return
             }
             // CSV: records may span lines; a record's line number is that of its first line.
-            var columnOf: [[Int?]] = rules.map { rule in rule.fieldKeys.map { key in chunk.columns.firstIndex(of: key) } }
-            if chunk.columns.isEmpty { columnOf = rules.map { _ in [] } }
+            let columnOf: [[Int]] = rules.map { rule in rule.fieldKeys.map { key in chunk.columns.firstIndex(of: key) ?? -1 } }
             var values: [UInt8] = []
             var fields: [Range<Int>] = []
             var position = chunk.index == 0 ? Self.byteOrderMarkLength(raw) : 0
@@ -200,7 +199,15 @@ final class ChunkParser {
                 line += Int64(scan.lineBreaks)
             }
             while position < raw.count {
-                let scan = CSVScanner.record(in: raw, from: position, delimiter: delimiter, values: &values, fields: &fields)
+                // Fields are ranges of the chunk itself unless one needs unescaping; then of a copy.
+                var copied = false
+                let scan: CSVScanner.Scan
+                if let inPlace = CSVScanner.recordInPlace(in: raw, from: position, delimiter: delimiter, fields: &fields) {
+                    scan = inPlace
+                } else {
+                    scan = CSVScanner.record(in: raw, from: position, delimiter: delimiter, values: &values, fields: &fields)
+                    copied = true
+                }
                 defer {
                     position = scan.end
                     line += Int64(scan.lineBreaks)
@@ -216,16 +223,17 @@ final class ChunkParser {
                     problem = "ragged row: \(fields.count) fields where the header has \(chunk.columns.count)"
                 }
                 let source = SourceLocation(file: chunk.file, line: line)
-                values.withUnsafeBytes { valueBytes in
-                    var outcome = normalizer.normalize(record: valueBytes, source: source) { rule, key in
-                        guard let column = columnOf[rule][key], column < fields.count else { return nil }
-                        return fields[column]
+                let row = fields
+                func read(_ valueBytes: UnsafeRawBufferPointer) {
+                    var outcome = row.withUnsafeBufferPointer {
+                        normalizer.normalize(record: valueBytes, source: source, fields: $0, columns: columnOf)
                     }
                     if scan.unterminated, case .noMatch = outcome {
                         outcome = .reject(rule: normalizer.firstStructuredRule ?? 0, ticket: "", reason: "")
                     }
                     record(outcome, line: line, position: position, problem: problem)
                 }
+                if copied { values.withUnsafeBytes(read) } else { read(raw) }
             }
         }
         output.strings = normalizer.takeInterner()
