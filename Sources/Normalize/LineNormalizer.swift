@@ -18,6 +18,8 @@ public enum LineOutcome: Sendable, Equatable {
     case events(first: Event, more: [EventKind])
     /// A rule matched but the line cannot become an event (`ticket`: the id if one was captured).
     case reject(rule: Int, ticket: String, reason: String)
+    /// A date line (`kind: date`): time-only stamps after it are on this local day (days since 1970-01-01).
+    case date(rule: Int, day: Int64)
 }
 
 extension LineOutcome {
@@ -25,7 +27,7 @@ extension LineOutcome {
     public var rule: Int? {
         switch self {
         case .noMatch: nil
-        case let .ignored(rule), let .reject(rule, _, _): rule
+        case let .ignored(rule), let .reject(rule, _, _), let .date(rule, _): rule
         case let .event(event), let .events(event, _): Int(event.rule)
         }
     }
@@ -138,6 +140,8 @@ public final class LineNormalizer {
     /// The values of a structured rule's captures while it is built (`buildingRecord`); reused per record.
     @exclusivity(unchecked) private var fieldCaptures: [Range<Int>?] = []
     @exclusivity(unchecked) private var buildingRecord = false
+    /// The `reply_to` of the last event built (threads), `.none` if it named none.
+    @exclusivity(unchecked) public private(set) var lastReplyTo = Symbol.none
     /// Indexes of the structured rules, in order.
     private let structuredRules: [Int]
 
@@ -210,6 +214,7 @@ public final class LineNormalizer {
 
     private func build(rule index: Int, line: UnsafeRawBufferPointer, source: SourceLocation) -> LineOutcome {
         let rule = rules[index]
+        if case .fixed(.date) = rule.kind { return dateLine(rule: index, line: line) }
         let ticketRange = capture(rule.ticketGroup) ?? 0..<0
         func reject(_ reason: String) -> LineOutcome { .reject(rule: index, ticket: Self.text(line, ticketRange), reason: reason) }
         var kind = EventKind.update
@@ -218,7 +223,7 @@ public final class LineNormalizer {
             switch resolve(rule.kind, line) {
             case let .success(.event(k)): kind = k
             case let .success(.events(list)): kind = list[0]; more = Array(list.dropFirst())
-            case .success(.ignore): return .ignored(rule: index)
+            case .success(.ignore), .success(.date): return .ignored(rule: index)
             case let .failure(failure): return reject(failure.reason)
             }
         }
@@ -244,6 +249,10 @@ public final class LineNormalizer {
             }
             if let value = rule.attributeValues[slot] { return interner.intern(value) }
             return .none
+        }
+        lastReplyTo = .none
+        if let group = rule.replyToGroup, let range = capture(group), !range.isEmpty {
+            lastReplyTo = interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
         }
         var status = Symbol.none
         if let group = rule.statusGroup, let range = capture(group), !range.isEmpty {
@@ -279,6 +288,20 @@ public final class LineNormalizer {
     }
 
     private struct MappingFailure: Error { var reason: String }
+
+    /// `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD` or `YYYYMMDD` in the `date` group of a date line.
+    private func dateLine(rule index: Int, line: UnsafeRawBufferPointer) -> LineOutcome {
+        let range = capture(rules[index].timeGroup) ?? 0..<0
+        let digits = line[range].filter { (0x30...0x39).contains($0) }.map { Int($0 - 0x30) }
+        guard digits.count == 8, range.count == 8 || range.count == 10 else {
+            return .reject(rule: index, ticket: "", reason: "bad date '\(Self.text(line, range))': expected YYYY-MM-DD")
+        }
+        let year = digits[0..<4].reduce(0) { $0 * 10 + $1 }, month = digits[4] * 10 + digits[5], day = digits[6] * 10 + digits[7]
+        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month) else {
+            return .reject(rule: index, ticket: "", reason: "bad date '\(Self.text(line, range))': no such day")
+        }
+        return .date(rule: index, day: Int64(CivilDate(year: year, month: month, day: day).daysSinceEpoch))
+    }
 
     /// The bytes as a String; invalid UTF-8 becomes U+FFFD.
     static func text(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {

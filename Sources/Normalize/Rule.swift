@@ -28,13 +28,15 @@ public enum RuleKind: Sendable, Equatable {
     /// Several events from one line, in this order (`kind: [agent_reply, resume]`).
     case events([EventKind])
     case ignore
+    /// A date line: the `date` group sets the date of the file's time-only stamps that follow.
+    case date
 
     /// The kinds, in order (none for `ignore`).
     public var kinds: [EventKind] {
         switch self {
         case let .event(kind): [kind]
         case let .events(kinds): kinds
-        case .ignore: []
+        case .ignore, .date: []
         }
     }
 }
@@ -84,6 +86,8 @@ public final class Rule: Sendable {
     public let captureCount: Int
     /// `where:` conditions, each on `fieldKeys[index]`; all must hold.
     public let conditions: [(field: Int, condition: FieldCondition)]
+    /// Capture number of `reply_to` (threads: the message this line's message answers), if any.
+    public let replyToGroup: Int?
     /// True for rules on CSV / JSON-lines records (they never see plain lines, and line rules never see records).
     public var isStructured: Bool { !fieldKeys.isEmpty }
 
@@ -121,9 +125,17 @@ public final class Rule: Sendable {
         self.timestamp = timestamp
         self.prefilter = prefilter.filter { !$0.isEmpty }.map(Literal.init)
         self.firstByte = Self.requiredFirstByte(regex.pattern)
+        if case .fixed(.date) = kind {
+            // A date line needs only its date (read as the time, ticket unused).
+            guard let date = numbers["date"] else { throw .missingGroup("date") }
+            numbers["ts"] = date
+            numbers["ticket"] = date
+        }
         guard let ts = numbers["ts"] else { throw .missingGroup("ts") }
         // Service rules (docs/semantics.md §10) name the service where ticket rules name the ticket.
-        guard let ticket = numbers["ticket"] ?? numbers["service"] else { throw .missingGroup("ticket") }
+        // Threads (docs/semantics.md §1): the message id stands for the ticket until threads are resolved.
+        guard let ticket = numbers["ticket"] ?? numbers["service"] ?? numbers["message"] else { throw .missingGroup("ticket") }
+        replyToGroup = numbers["reply_to"]
         timeGroup = ts
         ticketGroup = ticket
         attributeGroups = Attribute.allCases.map { numbers[$0.rawValue] }

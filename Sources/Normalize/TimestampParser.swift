@@ -12,6 +12,8 @@ public enum TimestampFormat: String, Sendable, CaseIterable {
     case epochSeconds = "epoch_seconds"
     /// Milliseconds since the epoch: `1772356502123`.
     case epochMillis = "epoch_millis"
+    /// A time of day only, `14:05` or `14:05:09[.123]`: the date comes from the file (docs/semantics.md §1).
+    case time
 }
 
 /// Parses timestamps by hand from bytes (no `DateFormatter`, no `String`).
@@ -48,7 +50,38 @@ public struct TimestampParser: Sendable {
             return parseEpoch(&cursor, millis: integerDigits >= 12)
         case .auto, .iso8601, .datetime:
             return parseDateTime(&cursor)
+        case .time:
+            return Self.parseTimeOfDay(bytes)
         }
+    }
+
+    /// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff` (more fraction digits are truncated).
+    static func parseTimeOfDay(_ b: UnsafeRawBufferPointer) -> Result<Instant, Failure> {
+        func two(_ i: Int) -> Int64? {
+            guard i + 1 < b.count, (0x30...0x39).contains(b[i]), (0x30...0x39).contains(b[i + 1]) else { return nil }
+            return Int64(b[i] - 0x30) * 10 + Int64(b[i + 1] - 0x30)
+        }
+        guard b.count >= 5, let hour = two(0), b[2] == 0x3a, let minute = two(3), hour <= 23, minute <= 59 else {
+            return .failure(Failure(reason: "expected a time of day HH:MM[:SS[.fff]]"))
+        }
+        var millis = (hour * 60 + minute) * 60_000
+        if b.count > 5 {
+            guard b[5] == 0x3a, let second = two(6), second <= 59 else {
+                return .failure(Failure(reason: "expected a time of day HH:MM[:SS[.fff]]"))
+            }
+            millis += second * 1000
+            if b.count > 8 {
+                guard b[8] == 0x2e || b[8] == 0x2c, b.count > 9, b[9...].allSatisfy({ (0x30...0x39).contains($0) }) else {
+                    return .failure(Failure(reason: "expected a time of day HH:MM[:SS[.fff]]"))
+                }
+                var scale: Int64 = 100
+                for digit in b[9...].prefix(3) {
+                    millis += Int64(digit - 0x30) * scale
+                    scale /= 10
+                }
+            }
+        }
+        return .success(Instant(timeOfDay: millis))
     }
 
     /// The most common log shape, `YYYY-MM-DDTHH:MM:SS[.fff]Z`, read at fixed

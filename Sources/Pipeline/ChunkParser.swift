@@ -22,6 +22,10 @@ struct ChunkOutput: Sendable {
     var rejects: [PendingReject] = []
     /// Lines each rule matched (events, ignored lines and rejects), for the never-matched warning.
     var ruleMatches: [Int64] = []
+    /// Threads: (message, the message it answers), in this chunk's symbols.
+    var links: [(message: Symbol, parent: Symbol)] = []
+    /// Date lines (chunk-relative line, local day): the date of the time-only stamps after them.
+    var dates: [(line: Int64, day: Int64)] = []
     /// Bytes behind the symbols of `events`.
     var strings = ByteInterner(capacity: 1)
 
@@ -93,10 +97,16 @@ final class ChunkParser {
                     case let .ignored(rule):
                         output.ignored += 1
                         output.ruleMatches[rule] += 1
+                    case let .date(rule, day):
+                        output.ignored += 1
+                        output.ruleMatches[rule] += 1
+                        output.dates.append((number, day))
                     case let .event(event):
                         output.events.append(event)
                         output.ruleMatches[Int(event.rule)] += 1
+                        if !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
                     case .events(var event, let more):
+                        if !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
                         output.events.append(event)
                         for kind in more {
                             event.kind = kind
@@ -134,7 +144,7 @@ final class ChunkParser {
                     case let .event(event), let .events(event, _):
                         let ticket = normalizer.interner.string(event.ticket)
                         outcome = .reject(rule: Int(event.rule), ticket: ticket, reason: problem)
-                    case let .ignored(rule): outcome = .reject(rule: rule, ticket: "", reason: problem)
+                    case let .ignored(rule), let .date(rule, _): outcome = .reject(rule: rule, ticket: "", reason: problem)
                     case let .reject(rule, ticket, _): outcome = .reject(rule: rule, ticket: ticket, reason: problem)
                     }
                 }
@@ -143,10 +153,16 @@ final class ChunkParser {
                 case let .ignored(rule):
                     output.ignored += 1
                     output.ruleMatches[rule] += 1
+                case let .date(rule, day):
+                    output.ignored += 1
+                    output.ruleMatches[rule] += 1
+                    output.dates.append((line, day))
                 case let .event(event):
                     output.events.append(event)
                     output.ruleMatches[Int(event.rule)] += 1
+                    if !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
                 case .events(var event, let more):
+                    if !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
                     output.events.append(event)
                     for kind in more {
                         event.kind = kind

@@ -45,6 +45,39 @@ struct EventStore {
     var services = ServiceLog()
     /// `stale_after` of a service by name (from the pipeline's services), cached per symbol.
     private let staleAfterOfService: @Sendable (String) -> Milliseconds?
+    /// Threads: the message each message answers, by ticket slot (docs/semantics.md §1, "Threads").
+    private var threadParent: [UInt32: UInt32] = [:]
+
+    /// Puts every event of a thread on its root's slot (call once, after reading).
+    mutating func resolveThreads() {
+        guard !threadParent.isEmpty else { return }
+        var root: [UInt32: UInt32] = [:]
+        func find(_ start: UInt32) -> UInt32 {
+            if let known = root[start] { return known }
+            var path: [UInt32] = [start]
+            var current = start
+            while let parent = threadParent[current], !path.contains(parent) {
+                if let known = root[parent] { current = known; break }
+                current = parent
+                path.append(current)
+            }
+            for node in path { root[node] = current }
+            return current
+        }
+        events.update { event in
+            let slot = event.ticket.rawValue
+            guard threadParent[slot] != nil else { return }
+            event.ticket = Symbol(rawValue: find(slot))
+        }
+    }
+
+    /// Time-only stamps: how far back counts as midnight, the zone of each rule's times, and per
+    /// file the current local day (from the file name or a date line) and the last time of day.
+    var timeOnly = TimeOnlySettings()
+    var ruleZones: [ZoneRules] = []
+    private var day: [Int64?]
+    private let dayInFileName: [Int64?]
+    private var lastTimeOfDay: [Int64?]
     /// Each service's `stale_after`, by ticket slot (looked up once per service).
     private var staleAfterBySlot: [Milliseconds??] = []
 
@@ -59,6 +92,9 @@ struct EventStore {
         lineBase = Array(repeating: 0, count: inputs.count)
         verified = Array(repeating: 0, count: inputs.count)
         waiting = Array(repeating: [], count: inputs.count)
+        day = Array(repeating: nil, count: inputs.count)
+        dayInFileName = inputs.map(TimeOnlySettings.day(inFileName:))
+        lastTimeOfDay = Array(repeating: nil, count: inputs.count)
         self.keepUnverified = keepUnverified
     }
 
@@ -85,14 +121,16 @@ struct EventStore {
         let base = lineBase[file]
         lineBase[file] += output.lines
         if waiting[file].isEmpty && output.endOffset <= verified[file] {
-            count(output, base: base, into: file)
-            remap(output, base: base) { store, event in store.keep(event) }
+            let undated = remap(output, base: base) { store, event in store.keep(event) }
+            count(output, events: output.events.count - undated.count, base: base, into: file)
+            statistics[file].rejects += Int64(undated.count)
             store(output.rejects, base: base, file: output.file)
+            store(undated, base: 0, file: output.file)
             return
         }
         var batch = WaitingBatch(end: output.endOffset, output: output, base: base)
         batch.events.reserveCapacity(output.events.count)
-        remap(output, base: base) { _, event in batch.events.append(event) }
+        batch.counts.rejects += remap(output, base: base) { _, event in batch.events.append(event) }
         waiting[file].append(batch)
         let ready = waiting[file].prefix { $0.end <= verified[file] }.count
         guard ready > 0 else { return }
@@ -144,12 +182,27 @@ struct EventStore {
     }
 
     /// Calls `body` with each event of `output` in the run's symbols and file line numbers.
-    private mutating func remap(_ output: ChunkOutput, base: Int64, _ body: (inout EventStore, Event) -> Void) {
+    /// Dates time-only stamps (docs/semantics.md §1, "Time-only stamps") and hands each event,
+    /// in the run's symbols and with its file line, to `body`; returns the rejects of events
+    /// that got no date (absolute lines).
+    @discardableResult
+    private mutating func remap(
+        _ output: ChunkOutput, base: Int64, _ body: (inout EventStore, Event) -> Void
+    ) -> [ChunkOutput.PendingReject] {
+        var undated: [ChunkOutput.PendingReject] = []
+        let file = Int(output.file)
+        var nextDate = 0
+
         // Local symbol → run symbol, by bytes.
         let local = output.strings
         var map = [Symbol](repeating: .none, count: local.count)
         for i in 1..<max(local.count, 1) {
             map[i] = local.withBytes(Symbol(rawValue: UInt32(i))) { symbols.intern($0) }
+        }
+        // Threads: child slot → parent slot, the first link of a message wins.
+        for link in output.links {
+            let child = slot(for: map[Int(link.message.rawValue)]), parent = slot(for: map[Int(link.parent.rawValue)])
+            if threadParent[child] == nil && child != parent { threadParent[child] = parent }
         }
         for var event in output.events {
             event.ticket = Symbol(rawValue: slot(for: map[Int(event.ticket.rawValue)]))
@@ -159,8 +212,38 @@ struct EventStore {
             event.agent = map[Int(event.agent.rawValue)]
             event.status = map[Int(event.status.rawValue)]
             event.source = event.source.advanced(byLines: base)
+            if let timeOfDay = event.time.timeOfDay {
+                // Date lines at or before this line set the day; a time far earlier than the line before wraps.
+                while nextDate < output.dates.count && output.dates[nextDate].line + base <= event.source.line {
+                    day[file] = output.dates[nextDate].day
+                    lastTimeOfDay[file] = nil
+                    nextDate += 1
+                }
+                guard var today = day[file] ?? (timeOnly.dateFromFileName ? dayInFileName[file] : nil) else {
+                    undated.append(
+                        .init(
+                            line: event.source.line, offset: -1, rule: Int(event.rule),
+                            ticket: symbols.string(ticketSymbols[Int(event.ticket.rawValue)]),
+                            reason: "a time-only stamp with no date: no YYYY-MM-DD in the file name and no date line before it"))
+                    continue
+                }
+                if let last = lastTimeOfDay[file], timeOfDay < last - timeOnly.wrap {
+                    today += 1
+                    day[file] = today
+                }
+                lastTimeOfDay[file] = timeOfDay
+                let zone = Int(event.rule) < ruleZones.count ? ruleZones[Int(event.rule)] : .utc
+                event.time = Instant(milliseconds: zone.utc(fromLocal: today * 86_400_000 + timeOfDay))
+            }
             body(&self, event)
         }
+        // Date lines after the chunk's last event still set the day for the next chunk.
+        while nextDate < output.dates.count {
+            day[file] = output.dates[nextDate].day
+            lastTimeOfDay[file] = nil
+            nextDate += 1
+        }
+        return undated
     }
 
     /// Adds a verified event to the store.
@@ -285,10 +368,60 @@ struct SegmentedEvents: Sendable {
         segments[index >> Self.segmentBits][index & ((1 << Self.segmentBits) - 1)]
     }
 
+    /// Changes every event in place.
+    mutating func update(_ body: (inout Event) -> Void) {
+        for s in segments.indices {
+            for i in segments[s].indices { body(&segments[s][i]) }
+        }
+    }
+
     func forEach(_ body: (Int, Event) -> Void) {
         var index = 0
         for segment in segments {
             for event in segment { body(index, event); index += 1 }
         }
+    }
+}
+
+/// How time-only stamps get their date (docs/semantics.md §1, "Time-only stamps").
+public struct TimeOnlySettings: Sendable {
+    /// A time of day this much earlier than the previous line's is on the next day (default 12 h).
+    public var wrap: Milliseconds = 12 * 3_600_000
+    /// Take the first date in a file's name (`chat-2026-03-02.log`) as its first day.
+    public var dateFromFileName = true
+
+    public init() {}
+
+    /// The local day of the first `YYYY-MM-DD`, `YYYY_MM_DD` or `YYYYMMDD` date in a path's file name.
+    static func day(inFileName path: String) -> Int64? {
+        let name = Array((path.split(separator: "/").last.map(String.init) ?? path).utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= name.count else { return nil }
+            var value = 0
+            for b in name[from..<(from + count)] {
+                guard (0x30...0x39).contains(b) else { return nil }
+                value = value * 10 + Int(b - 0x30)
+            }
+            return value
+        }
+        var i = 0
+        while i + 8 <= name.count {
+            defer { i += 1 }
+            if i > 0 && (0x30...0x39).contains(name[i - 1]) { continue }
+            guard let year = number(i, 4), (1970...2999).contains(year) else { continue }
+            var month: Int?, dayOfMonth: Int?, end = 0
+            if i + 10 <= name.count, [UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: ".")].contains(name[i + 4]),
+                name[i + 7] == name[i + 4]
+            {
+                month = number(i + 5, 2); dayOfMonth = number(i + 8, 2); end = i + 10
+            } else {
+                month = number(i + 4, 2); dayOfMonth = number(i + 6, 2); end = i + 8
+            }
+            guard let month, let dayOfMonth, (1...12).contains(month), dayOfMonth >= 1,
+                dayOfMonth <= CivilDate.daysInMonth(year: year, month: month), end == name.count || !(0x30...0x39).contains(name[end])
+            else { continue }
+            return Int64(CivilDate(year: year, month: month, day: dayOfMonth).daysSinceEpoch)
+        }
+        return nil
     }
 }

@@ -32,6 +32,16 @@ public struct PipelineDefinition: Sendable {
     public var ticketMapping = TicketMapping()
     /// Inputs with a record format other than lines (`inputs:` entries with `format:`), in file order.
     public var inputGroups: [InputGroup] = []
+    /// How time-only stamps get their dates (`time_only:`).
+    public var timeOnly = TimeOnlySettings()
+    /// True when a rule reads time-only stamps or date lines: every line of a file then matters
+    /// for dating the others (`explain` reads them all).
+    public var readsTimeOnly: Bool {
+        rules.contains { rule in
+            if case .fixed(.date) = rule.kind { return true }
+            return rule.timestamp.format == .time
+        }
+    }
     /// Sample lines and the events they must give, run by `slalog check`.
     public var tests: [RuleTest] = []
     /// What `slalog check` warns about beyond the rules' patterns (e.g. `d` on a business calendar).

@@ -11,7 +11,7 @@ struct PipelineLoader {
 
     static let topKeys = [
         "version", "timezone", "inputs", "rules", "calendars", "policies", "at_risk", "group_by",
-        "group_zone", "outputs", "limits", "services", "warnings", "tickets", "tests",
+        "group_zone", "outputs", "limits", "services", "warnings", "tickets", "tests", "time_only",
     ]
 
     func load() throws(PipelineError) -> PipelineDefinition {
@@ -88,6 +88,22 @@ struct PipelineLoader {
         definition.ticketMapping = TicketMapping(programs: programs, openOnFirstEvent: openOnFirstEvent)
         definition.notes = notes
         definition.inputGroups = groups
+        if let node = top["time_only"] {
+            let fields = try node.fields(["date", "wrap"])
+            if let date = fields["date"] {
+                switch try date.string() {
+                case "filename": definition.timeOnly.dateFromFileName = true
+                case "lines": definition.timeOnly.dateFromFileName = false
+                default: throw date.error("date is filename (the file name's date, then date lines) or lines (date lines only)")
+                }
+            }
+            if let wrap = fields["wrap"] {
+                definition.timeOnly.wrap = try duration(wrap)
+                guard definition.timeOnly.wrap > 0, definition.timeOnly.wrap < 86_400_000 else {
+                    throw wrap.error("wrap is between 0 and 24 hours (how far back a time must go to be the next day)")
+                }
+            }
+        }
         if let node = top["tests"] { definition.tests = try loadTests(node, groups: groups) }
         if let node = top["warnings"] {
             let fields = try node.fields(["incomplete", "anomalies"])
@@ -224,6 +240,7 @@ struct PipelineLoader {
         }
         if case .scalar = node.node {
             let text = try node.string()
+            if text == "date" { return .date }
             return text == "ignore" ? .ignore : .event(try one(text, node))
         }
         var kinds: [EventKind] = []

@@ -40,6 +40,7 @@ public enum RuleTestRunner {
         let normalizer = LineNormalizer(rules: definition.rules, matchLimit: definition.matchLimit, depthLimit: definition.depthLimit)
         var events: [Event] = []
         var outcomes: [String] = []
+        var parent: [Symbol: Symbol] = [:]
         var columns = test.format.columns.map { $0.map { Array($0.utf8) } } ?? []
         if let header = test.header { columns = ChunkParser.headerRow(Array((header + "\n").utf8), delimiter: test.format.delimiter) }
         let rules = definition.rules
@@ -85,11 +86,15 @@ public enum RuleTestRunner {
             switch outcome {
             case .noMatch: outcomes.append("unmatched")
             case let .ignored(rule): outcomes.append("ignored by rule \(definition.rules[rule].name)")
+            case let .date(rule, day):
+                outcomes.append("ignored by rule \(definition.rules[rule].name) (date line: \(CivilDate(daysSinceEpoch: Int(day))))")
             case let .reject(rule, _, reason): outcomes.append("rejected by rule \(definition.rules[rule].name): \(reason)")
             case let .event(event):
                 events.append(event)
                 outcomes.append("event")
+                if !normalizer.lastReplyTo.isNone && parent[event.ticket] == nil { parent[event.ticket] = normalizer.lastReplyTo }
             case .events(var event, let more):
+                if !normalizer.lastReplyTo.isNone && parent[event.ticket] == nil { parent[event.ticket] = normalizer.lastReplyTo }
                 events.append(event)
                 for kind in more {
                     event.kind = kind
@@ -97,6 +102,11 @@ public enum RuleTestRunner {
                 }
                 outcomes.append("event")
             }
+        }
+        // Threads: each message's events go to its thread's root (as EventStore.resolveThreads does).
+        for index in events.indices {
+            var seen: Set<Symbol> = [events[index].ticket]
+            while let up = parent[events[index].ticket], seen.insert(up).inserted { events[index].ticket = up }
         }
         let interner = normalizer.takeInterner()
         let strings = (0..<max(interner.count, 1)).map { $0 == 0 ? "" : interner.string(Symbol(rawValue: UInt32($0))) }

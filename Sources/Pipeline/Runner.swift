@@ -124,7 +124,7 @@ public enum Runner {
         }
         var rejectRows = store.rejects.map { file, r in
             RejectRow(
-                category: "reject", source: SourceLocation(file: file, line: r.line), offset: r.offset, rule: r.rule,
+                category: "reject", source: SourceLocation(file: file, line: r.line), offset: r.offset >= 0 ? r.offset : nil, rule: r.rule,
                 ticket: r.ticket, reason: r.reason)
         }
         store.rejects = []
@@ -342,6 +342,8 @@ public enum Runner {
             inputs: files.map(displayName), keepUnverified: options.keepUnverified,
             futureCutoff: options.asOf == nil ? Instant(milliseconds: options.now.milliseconds + RunOptions.futureTolerance) : nil,
             staleAfterOfService: { [definition] in definition.contract(forService: $0).staleAfter })
+        store.timeOnly = definition.timeOnly
+        store.ruleZones = definition.rules.map { $0.timestamp.zone ?? .utc }
         guard !files.isEmpty else { return store }
         let jobs = max(1, options.jobs)
         var decoded: Int64 = 0
@@ -367,6 +369,7 @@ public enum Runner {
                 store.record(outcome, for: index)
             }
             store.services.finish()
+            store.resolveThreads()
             return store
         }
         let readerCount = min(jobs, files.count)
@@ -393,6 +396,7 @@ public enum Runner {
         while let output = outputs.pop() { merge(output) }
         for (index, outcome) in failures.withLock({ $0 }).enumerated() { store.record(outcome, for: index) }
         store.services.finish()
+        store.resolveThreads()
         return store
     }
 

@@ -120,3 +120,18 @@ public struct CivilDate: Hashable, Comparable, Sendable {
     /// `YYYY-MM-DD`.
     public var description: String { "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))" }
 }
+
+extension Instant {
+    /// Time-only stamps (`14:05:09`) travel from the workers to the merger as a time of day in
+    /// this reserved range; the merger gives them their date (docs/semantics.md §1) before any
+    /// other stage sees them.
+    static let timeOnlyBase = Int64.min / 2
+
+    public init(timeOfDay milliseconds: Int64) { self.milliseconds = Self.timeOnlyBase + milliseconds }
+
+    /// The time of day of a time-only stamp, nil for a full instant.
+    public var timeOfDay: Int64? {
+        let offset = milliseconds &- Self.timeOnlyBase
+        return offset >= 0 && offset < 86_400_000 ? offset : nil
+    }
+}
