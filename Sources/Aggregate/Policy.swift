@@ -16,21 +16,24 @@ public final class Policy: Sendable {
     public let customer: [GlobPattern]
     public let channel: [GlobPattern]
     public let priority: [GlobPattern]
+    /// Conditions on the pipeline's own attributes: (index in declared order, patterns).
+    public let extras: [(index: Int, patterns: [GlobPattern])]
     public let calendar: BusinessCalendar
     /// Target per metric in milliseconds of calendar time; a missing target never breaches.
     public let targets: [Metric: Milliseconds]
 
     public init(
         name: String, customer: [GlobPattern] = [], channel: [GlobPattern] = [], priority: [GlobPattern] = [],
-        calendar: BusinessCalendar = .alwaysOpen, targets: [Metric: Milliseconds]
+        extras: [(index: Int, patterns: [GlobPattern])] = [], calendar: BusinessCalendar = .alwaysOpen, targets: [Metric: Milliseconds]
     ) {
-        self.name = name; self.customer = customer; self.channel = channel; self.priority = priority
+        self.name = name; self.customer = customer; self.channel = channel; self.priority = priority; self.extras = extras
         self.calendar = calendar; self.targets = targets
     }
 
     /// Whether every condition holds for these attribute values.
-    public func matches(customer c: String?, channel ch: String?, priority p: String?) -> Bool {
+    public func matches(customer c: String?, channel ch: String?, priority p: String?, extras values: [String?] = []) -> Bool {
         Self.holds(customer, c) && Self.holds(channel, ch) && Self.holds(priority, p)
+            && extras.allSatisfy { Self.holds($0.patterns, $0.index < values.count ? values[$0.index] : nil) }
     }
 
     private static func holds(_ patterns: [GlobPattern], _ value: String?) -> Bool {
@@ -42,16 +45,22 @@ public final class Policy: Sendable {
 
 /// The ordered policy list: the first policy whose conditions all match applies.
 public struct PolicySet: Sendable {
-    public var policies: [Policy]
+    public var policies: [Policy] {
+        didSet { readsExtras = policies.contains { !$0.extras.isEmpty } }
+    }
     /// Fraction of a target at which a running instance is `at_risk` (default 0.75).
     public var atRiskFraction: Double
 
     public init(policies: [Policy], atRiskFraction: Double = 0.75) {
         self.policies = policies; self.atRiskFraction = atRiskFraction
+        readsExtras = policies.contains { !$0.extras.isEmpty }
     }
 
     /// Index of the first matching policy, or nil (reported as policy `none`).
-    public func match(customer: String?, channel: String?, priority: String?) -> Int? {
-        policies.firstIndex { $0.matches(customer: customer, channel: channel, priority: priority) }
+    public func match(customer: String?, channel: String?, priority: String?, extras: [String?] = []) -> Int? {
+        policies.firstIndex { $0.matches(customer: customer, channel: channel, priority: priority, extras: extras) }
     }
+
+    /// True when a policy has a condition on one of the pipeline's own attributes.
+    public private(set) var readsExtras = false
 }

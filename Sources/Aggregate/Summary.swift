@@ -1,7 +1,7 @@
 import SLACore
 
 /// What a summary row is keyed by (docs/semantics.md §6).
-public enum GroupDimension: String, CaseIterable, Sendable {
+public enum GroupDimension: Hashable, Sendable {
     case customer, channel, priority, agent, policy
     /// Local date of the ticket's open in the grouping zone: `2026-03-01`.
     case day
@@ -9,6 +9,37 @@ public enum GroupDimension: String, CaseIterable, Sendable {
     case week
     /// Month of the open: `2026-03`.
     case month
+    /// One of the pipeline's own attributes (`attributes:`), by its index in declared order.
+    case attribute(index: Int, name: String)
+
+    /// The built-in dimensions.
+    public static let allCases: [GroupDimension] = [.customer, .channel, .priority, .agent, .policy, .day, .week, .month]
+
+    /// The column name.
+    public var rawValue: String {
+        switch self {
+        case .customer: "customer"
+        case .channel: "channel"
+        case .priority: "priority"
+        case .agent: "agent"
+        case .policy: "policy"
+        case .day: "day"
+        case .week: "week"
+        case .month: "month"
+        case let .attribute(_, name): name
+        }
+    }
+
+    /// A built-in dimension, or one of `attributes` (the pipeline's own, in declared order).
+    public init?(rawValue: String, attributes: [String] = []) {
+        if let builtIn = Self.allCases.first(where: { $0.rawValue == rawValue }) {
+            self = builtIn
+        } else if let index = attributes.firstIndex(of: rawValue) {
+            self = .attribute(index: index, name: rawValue)
+        } else {
+            return nil
+        }
+    }
 }
 
 /// Counters and durations of one metric within one group.
@@ -172,6 +203,7 @@ public struct Summarizer: Sendable {
         case .channel: return ticket.channel ?? ""
         case .priority: return ticket.priority ?? ""
         case .agent: return ticket.agent ?? ""
+        case let .attribute(index, _): return ticket.extra(index) ?? ""
         case .policy: return ticket.policy.map { policyNames[$0] } ?? "none"
         case .day, .week, .month:
             guard let opened = ticket.openedAt else { return "" }

@@ -73,6 +73,8 @@ public struct TicketResult: Sendable {
     public var priority: String?
     public var channel: String?
     public var agent: String?
+    /// The pipeline's own attributes at `as_of`, in declared order (shorter when the last ones never appeared).
+    public var extras: [String?] = []
     public var requester: Requester
     public var state: TicketState
     public var openedAt: Instant?
@@ -93,6 +95,9 @@ public struct TicketResult: Sendable {
         for reply in nextReplies { body(reply) }
         if let resolution { body(resolution) }
     }
+
+    /// The value of the pipeline's own attribute `index` (nil: never seen).
+    public func extra(_ index: Int) -> String? { index < extras.count ? extras[index] : nil }
 
     public var isBreached: Bool {
         firstResponse?.outcome.isBreach == true || resolution?.outcome.isBreach == true || nextReplies.contains { $0.outcome.isBreach }

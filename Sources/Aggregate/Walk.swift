@@ -38,7 +38,7 @@ struct Walk {
             trail?.note(event, "second open: anomaly, ignored")
             return
         }
-        attributes.update(from: event)
+        attributes.update(from: event, strings: evaluator.strings)
         trail?.note(event, nil)
         switch event.kind {
         case .open, .update:
@@ -71,7 +71,7 @@ struct Walk {
         }
         beforeOpen = []
         opened = event
-        attributes.update(from: event)
+        attributes.update(from: event, strings: evaluator.strings)
         trail?.note(event, nil)
         state = .active
         activeSince = event.time
@@ -131,7 +131,7 @@ struct Walk {
     mutating func finish() -> TicketResult {
         let asOf = evaluator.asOf
         guard let opened else {
-            for event in beforeOpen { attributes.update(from: event); trail?.note(event, nil) }
+            for event in beforeOpen { attributes.update(from: event, strings: evaluator.strings); trail?.note(event, nil) }
             trail?.say("no open event in the input: incomplete ticket, metrics unmeasured")
             return result(requester: .customer, policy: nil)
         }
@@ -155,7 +155,7 @@ struct Walk {
     private func result(requester: Requester, policy: Int?) -> TicketResult {
         TicketResult(
             ticket: ticket, customer: evaluator.string(attributes.customer), priority: evaluator.string(attributes.priority),
-            channel: evaluator.string(attributes.channel), agent: evaluator.string(attributes.agent),
+            channel: evaluator.string(attributes.channel), agent: evaluator.string(attributes.agent), extras: attributes.extras,
             requester: requester, state: state, openedAt: opened?.time, openSource: opened?.source,
             resolvedAt: state == .resolved ? resolvedAt : nil, reopens: reopens, policy: policy,
             firstResponse: firstResponse, nextReplies: nextReplies, resolution: resolution)

@@ -244,6 +244,11 @@ public final class LineNormalizer {
         }
         // One attribute: the captured group if non-empty, else the rule's fixed value, else none.
         func attribute(_ slot: Int) -> Symbol {
+            if rule.foldCase[slot] {
+                tuple.removeAll(keepingCapacity: true)
+                value(slot, rule, line, into: &tuple)
+                return tuple.isEmpty ? .none : tuple.withUnsafeBytes { interner.intern($0) }
+            }
             if let group = rule.attributeGroups[slot], let range = capture(group), !range.isEmpty {
                 return interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
             }
@@ -258,10 +263,11 @@ public final class LineNormalizer {
         if let group = rule.statusGroup, let range = capture(group), !range.isEmpty {
             status = interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
         }
-        let event = Event(
+        var event = Event(
             time: time, ticket: interner.intern(UnsafeRawBufferPointer(rebasing: line[ticketRange])), kind: kind, requester: requester,
             rule: UInt16(index), customer: attribute(0), priority: attribute(1), channel: attribute(2),
             agent: attribute(3), status: status, source: source)
+        if !rule.extraGroups.isEmpty { event.extras = extras(rule, line) }
         return more.isEmpty ? .event(event) : .events(first: event, more: more)
     }
 
@@ -288,6 +294,39 @@ public final class LineNormalizer {
     }
 
     private struct MappingFailure: Error { var reason: String }
+
+    /// Scratch for folded values and extra-attribute tuples.
+    @exclusivity(unchecked) private var tuple: [UInt8] = []
+
+    /// The value of attribute `slot` (built-ins 0–3, then the pipeline's own) in ASCII lower case.
+    private func value(_ slot: Int, _ rule: Rule, _ line: UnsafeRawBufferPointer, into bytes: inout [UInt8]) {
+        let builtIn = Attribute.allCases.count
+        let group = slot < builtIn ? rule.attributeGroups[slot] : rule.extraGroups[slot - builtIn]
+        let fixed = slot < builtIn ? rule.attributeValues[slot] : rule.extraValues[slot - builtIn]
+        let start = bytes.count
+        if let group, let range = capture(group), !range.isEmpty {
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[range]))
+        } else if let fixed {
+            bytes.append(contentsOf: fixed.utf8)
+        }
+        if rule.foldCase[slot] {
+            for i in start..<bytes.count where (0x41...0x5A).contains(bytes[i]) { bytes[i] += 0x20 }
+        }
+    }
+
+    /// The rule's own attributes as one tuple symbol (see `Event.extras`), `.none` if all are empty.
+    private func extras(_ rule: Rule, _ line: UnsafeRawBufferPointer) -> Symbol {
+        tuple.removeAll(keepingCapacity: true)
+        var any = false
+        for index in rule.extraGroups.indices {
+            if index > 0 { tuple.append(0x1F) }
+            let before = tuple.count
+            value(Attribute.allCases.count + index, rule, line, into: &tuple)
+            any = any || tuple.count > before
+        }
+        guard any else { return .none }
+        return tuple.withUnsafeBytes { interner.intern($0) }
+    }
 
     /// `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD` or `YYYYMMDD` in the `date` group of a date line.
     private func dateLine(rule index: Int, line: UnsafeRawBufferPointer) -> LineOutcome {

@@ -86,6 +86,12 @@ public final class Rule: Sendable {
     public let captureCount: Int
     /// `where:` conditions, each on `fieldKeys[index]`; all must hold.
     public let conditions: [(field: Int, condition: FieldCondition)]
+    /// Capture numbers of the pipeline's own attributes (`attributes:`), in declared order.
+    public let extraGroups: [Int?]
+    /// Fixed values of the pipeline's own attributes set by the rule (`set:`), in declared order.
+    public let extraValues: [String?]
+    /// Per attribute (the four built-ins, then the pipeline's own): compare and store in lower case.
+    public let foldCase: [Bool]
     /// Capture number of `reply_to` (threads: the message this line's message answers), if any.
     public let replyToGroup: Int?
     /// True for rules on CSV / JSON-lines records (they never see plain lines, and line rules never see records).
@@ -94,7 +100,8 @@ public final class Rule: Sendable {
     public init(
         name: String, regex: Regex, kind: FieldMapping<RuleKind>, requester: FieldMapping<Requester> = .fixed(.customer),
         timestamp: TimestampParser, prefilter: [String] = [], attributeValues: [Attribute: String] = [:],
-        statusGroup: Int? = nil, defersKind: Bool = false,
+        statusGroup: Int? = nil, defersKind: Bool = false, extraAttributes: [String] = [], extraValues: [String: String] = [:],
+        foldCase: [Bool] = [],
         fields: [(capture: String, key: String)] = [], conditions: [(key: String, condition: FieldCondition)] = []
     ) throws(RuleError) {
         self.statusGroup = statusGroup
@@ -139,6 +146,9 @@ public final class Rule: Sendable {
         timeGroup = ts
         ticketGroup = ticket
         attributeGroups = Attribute.allCases.map { numbers[$0.rawValue] }
+        extraGroups = extraAttributes.map { numbers[$0] }
+        self.extraValues = extraAttributes.map { extraValues[$0] }
+        self.foldCase = foldCase.isEmpty ? Array(repeating: false, count: Attribute.allCases.count + extraAttributes.count) : foldCase
         self.attributeValues = Attribute.allCases.map { attributeValues[$0] }
         if case let .mapped(group, name, _, _) = kind, group <= 0 { throw .missingGroup(name) }
         if case let .mapped(group, name, _, _) = requester, group <= 0 { throw .missingGroup(name) }

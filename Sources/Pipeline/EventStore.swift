@@ -211,6 +211,7 @@ struct EventStore {
             event.channel = map[Int(event.channel.rawValue)]
             event.agent = map[Int(event.agent.rawValue)]
             event.status = map[Int(event.status.rawValue)]
+            event.extras = map[Int(event.extras.rawValue)]
             event.source = event.source.advanced(byLines: base)
             if let timeOfDay = event.time.timeOfDay {
                 // Date lines at or before this line set the day; a time far earlier than the line before wraps.

@@ -30,6 +30,10 @@ public struct PipelineDefinition: Sendable {
     public var services: [ServiceContract] = []
     /// Transitions of status rules and `tickets.open` (docs/semantics.md §1).
     public var ticketMapping = TicketMapping()
+    /// The pipeline's own attributes (`attributes:`), in declared order: tickets.csv columns, `when`, `--group-by`.
+    public var attributes: [String] = []
+    /// Per attribute (customer, priority, channel, agent, then `attributes`): values folded to lower case.
+    public var foldCase: [Bool] = []
     /// Inputs with a record format other than lines (`inputs:` entries with `format:`), in file order.
     public var inputGroups: [InputGroup] = []
     /// How time-only stamps get their dates (`time_only:`).

@@ -11,8 +11,43 @@ struct PipelineLoader {
 
     static let topKeys = [
         "version", "timezone", "inputs", "rules", "calendars", "policies", "at_risk", "group_by",
-        "group_zone", "outputs", "limits", "services", "warnings", "tickets", "tests", "time_only",
+        "group_zone", "outputs", "limits", "services", "warnings", "tickets", "tests", "time_only", "attributes",
     ]
+
+    /// The pipeline's own attributes (`attributes:`, in declared order) and, per attribute (the
+    /// four built-ins first), whether values are folded to lower case.
+    func declaredAttributes() throws(PipelineError) -> (names: [String], foldCase: [Bool]) {
+        let top = try root.fields(Self.topKeys)
+        var names: [String] = []
+        var fold = Array(repeating: false, count: Attribute.allCases.count)
+        for (name, keyNode, value) in try top["attributes"]?.keyedEntries() ?? [] {
+            let reserved = ["ts", "ticket", "service", "message", "reply_to", "date", "status", "policy", "day", "week", "month"]
+            guard !reserved.contains(name), name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !name.isEmpty else {
+                throw keyNode.error(
+                    "'\(name)' cannot name an attribute", hint: "use letters, digits and _, not \(reserved.joined(separator: ", "))")
+            }
+            var folds = false
+            if case .mapping = value.node {
+                let fields = try value.fields(["fold_case"])
+                if let flag = fields["fold_case"] {
+                    switch try flag.string() {
+                    case "true", "yes": folds = true
+                    case "false", "no": folds = false
+                    default: throw flag.error("expected true or false")
+                    }
+                }
+            } else if case .scalar = value.node, try value.string() != "" {
+                throw value.error("expected {} or {fold_case: true}")
+            }
+            if let builtIn = Attribute.allCases.firstIndex(where: { $0.rawValue == name }) {
+                fold[builtIn] = folds
+            } else {
+                names.append(name)
+                fold.append(folds)
+            }
+        }
+        return (names, fold)
+    }
 
     func load() throws(PipelineError) -> PipelineDefinition {
         let top = try root.fields(Self.topKeys)
@@ -88,6 +123,7 @@ struct PipelineLoader {
         definition.ticketMapping = TicketMapping(programs: programs, openOnFirstEvent: openOnFirstEvent)
         definition.notes = notes
         definition.inputGroups = groups
+        (definition.attributes, definition.foldCase) = try declaredAttributes()
         if let node = top["time_only"] {
             let fields = try node.fields(["date", "wrap"])
             if let date = fields["date"] {
@@ -356,10 +392,20 @@ struct PipelineLoader {
                 format = parsed
             }
             var fixed: [Attribute: String] = [:]
+            var fixedExtras: [String: String] = [:]
+            let declared = try declaredAttributes()
             if let node = fields["set"] {
                 for (key, keyNode, value) in try node.keyedEntries() {
+                    if declared.names.contains(key) {
+                        fixedExtras[key] = try value.string()
+                        continue
+                    }
                     guard let attribute = Attribute(rawValue: key) else {
-                        throw keyNode.error("unknown attribute '\(key)'", hint: "attributes: customer, priority, channel, agent")
+                        throw keyNode.error(
+                            "unknown attribute '\(key)'",
+                            hint:
+                                "attributes: customer, priority, channel, agent\(declared.names.map { ", " + $0 }.joined()) (declare others under attributes:)"
+                        )
                     }
                     fixed[attribute] = try value.string()
                 }
@@ -379,7 +425,8 @@ struct PipelineLoader {
                     try Rule(
                         name: name, regex: regex, kind: kind, requester: requester,
                         timestamp: TimestampParser(format: format, zone: timezone), prefilter: contains,
-                        attributeValues: fixed, statusGroup: statusGroup, defersKind: program != nil, fields: record.captures,
+                        attributeValues: fixed, statusGroup: statusGroup, defersKind: program != nil, extraAttributes: declared.names,
+                        extraValues: fixedExtras, foldCase: declared.foldCase, fields: record.captures,
                         conditions: record.conditions))
             } catch {
                 if structured {
@@ -446,7 +493,7 @@ struct PipelineLoader {
     func dimensions(_ node: YAMLNode) throws(PipelineError) -> [GroupDimension] {
         var result: [GroupDimension] = []
         for text in try node.strings() {
-            guard let dimension = GroupDimension(rawValue: text) else {
+            guard let dimension = GroupDimension(rawValue: text, attributes: try declaredAttributes().names) else {
                 throw node.error(
                     "unknown group_by '\(text)'", hint: "choose from \(GroupDimension.allCases.map(\.rawValue).joined(separator: ", "))")
             }

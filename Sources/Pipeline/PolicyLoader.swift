@@ -1,5 +1,6 @@
 import Aggregate
 import Foundation
+import Normalize
 import SLACore
 
 /// Calendars, policies and durations of a pipeline file.
@@ -100,14 +101,29 @@ extension PipelineLoader {
                 throw item.error("policy name '\(name)' is reserved or used twice")
             }
             var conditions: [String: [GlobPattern]] = [:]
+            var extraConditions: [(index: Int, patterns: [GlobPattern])] = []
+            let declared = try declaredAttributes()
             var calendar = BusinessCalendar.alwaysOpen
             var targets: [Metric: Milliseconds] = [:]
             if let when = fields["when"] {
                 for (key, keyNode, value) in try when.keyedEntries() {
-                    let patterns = try value.strings().map { GlobPattern($0) }
+                    // A folded attribute's values are lower case: its patterns compare without case.
+                    let foldIndex = ["customer": 0, "priority": 1, "channel": 2].merging(
+                        Dictionary(uniqueKeysWithValues: declared.names.enumerated().map { ($1, Attribute.allCases.count + $0) })
+                    ) { a, _ in a }[key]
+                    let ignoreCase = foldIndex.map { declared.foldCase[$0] } ?? false
+                    let patterns = try value.strings().map { GlobPattern($0, ignoreCase: ignoreCase) }
                     switch key {
                     case "customer", "channel", "priority": conditions[key] = patterns
-                    default: throw keyNode.error("unknown condition '\(key)'", hint: "conditions: customer, channel, priority")
+                    default:
+                        guard let index = declared.names.firstIndex(of: key) else {
+                            throw keyNode.error(
+                                "unknown condition '\(key)'",
+                                hint:
+                                    "conditions: customer, channel, priority\(declared.names.map { ", " + $0 }.joined()) (declare others under attributes:)"
+                            )
+                        }
+                        extraConditions.append((index, patterns))
                     }
                 }
             }
@@ -129,7 +145,7 @@ extension PipelineLoader {
             policies.append(
                 Policy(
                     name: name, customer: conditions["customer"] ?? [], channel: conditions["channel"] ?? [],
-                    priority: conditions["priority"] ?? [], calendar: calendar, targets: targets))
+                    priority: conditions["priority"] ?? [], extras: extraConditions, calendar: calendar, targets: targets))
         }
         return (PolicySet(policies: policies), notes)
     }

@@ -94,7 +94,8 @@ public enum Runner {
         let dimensions = options.groupBy ?? definition.groupBy
         let context = ReportContext(
             inputs: files.map(displayName), ruleNames: definition.ruleNames, policyNames: definition.policyNames,
-            neutralizeFormulas: out.neutralizeFormulas, unverifiedTextKept: options.keepUnverified && store.unverifiedLinesKept > 0)
+            neutralizeFormulas: out.neutralizeFormulas, unverifiedTextKept: options.keepUnverified && store.unverifiedLinesKept > 0,
+            attributes: definition.attributes)
         let ticketsFile = try reports.create(out.tickets)
         let evaluation = try Evaluation.run(
             store: store, definition: definition, asOf: asOf, jobs: options.jobs,

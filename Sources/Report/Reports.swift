@@ -12,12 +12,16 @@ public struct ReportContext: Sendable {
     /// units: summary.csv and tickets.csv gain a last column `unverified_text_kept`
     /// that says `yes` on every row (run.json and stderr name the units).
     public var unverifiedTextKept: Bool
+    /// The pipeline's own attributes: tickets.csv columns after `agent`.
+    public var attributes: [String]
 
     public init(
-        inputs: [String], ruleNames: [String], policyNames: [String], neutralizeFormulas: Bool = true, unverifiedTextKept: Bool = false
+        inputs: [String], ruleNames: [String], policyNames: [String], neutralizeFormulas: Bool = true, unverifiedTextKept: Bool = false,
+        attributes: [String] = []
     ) {
         self.inputs = inputs; self.ruleNames = ruleNames; self.policyNames = policyNames
         self.neutralizeFormulas = neutralizeFormulas; self.unverifiedTextKept = unverifiedTextKept
+        self.attributes = attributes
     }
 
     static let unverifiedColumn = "unverified_text_kept"
@@ -69,7 +73,9 @@ public enum SummaryReport {
 public enum TicketsReport {
     /// The header row, with the forensic column when `context` asks for it.
     public static func header(_ context: ReportContext) -> [String] {
-        header + (context.unverifiedTextKept ? [ReportContext.unverifiedColumn] : [])
+        let agent = header.firstIndex(of: "agent")! + 1
+        return header[..<agent] + context.attributes + header[agent...]
+            + (context.unverifiedTextKept ? [ReportContext.unverifiedColumn] : [])
     }
 
     public static let header = [
@@ -87,6 +93,7 @@ public enum TicketsReport {
     public static func appendRow(_ t: TicketResult, context: ReportContext, to csv: inout CSVWriter) {
         csv.text(t.ticket)
         for value in [t.customer, t.channel, t.priority, t.agent] { csv.text(value ?? "") }
+        for index in context.attributes.indices { csv.text(t.extra(index) ?? "") }
         csv.raw(t.requester.description)
         csv.text(context.policy(t.policy))
         csv.raw(t.state.rawValue)

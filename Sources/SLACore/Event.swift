@@ -80,6 +80,10 @@ public struct Event: Sendable, Equatable {
     /// The ticket's status after the line, for rules with `status:` (docs/semantics.md §1,
     /// "Status-based mapping"); `.none` otherwise.
     public var status: Symbol = .none
+    /// The pipeline's own attributes (`attributes:`) carried by the line, as one interned tuple
+    /// of their values in declared order, separated by U+001F (an empty value: not on this line);
+    /// `.none` when the line carries none. (It fits in the struct's padding: events stay 48 bytes.)
+    public var extras: Symbol = .none
 
     public init(
         time: Instant, ticket: Symbol, kind: EventKind, requester: Requester = .customer, rule: UInt16 = 0,

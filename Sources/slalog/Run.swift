@@ -87,8 +87,9 @@ struct Run: ParsableCommand {
         if let out, out.isEmpty { throw ValidationError("--out needs a folder name") }
         guard lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be between 0 and 86400 seconds") }
         guard jobs >= 1, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
-        if let groupBy, parseDimensions(groupBy) == nil {
-            throw ValidationError("--group-by takes \(GroupDimension.allCases.map(\.rawValue).joined(separator: ", "))")
+        if let groupBy, groupBy.split(separator: ",").isEmpty {
+            throw ValidationError(
+                "--group-by takes \(GroupDimension.allCases.map(\.rawValue).joined(separator: ", ")) or the pipeline's attributes")
         }
     }
 
@@ -98,7 +99,15 @@ struct Run: ParsableCommand {
         options.inputs = inputs
         options.outputDirectory = out
         options.asOf = asOf.instant
-        options.groupBy = groupBy.flatMap(parseDimensions)
+        if let groupBy {
+            guard let dimensions = parseDimensions(groupBy, attributes: definition.attributes) else {
+                printError(
+                    "slalog: --group-by takes \((GroupDimension.allCases.map(\.rawValue) + definition.attributes).joined(separator: ", ")), not '\(groupBy)'"
+                )
+                throw ExitCode(2)
+            }
+            options.groupBy = dimensions
+        }
         options.jobs = jobs
         options.lockTimeout = lockTimeout
         options.keepUnverified = keepUnverified
@@ -138,8 +147,8 @@ func loadPipeline(_ path: String) throws -> PipelineDefinition {
     }
 }
 
-func parseDimensions(_ text: String) -> [GroupDimension]? {
-    let parts = text.split(separator: ",").map { GroupDimension(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+func parseDimensions(_ text: String, attributes: [String] = []) -> [GroupDimension]? {
+    let parts = text.split(separator: ",").map { GroupDimension(rawValue: $0.trimmingCharacters(in: .whitespaces), attributes: attributes) }
     guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
     return parts.compactMap { $0 }
 }
