@@ -89,4 +89,14 @@ import Testing
         #expect(rows[2][0].hasSuffix("x.csv:3") && rows[2][4] == "REJECT")
         #expect(rows[2][5] == "unterminated quoted field: the record runs to the end of the file")
     }
+
+    @Test func statusChangeExportGivesTheHandWorkedTickets() throws {
+        let run = try run("pipelines/status-export.yaml")
+        let t = run.tickets
+        #expect(value(t, "H-1", "first_response_s") == "1200.000" && value(t, "H-1", "resolution_s") == "5400.000")
+        #expect(value(t, "H-1", "state") == "resolved" && value(t, "H-1", "resolution_outcome") == "met")
+        #expect(value(t, "H-2", "first_response_stop") == "resolved_without_reply" && value(t, "H-2", "first_response_s") == "600.000")
+        #expect(value(t, "H-2", "reopens") == "1" && value(t, "H-2", "resolution_s") == "600.000")
+        #expect(value(t, "H-2", "resolution_outcome") == "running" && run.rejects.count == 1)
+    }
 }
