@@ -104,11 +104,11 @@ public final class TimelineEvaluator {
     func policyIndex(_ attributes: Attributes) -> Int? {
         let key = PolicyKey(
             customer: attributes.customer, channel: attributes.channel, priority: attributes.priority,
-            extras: policies.readsExtras ? attributes.extras : [])
+            extras: policies.readsExtras ? attributes.extras : nil)
         if let cached = policyCache[key] { return cached }
         let found = policies.match(
             customer: string(attributes.customer), channel: string(attributes.channel),
-            priority: string(attributes.priority), extras: attributes.extras)
+            priority: string(attributes.priority), extras: attributes.extras ?? [])
         policyCache[key] = found
         return found
     }
@@ -119,15 +119,16 @@ public final class TimelineEvaluator {
 /// The attributes a policy looks at, as a cache key.
 struct PolicyKey: Hashable {
     var customer: Symbol, channel: Symbol, priority: Symbol
-    /// The pipeline's own attributes, when a policy looks at them (else empty).
-    var extras: [String?]
+    /// The pipeline's own attributes, when a policy looks at them (else nil).
+    var extras: [String?]?
 }
 
 /// The latest attribute values of a ticket ("latest value seen wins"), each of the
 /// pipeline's own attributes too (`extras`, in declared order; empty when none are declared).
 struct Attributes: Equatable {
     var customer = Symbol.none, priority = Symbol.none, channel = Symbol.none, agent = Symbol.none
-    var extras: [String?] = []
+    /// nil until an event carries one (so copying the attributes of most tickets costs no reference count).
+    var extras: [String?]?
 
     mutating func update(from event: Event, strings: [String]) {
         if !event.customer.isNone { customer = event.customer }
@@ -136,7 +137,9 @@ struct Attributes: Equatable {
         if !event.agent.isNone { agent = event.agent }
         guard !event.extras.isNone else { return }
         let values = strings[Int(event.extras.rawValue)].split(separator: "\u{1F}", omittingEmptySubsequences: false)
-        if extras.count < values.count { extras += Array(repeating: nil, count: values.count - extras.count) }
-        for (index, value) in values.enumerated() where !value.isEmpty { extras[index] = String(value) }
+        var current = extras ?? []
+        if current.count < values.count { current += Array(repeating: nil, count: values.count - current.count) }
+        for (index, value) in values.enumerated() where !value.isEmpty { current[index] = String(value) }
+        extras = current
     }
 }

@@ -155,7 +155,7 @@ struct Walk {
     private func result(requester: Requester, policy: Int?) -> TicketResult {
         TicketResult(
             ticket: ticket, customer: evaluator.string(attributes.customer), priority: evaluator.string(attributes.priority),
-            channel: evaluator.string(attributes.channel), agent: evaluator.string(attributes.agent), extras: attributes.extras,
+            channel: evaluator.string(attributes.channel), agent: evaluator.string(attributes.agent), extras: attributes.extras ?? [],
             requester: requester, state: state, openedAt: opened?.time, openSource: opened?.source,
             resolvedAt: state == .resolved ? resolvedAt : nil, reopens: reopens, policy: policy,
             firstResponse: firstResponse, nextReplies: nextReplies, resolution: resolution)

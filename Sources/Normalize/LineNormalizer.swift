@@ -62,6 +62,7 @@ public final class LineNormalizer {
     public init(rules: [Rule], matchLimit: UInt32 = 1_000_000, depthLimit: UInt32 = 10_000) {
         self.rules = rules
         structuredRules = rules.indices.filter { rules[$0].isStructured }
+        hasThreads = rules.contains { $0.replyToGroup != nil }
         scratch = MatchScratch(
             maxGroups: max(32, rules.map(\.highestGroup).max() ?? 0),
             matchLimit: matchLimit, depthLimit: depthLimit)
@@ -144,6 +145,8 @@ public final class LineNormalizer {
     @exclusivity(unchecked) public private(set) var lastReplyTo = Symbol.none
     /// Indexes of the structured rules, in order.
     private let structuredRules: [Int]
+    /// A rule captures `reply_to`: only then is `lastReplyTo` kept.
+    private let hasThreads: Bool
 
     private func capture(_ group: Int) -> Range<Int>? {
         guard buildingRecord else { return scratch.range(ofGroup: group) }
@@ -244,7 +247,7 @@ public final class LineNormalizer {
         }
         // One attribute: the captured group if non-empty, else the rule's fixed value, else none.
         func attribute(_ slot: Int) -> Symbol {
-            if rule.foldCase[slot] {
+            if rule.foldsCase && rule.foldCase[slot] {
                 tuple.removeAll(keepingCapacity: true)
                 value(slot, rule, line, into: &tuple)
                 return tuple.isEmpty ? .none : tuple.withUnsafeBytes { interner.intern($0) }
@@ -255,9 +258,11 @@ public final class LineNormalizer {
             if let value = rule.attributeValues[slot] { return interner.intern(value) }
             return .none
         }
-        lastReplyTo = .none
-        if let group = rule.replyToGroup, let range = capture(group), !range.isEmpty {
-            lastReplyTo = interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
+        if hasThreads {
+            lastReplyTo = .none
+            if let group = rule.replyToGroup, let range = capture(group), !range.isEmpty {
+                lastReplyTo = interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
+            }
         }
         var status = Symbol.none
         if let group = rule.statusGroup, let range = capture(group), !range.isEmpty {
@@ -267,7 +272,7 @@ public final class LineNormalizer {
             time: time, ticket: interner.intern(UnsafeRawBufferPointer(rebasing: line[ticketRange])), kind: kind, requester: requester,
             rule: UInt16(index), customer: attribute(0), priority: attribute(1), channel: attribute(2),
             agent: attribute(3), status: status, source: source)
-        if !rule.extraGroups.isEmpty { event.extras = extras(rule, line) }
+        if rule.hasExtras { event.extras = extras(rule, line) }
         return more.isEmpty ? .event(event) : .events(first: event, more: more)
     }
 

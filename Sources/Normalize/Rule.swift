@@ -92,6 +92,9 @@ public final class Rule: Sendable {
     public let extraValues: [String?]
     /// Per attribute (the four built-ins, then the pipeline's own): compare and store in lower case.
     public let foldCase: [Bool]
+    /// Any `foldCase`, and any own attribute: flags the per-line code tests first.
+    public let foldsCase: Bool
+    public let hasExtras: Bool
     /// Capture number of `reply_to` (threads: the message this line's message answers), if any.
     public let replyToGroup: Int?
     /// True for rules on CSV / JSON-lines records (they never see plain lines, and line rules never see records).
@@ -149,6 +152,8 @@ public final class Rule: Sendable {
         extraGroups = extraAttributes.map { numbers[$0] }
         self.extraValues = extraAttributes.map { extraValues[$0] }
         self.foldCase = foldCase.isEmpty ? Array(repeating: false, count: Attribute.allCases.count + extraAttributes.count) : foldCase
+        foldsCase = self.foldCase.contains(true)
+        hasExtras = !extraAttributes.isEmpty
         self.attributeValues = Attribute.allCases.map { attributeValues[$0] }
         if case let .mapped(group, name, _, _) = kind, group <= 0 { throw .missingGroup(name) }
         if case let .mapped(group, name, _, _) = requester, group <= 0 { throw .missingGroup(name) }

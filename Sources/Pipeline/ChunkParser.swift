@@ -44,10 +44,13 @@ final class ChunkParser {
     private let maxLineLength: Int
     private let lineFilter: Literal?
     private var calibrated = false
+    /// True when a rule captures `reply_to` (threads): only then are links collected.
+    private let threads: Bool
 
     init(definition: PipelineDefinition, lineFilter: String? = nil) {
         normalizer = LineNormalizer(rules: definition.rules, matchLimit: definition.matchLimit, depthLimit: definition.depthLimit)
         maxLineLength = definition.maxLineLength
+        threads = definition.rules.contains { $0.replyToGroup != nil }
         self.lineFilter = lineFilter.map(Literal.init)
     }
 
@@ -70,13 +73,17 @@ final class ChunkParser {
         var output = ChunkOutput(
             file: chunk.file, index: chunk.index, endOffset: chunk.endOffset, verifiedThrough: chunk.verifiedThrough,
             fileOffset: chunk.fileOffset)
-        output.ruleMatches = [Int64](repeating: 0, count: normalizer.rules.count)
         output.bytes = Int64(chunk.bytes.count) + chunk.cutLines.reduce(0) { $0 + $1.droppedBytes }
         let limit = maxLineLength
         if !calibrated {
             chunk.bytes.withUnsafeBytes { normalizer.calibrate(on: $0) }
             calibrated = true
         }
+        // Per-rule match counts in a plain buffer: the closure below runs once per line.
+        let matches = UnsafeMutableBufferPointer<Int64>.allocate(capacity: max(normalizer.rules.count, 1))
+        matches.initialize(repeating: 0)
+        defer { matches.deallocate() }
+        let threads = self.threads
         chunk.bytes.withUnsafeBytes { raw in
             output.lines = Int64(
                 LineSplitter.forEachLine(in: raw) { line, index, position in
@@ -96,25 +103,25 @@ final class ChunkParser {
                     case .noMatch: output.unmatched += 1
                     case let .ignored(rule):
                         output.ignored += 1
-                        output.ruleMatches[rule] += 1
+                        matches[rule] += 1
                     case let .date(rule, day):
                         output.ignored += 1
-                        output.ruleMatches[rule] += 1
+                        matches[rule] += 1
                         output.dates.append((number, day))
                     case let .event(event):
                         output.events.append(event)
-                        output.ruleMatches[Int(event.rule)] += 1
-                        if !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
+                        matches[Int(event.rule)] += 1
+                        if threads, !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
                     case .events(var event, let more):
-                        if !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
+                        if threads, !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
                         output.events.append(event)
                         for kind in more {
                             event.kind = kind
                             output.events.append(event)
                         }
-                        output.ruleMatches[Int(event.rule)] += 1
+                        matches[Int(event.rule)] += 1
                     case let .reject(rule, ticket, reason):
-                        output.ruleMatches[rule] += 1
+                        matches[rule] += 1
                         output.rejects.append(
                             .init(
                                 line: number, offset: chunk.streamOffset(of: position), rule: rule,
@@ -122,6 +129,7 @@ final class ChunkParser {
                     }
                 })
         }
+        output.ruleMatches = Array(matches.prefix(normalizer.rules.count))
         output.strings = normalizer.takeInterner()
         return output
     }

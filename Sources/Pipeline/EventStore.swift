@@ -210,8 +210,8 @@ struct EventStore {
             event.priority = map[Int(event.priority.rawValue)]
             event.channel = map[Int(event.channel.rawValue)]
             event.agent = map[Int(event.agent.rawValue)]
-            event.status = map[Int(event.status.rawValue)]
-            event.extras = map[Int(event.extras.rawValue)]
+            if !event.status.isNone { event.status = map[Int(event.status.rawValue)] }
+            if !event.extras.isNone { event.extras = map[Int(event.extras.rawValue)] }
             event.source = event.source.advanced(byLines: base)
             if let timeOfDay = event.time.timeOfDay {
                 // Date lines at or before this line set the day; a time far earlier than the line before wraps.
