@@ -129,8 +129,10 @@ struct EventStore {
             return
         }
         var batch = WaitingBatch(end: output.endOffset, output: output, base: base)
-        batch.events.reserveCapacity(output.events.count)
-        batch.counts.rejects += remap(output, base: base) { _, event in batch.events.append(event) }
+        batch.counts.rejects += remap(output, base: base) { store, event in
+            batch.add(event, staleAfter: event.kind.isService ? store.staleAfter(slot: Int(event.ticket.rawValue)) : nil)
+        }
+        batch.finish()
         waiting[file].append(batch)
         let ready = waiting[file].prefix { $0.end <= verified[file] }.count
         guard ready > 0 else { return }
@@ -143,7 +145,62 @@ struct EventStore {
     struct WaitingBatch {
         var end: Int64
         var counts: ChunkOutput
+        /// The chunk's events in order, except that a stretch of check results that would extend one
+        /// run of its service is kept as its first and last event (memory grows with runs, not with
+        /// check lines, even while a whole compressed file waits for its checksum).
         var events: [Event] = []
+        /// Per event: -1, or for the last event of a compressed stretch the number of checks dropped before it.
+        var dropped: [Int32] = []
+        /// Events (of `events`) the chunk held before compression, for the statistics.
+        var eventCount = 0
+        private var runs: [UInt32: OpenRun] = [:]
+
+        private struct OpenRun {
+            var ok: Bool
+            var customer: Symbol
+            var lastTime: Instant
+            var pending: Event?
+            var dropped: Int32 = 0
+        }
+
+        mutating func add(_ event: Event, staleAfter: Milliseconds?) {
+            eventCount += 1
+            let ok: Bool
+            switch event.kind {
+            case .checkOK, .heartbeat: ok = true
+            case .checkFail: ok = false
+            default:
+                events.append(event)
+                dropped.append(-1)
+                return
+            }
+            let slot = event.ticket.rawValue
+            if var run = runs[slot], run.ok == ok, run.customer == event.customer, event.time >= run.lastTime,
+                staleAfter.map({ event.time.milliseconds - run.lastTime.milliseconds <= $0 }) ?? true
+            {
+                if run.pending != nil { run.dropped += 1 }
+                run.pending = event
+                run.lastTime = event.time
+                runs[slot] = run
+                return
+            }
+            if let run = runs[slot] { flush(run) }
+            events.append(event)
+            dropped.append(-1)
+            runs[slot] = OpenRun(ok: ok, customer: event.customer, lastTime: event.time)
+        }
+
+        private mutating func flush(_ run: OpenRun) {
+            guard let last = run.pending else { return }
+            events.append(last)
+            dropped.append(run.dropped)
+        }
+
+        /// Ends the open stretches (call after the chunk's last event).
+        mutating func finish() {
+            for slot in runs.keys.sorted() { flush(runs[slot]!) }
+            runs = [:]
+        }
 
         init(end: Int64, output: ChunkOutput, base: Int64) {
             self.end = end
@@ -158,8 +215,8 @@ struct EventStore {
     }
 
     private mutating func commit(_ batch: WaitingBatch, file: Int) {
-        count(batch.counts, events: batch.events.count, base: 0, into: file)
-        for event in batch.events { keep(event) }
+        count(batch.counts, events: batch.eventCount, base: 0, into: file)
+        for (event, dropped) in zip(batch.events, batch.dropped) { keep(event, continuing: dropped >= 0, dropped: Int(max(dropped, 0))) }
         store(batch.counts.rejects, base: 0, file: Int32(file))
     }
 
@@ -248,9 +305,10 @@ struct EventStore {
     }
 
     /// Adds a verified event to the store.
-    private mutating func keep(_ event: Event) {
+    private mutating func keep(_ event: Event, continuing: Bool = false, dropped: Int = 0) {
         if let futureCutoff, event.time > futureCutoff {
             noteFuture(event)
+            for _ in 0..<dropped { noteFuture(event) }
         } else if latest == nil || event.time > latest! {
             latest = event.time
         }
@@ -261,11 +319,16 @@ struct EventStore {
         var service = event
         let slot = Int(event.ticket.rawValue)
         service.ticket = ticketSymbols[slot]
+        services.add(service, staleAfter: staleAfter(slot: slot), continuing: continuing, dropped: dropped)
+    }
+
+    /// The `stale_after` of the service in ticket slot `slot` (looked up once per service).
+    mutating func staleAfter(slot: Int) -> Milliseconds? {
         if slot >= staleAfterBySlot.count {
             staleAfterBySlot.append(contentsOf: repeatElement(nil, count: max(slot + 1 - staleAfterBySlot.count, staleAfterBySlot.count)))
         }
-        if staleAfterBySlot[slot] == nil { staleAfterBySlot[slot] = .some(staleAfterOfService(symbols.string(service.ticket))) }
-        services.add(service, staleAfter: staleAfterBySlot[slot]!)
+        if staleAfterBySlot[slot] == nil { staleAfterBySlot[slot] = .some(staleAfterOfService(symbols.string(ticketSymbols[slot]))) }
+        return staleAfterBySlot[slot]!
     }
 
     private mutating func store(_ pending: [ChunkOutput.PendingReject], base: Int64, file: Int32) {
@@ -304,7 +367,7 @@ struct EventStore {
             statistics[file].unverifiedLinesKept += lines
         } else {
             statistics[file].discardedLines += lines
-            statistics[file].discardedEvents += left.reduce(0) { $0 + Int64($1.events.count + $1.counts.rejects.count) }
+            statistics[file].discardedEvents += left.reduce(0) { $0 + Int64($1.eventCount + $1.counts.rejects.count) }
         }
     }
 

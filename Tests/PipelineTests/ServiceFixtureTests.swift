@@ -143,4 +143,34 @@ import Testing
         #expect(acme.map { value($0, "average_violations") } == ["2.50", "2.50"])
         #expect(!rows.contains { value($0, "customer") == "globex" })
     }
+
+    @Test(arguments: [1 << 20, 300])
+    func checkRunsWaitingForAChecksumGiveTheSameFigures(chunkSize: Int) throws {
+        // A compressed health log is one LZ4 frame: its events wait for the frame's checksum, compressed
+        // into runs while they wait. Plain and compressed copies must give the same figures and counts.
+        let scratch = Scratch()
+        let log = read(fixture("fixtures/monitoring/health.log"))
+        try FileManager.default.createDirectory(atPath: scratch.path + "/plain", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: scratch.path + "/packed", withIntermediateDirectories: true)
+        try log.write(toFile: scratch.path + "/plain/health.log", atomically: true, encoding: .utf8)
+        scratch.shell("lz4 -q plain/health.log packed/health.log")
+        let definition = try PipelineDefinition.load(path: fixture("pipelines/healthcheck.yaml"))
+        func run(_ folder: String) throws -> (String, String, RunResult) {
+            var options = RunOptions()
+            options.inputs = [scratch.path + "/" + folder + "/health.log"]
+            options.outputDirectory = scratch.path + "/out-" + folder
+            options.chunkSize = chunkSize
+            let result = try Runner.run(definition, options: options)
+            let strip = { (text: String) in text.replacingOccurrences(of: "/" + folder + "/", with: "/") }
+            return (
+                read(scratch.path + "/out-" + folder + "/availability.csv"), strip(read(scratch.path + "/out-" + folder + "/outages.csv")),
+                result
+            )
+        }
+        let plain = try run("plain"), packed = try run("packed")
+        #expect(packed.2.statistics.inputs[0].format == .lz4)
+        #expect(packed.0 == plain.0 && packed.1 == plain.1)
+        #expect(packed.2.statistics.checkLines == plain.2.statistics.checkLines && plain.2.statistics.checkLines > 0)
+        #expect(packed.2.statistics.serviceRecords == plain.2.statistics.serviceRecords)
+    }
 }

@@ -50,7 +50,10 @@ public struct ServiceLog: Sendable {
 
     /// Adds one service event (`event.ticket` is the service); `staleAfter` is its service's
     /// `stale_after` (a gap longer than it between two checks ends a run).
-    public mutating func add(_ event: Event, staleAfter: Milliseconds?) {
+    /// `continuing`: the event closes a stretch of `dropped` + 1 checks that were already known to
+    /// continue the service's open run (a waiting batch compressed them, see `EventStore`), so it
+    /// extends that run whatever the gap; `dropped` checks between are counted, not seen.
+    public mutating func add(_ event: Event, staleAfter: Milliseconds?, continuing: Bool = false, dropped: Int = 0) {
         let service = event.ticket
         let kind: ServiceRecord.Kind
         switch event.kind {
@@ -67,19 +70,21 @@ public struct ServiceLog: Sendable {
             records[service, default: []].append(record)
             return
         }
-        checks += 1
+        checks += 1 + dropped
         let slot = Int(service.rawValue)
         if slot >= open.count { open.append(contentsOf: repeatElement([], count: slot + 1 - open.count)) }
         guard let index = open[slot].firstIndex(where: { $0.source.file == event.source.file }) else {
-            open[slot].append(record)
+            var first = record
+            first.kind = .checks(ok: ok, count: 1 + dropped)
+            open[slot].append(first)
             return
         }
         let run = open[slot][index]
         if case let .checks(runOK, count) = run.kind, runOK == ok, event.time >= run.end,
-            staleAfter.map({ event.time.milliseconds - run.end.milliseconds <= $0 }) ?? true,
+            continuing || staleAfter.map({ event.time.milliseconds - run.end.milliseconds <= $0 }) ?? true,
             run.customer == event.customer
         {
-            open[slot][index].kind = .checks(ok: ok, count: count + 1)
+            open[slot][index].kind = .checks(ok: ok, count: count + 1 + dropped)
             open[slot][index].end = event.time
             open[slot][index].endSource = event.source
             return
