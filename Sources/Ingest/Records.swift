@@ -201,7 +201,9 @@ public enum CSVScanner {
 /// paths (`user.name`, `tags.0`): strings unescaped, numbers, `true`/`false` as written;
 /// `null` is absent. Values are copied into a caller's buffer.
 public struct JSONFlattener {
-    public private(set) var names: [[UInt8]] = []
+    /// Each field's dotted path, as a range of `nameBytes` (no allocation per field).
+    private var names: [Range<Int>] = []
+    private var nameBytes: [UInt8] = []
     public private(set) var fields: [Range<Int>] = []
     public private(set) var values: [UInt8] = []
     private var path: [UInt8] = []
@@ -213,6 +215,7 @@ public struct JSONFlattener {
     /// Parses `line`; returns a reason when it is not one JSON object.
     public mutating func flatten(_ line: UnsafeRawBufferPointer) -> String? {
         names.removeAll(keepingCapacity: true)
+        nameBytes.removeAll(keepingCapacity: true)
         fields.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
         path.removeAll(keepingCapacity: true)
@@ -227,12 +230,27 @@ public struct JSONFlattener {
 
     /// The value of the field named `name` (a dotted path), if present.
     public func value(of name: [UInt8]) -> Range<Int>? {
-        for (index, candidate) in names.enumerated() where candidate == name { return fields[index] }
+        for index in names.indices {
+            let range = names[index]
+            guard range.count == name.count else { continue }
+            if nameBytes[range].elementsEqual(name) { return fields[index] }
+        }
         return nil
     }
 
+    private mutating func addField(_ value: Range<Int>) {
+        let start = nameBytes.count
+        nameBytes.append(contentsOf: path)
+        names.append(start..<nameBytes.count)
+        fields.append(value)
+    }
+
     private mutating func skipSpace() {
-        while i < bytes.count, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[i]) { i += 1 }
+        while i < bytes.count {
+            let b = bytes[i]
+            guard b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d else { return }
+            i += 1
+        }
     }
 
     private mutating func value(depth: Int) -> String? {
@@ -249,14 +267,13 @@ public struct JSONFlattener {
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return "expected a key at byte \(i)" }
                 let keyStart = values.count
                 if let failure = string() { return failure }
-                let key = Array(values[keyStart...])
-                values.removeLast(values.count - keyStart)
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return "expected ':' at byte \(i)" }
                 i += 1
                 let saved = path.count
                 if !path.isEmpty { path.append(UInt8(ascii: ".")) }
-                path += key
+                path.append(contentsOf: values[keyStart...])
+                values.removeLast(values.count - keyStart)
                 if let failure = value(depth: depth + 1) { return failure }
                 path.removeLast(path.count - saved)
                 skipSpace()
@@ -286,19 +303,21 @@ public struct JSONFlattener {
         case UInt8(ascii: "\""):
             let start = values.count
             if let failure = string() { return failure }
-            names.append(path)
-            fields.append(start..<values.count)
+            addField(start..<values.count)
             return nil
         default:
             let start = i
-            while i < bytes.count, !([0x2c, 0x7d, 0x5d, 0x20, 0x09, 0x0a, 0x0d] as [UInt8]).contains(bytes[i]) { i += 1 }
+            while i < bytes.count {
+                let b = bytes[i]
+                if b == 0x2c || b == 0x7d || b == 0x5d || b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d { break }
+                i += 1
+            }
             let word = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
             guard !word.isEmpty else { return "expected a value at byte \(start)" }
             if word.elementsEqual("null".utf8) { return nil }
             let valueStart = values.count
-            values += word
-            names.append(path)
-            fields.append(valueStart..<values.count)
+            values.append(contentsOf: word)
+            addField(valueStart..<values.count)
             return nil
         }
     }
@@ -307,6 +326,12 @@ public struct JSONFlattener {
     private mutating func string() -> String? {
         i += 1
         while i < bytes.count {
+            // The run up to the next quote or backslash, copied at once.
+            var j = i
+            while j < bytes.count, bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "\\") { j += 1 }
+            if j > i { values.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<j])) }
+            i = j
+            guard i < bytes.count else { break }
             let b = bytes[i]
             if b == UInt8(ascii: "\"") { i += 1; return nil }
             if b != UInt8(ascii: "\\") {
