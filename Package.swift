@@ -33,16 +33,18 @@ let package = Package(
         // Stage 4: summaries → CSV, HTML and Prometheus files, one atomic report set.
         .target(
             name: "Report",
-            dependencies: ["SLACore", "Aggregate", .product(name: "Mustache", package: "swift-mustache")]),
-        // The pipeline definition (YAML) and the runner wiring the stages.
-        .target(name: "Pipeline", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Report", "Yams"]),
+            dependencies: ["SLACore", "Ingest", "Aggregate", .product(name: "Mustache", package: "swift-mustache")]),
+        // The pipeline file: YAML → a validated definition (rules, policies, services, inputs, tests).
+        .target(name: "Definition", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Yams"]),
+        // The run: wires the stages in parallel for a definition (also explain, events, rule tests).
+        .target(name: "Pipeline", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Report", "Definition"]),
         .executableTarget(name: "slalog", dependencies: [
-            "Pipeline", "SLACore", "Normalize", "Aggregate", "Report",
+            "Pipeline", "Definition", "SLACore", "Normalize", "Aggregate", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Fuzz targets (scripts/fuzz); a corpus replayer in normal builds.
-        .executableTarget(name: "slalog-fuzz", dependencies: ["Pipeline", "Ingest", "Normalize", "SLACore"]),
+        .executableTarget(name: "slalog-fuzz", dependencies: ["Pipeline", "Definition", "Ingest", "Normalize", "SLACore"]),
 
         // Helpers shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -51,6 +53,6 @@ let package = Package(
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize", "SLACore"]),
         .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "SLACore"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Aggregate", "SLACore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SLACore", "Aggregate", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Definition", "Report", "SLACore", "Aggregate", "TestSupport"]),
     ]
 )

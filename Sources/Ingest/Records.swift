@@ -34,6 +34,20 @@ public struct RecordFormat: Sendable, Equatable {
 public enum CSVScanner {
     static let quote = UInt8(ascii: "\"")
 
+    /// The column names in the first record of a CSV file's first chunk (a UTF-8 byte order mark skipped).
+    public static func headerRow(_ bytes: [UInt8], delimiter: UInt8) -> [[UInt8]] {
+        var values: [UInt8] = []
+        var fields: [Range<Int>] = []
+        bytes.withUnsafeBytes { raw in
+            _ = CSVScanner.record(in: raw, from: byteOrderMarkLength(raw), delimiter: delimiter, values: &values, fields: &fields)
+        }
+        return fields.map { Array(values[$0]) }
+    }
+
+    public static func byteOrderMarkLength(_ bytes: UnsafeRawBufferPointer) -> Int {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+    }
+
     /// The offset just past the last record end (a `\n` outside quotes) in `bytes`, which
     /// start at a record boundary; nil when no record ends in them.
     public static func lastRecordEnd(in bytes: UnsafeRawBufferPointer) -> Int? {

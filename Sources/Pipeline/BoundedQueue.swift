@@ -1,4 +1,6 @@
+import Definition
 import Foundation
+import Report
 
 /// A blocking FIFO with a capacity: producers wait when it is full, so
 /// memory stays bounded however fast the readers are.

@@ -1,5 +1,7 @@
+import Definition
 import Ingest
 import Normalize
+import Report
 import SLACore
 
 /// What one worker made of one chunk. Line numbers are chunk-relative until
@@ -52,20 +54,6 @@ final class ChunkParser {
         maxLineLength = definition.maxLineLength
         threads = definition.rules.contains { $0.replyToGroup != nil }
         self.lineFilter = lineFilter.map(Literal.init)
-    }
-
-    /// The column names in the first record of a CSV file's first chunk (a UTF-8 byte order mark skipped).
-    static func headerRow(_ bytes: [UInt8], delimiter: UInt8) -> [[UInt8]] {
-        var values: [UInt8] = []
-        var fields: [Range<Int>] = []
-        bytes.withUnsafeBytes { raw in
-            _ = CSVScanner.record(in: raw, from: byteOrderMarkLength(raw), delimiter: delimiter, values: &values, fields: &fields)
-        }
-        return fields.map { Array(values[$0]) }
-    }
-
-    static func byteOrderMarkLength(_ bytes: UnsafeRawBufferPointer) -> Int {
-        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
     }
 
     func parse(_ chunk: Chunk) -> ChunkOutput {
@@ -187,7 +175,9 @@ final class ChunkParser {
                 var flattener = JSONFlattener()
                 LineSplitter.forEachLine(in: raw) { line, index, position in
                     var line = line
-                    if chunk.index == 0 && index == 0 { line = UnsafeRawBufferPointer(rebasing: line[Self.byteOrderMarkLength(line)...]) }
+                    if chunk.index == 0 && index == 0 {
+                        line = UnsafeRawBufferPointer(rebasing: line[CSVScanner.byteOrderMarkLength(line)...])
+                    }
                     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
                         output.unmatched += 1
                         return
@@ -214,7 +204,7 @@ final class ChunkParser {
             let columnOf: [[Int]] = rules.map { rule in rule.fieldKeys.map { key in chunk.columns.firstIndex(of: key) ?? -1 } }
             var values: [UInt8] = []
             var fields: [Range<Int>] = []
-            var position = chunk.index == 0 ? Self.byteOrderMarkLength(raw) : 0
+            var position = chunk.index == 0 ? CSVScanner.byteOrderMarkLength(raw) : 0
             var line: Int64 = 1
             let delimiter = chunk.delimiter
             if chunk.startsWithHeader {

@@ -1,4 +1,5 @@
 import Aggregate
+import Definition
 import Dispatch
 import Foundation
 import Report

@@ -1,5 +1,7 @@
 import Aggregate
+import Definition
 import Foundation
+import Report
 import SLACore
 
 /// `slalog events`: what the rules make of the logs, one line per event in input

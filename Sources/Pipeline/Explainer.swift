@@ -1,4 +1,5 @@
 import Aggregate
+import Definition
 import Foundation
 import Report
 import SLACore

@@ -1,32 +1,9 @@
 import Aggregate
+import Definition
 import Ingest
 import Normalize
+import Report
 import SLACore
-
-/// A sample in the pipeline's `tests:` list: lines (one ticket's, in order) and what the
-/// rules must make of them (docs/pipeline-format.md, "Rule tests").
-public struct RuleTest: Sendable {
-    public enum Expectation: Sendable {
-        /// Exactly these events, in order; each compares only the fields it names.
-        case events([[String: String]])
-        case unmatched
-        case ignored
-        /// Rejected, with a reason containing this text.
-        case reject(String)
-    }
-
-    public var name: String
-    /// Where the test is written (`file:line`).
-    public var location: String
-    public var lines: [String]
-    public var expectation: Expectation
-    /// How the lines are read: as lines, CSV records (with `format.columns` or `header`), or JSON lines.
-    public var format = RecordFormat.lines
-    /// CSV: the header row the sample rows belong to.
-    public var header: String?
-
-    public static let fields = ["kind", "ticket", "time", "customer", "priority", "channel", "agent", "status", "rule", "requester"]
-}
 
 /// Runs a pipeline's rule tests (`slalog check`) and describes each failure as a readable diff.
 public enum RuleTestRunner {
@@ -42,7 +19,7 @@ public enum RuleTestRunner {
         var outcomes: [String] = []
         var parent: [Symbol: Symbol] = [:]
         var columns = test.format.columns.map { $0.map { Array($0.utf8) } } ?? []
-        if let header = test.header { columns = ChunkParser.headerRow(Array((header + "\n").utf8), delimiter: test.format.delimiter) }
+        if let header = test.header { columns = CSVScanner.headerRow(Array((header + "\n").utf8), delimiter: test.format.delimiter) }
         let rules = definition.rules
         var flattener = JSONFlattener()
         var values: [UInt8] = []
@@ -176,12 +153,5 @@ public enum RuleTestRunner {
 
     static func render(_ fields: [String: String], keys: [String]) -> String {
         keys.compactMap { key in fields[key].map { key == "kind" ? $0 : "\(key)=\($0)" } }.joined(separator: " ")
-    }
-}
-
-extension RuleTest.Expectation {
-    var isUnmatched: Bool {
-        if case .unmatched = self { return true }
-        return false
     }
 }

@@ -1,31 +1,6 @@
 import Aggregate
-
-/// A sign that the pipeline's rules do not fit the logs (docs/semantics.md §8,
-/// "A run that looks wrong"): the run is still complete, but says so loudly.
-public struct RunWarning: Sendable, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case noEvents = "no_events"
-        case incompleteTickets = "incomplete_tickets"
-        case anomalies
-        case ruleNeverMatched = "rule_never_matched"
-        case policyNeverApplied = "policy_never_applied"
-    }
-
-    public var code: Code
-    public var message: String
-
-    public var description: String { "warning: \(message) [\(code.rawValue)]" }
-}
-
-/// The thresholds of the pipeline's `warnings:` key.
-public struct WarningThresholds: Sendable {
-    /// Share of tickets that may be incomplete before a warning.
-    public var incomplete = 0.20
-    /// Share of tickets with second opens or events before open (counted as anomalies) before a warning.
-    public var anomalies = 0.05
-
-    public init() {}
-}
+import Definition
+import Report
 
 enum RunWarnings {
     /// The checks of docs/semantics.md §8, in their documented order.

@@ -1,4 +1,5 @@
 import Aggregate
+import Definition
 import Dispatch
 import Foundation
 import Ingest
@@ -161,7 +162,7 @@ public enum Runner {
         let result = RunResult(
             statistics: statistics, problems: problems, asOf: reportedAsOf, outputs: names, isPartial: isPartial,
             generation: reports.generation, unverifiedTextKept: context.unverifiedTextKept, warnings: warnings, strict: options.strict)
-        try reports.write(Array(RunReport.json(result, definition: definition).utf8), to: out.runReport)
+        try reports.write(Array(RunReport.json(result, pipeline: definition.path).utf8), to: out.runReport)
         debugPhase("reports written")
         if let name = out.html {
             var page = htmlReport(
@@ -432,7 +433,7 @@ public enum Runner {
                 chunk.format = records.kind
                 chunk.delimiter = records.delimiter
                 if records.hasHeader && chunk.index == 0 {
-                    columns = ChunkParser.headerRow(chunk.bytes, delimiter: records.delimiter)
+                    columns = CSVScanner.headerRow(chunk.bytes, delimiter: records.delimiter)
                     chunk.startsWithHeader = true
                 }
                 chunk.columns = columns

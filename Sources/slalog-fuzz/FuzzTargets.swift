@@ -1,3 +1,4 @@
+import Definition
 import Foundation
 import Ingest
 import Normalize
@@ -10,13 +11,14 @@ import SLACore
 /// - with `-DFUZZING -sanitize=fuzzer` (scripts/fuzz): libFuzzer drives the
 ///   target named by the `SLALOG_FUZZ_TARGET` environment variable.
 enum FuzzTargets {
-    static let names = ["lines", "timestamp", "pipeline"]
+    static let names = ["lines", "timestamp", "pipeline", "records"]
 
     static func run(_ target: String, _ bytes: [UInt8]) {
         switch target {
         case "lines": lines(bytes)
         case "timestamp": timestamp(bytes)
         case "pipeline": pipeline(bytes)
+        case "records": records(bytes)
         default: fatalError("unknown fuzz target \(target); known: \(names.joined(separator: ", "))")
         }
     }
@@ -74,6 +76,34 @@ enum FuzzTargets {
             _ = try PipelineDefinition.parse(String(decoding: bytes, as: UTF8.self), path: "fuzz.yaml")
         } catch {
             precondition(!error.description.isEmpty)
+        }
+    }
+
+    /// CSV and JSON-lines records: never crash; every record scan moves forward, field ranges lie
+    /// inside their buffers, and where the in-place scan accepts a record it agrees with the copying one.
+    static func records(_ bytes: [UInt8]) {
+        let delimiter = bytes.first.map { $0 % 2 == 0 ? UInt8(ascii: ",") : UInt8(ascii: ";") } ?? UInt8(ascii: ",")
+        var values: [UInt8] = []
+        var fields: [Range<Int>] = []
+        var inPlace: [Range<Int>] = []
+        bytes.withUnsafeBytes { raw in
+            if let end = CSVScanner.lastRecordEnd(in: raw) { precondition(end > 0 && end <= raw.count) }
+            var position = 0
+            while position < raw.count {
+                let scan = CSVScanner.record(in: raw, from: position, delimiter: delimiter, values: &values, fields: &fields)
+                precondition(scan.end > position && scan.end <= raw.count, "no progress at \(position)")
+                precondition(fields.allSatisfy { $0.upperBound <= values.count })
+                if let other = CSVScanner.recordInPlace(in: raw, from: position, delimiter: delimiter, fields: &inPlace) {
+                    precondition(other.end == scan.end && inPlace.count == fields.count, "scans disagree at \(position)")
+                    for (a, b) in zip(inPlace, fields) { precondition(raw[a].elementsEqual(values[b]), "field differs at \(position)") }
+                }
+                position = scan.end
+            }
+            var flattener = JSONFlattener()
+            LineSplitter.forEachLine(in: raw) { line, _, _ in
+                guard flattener.flatten(line) == nil else { return }
+                precondition(flattener.fields.allSatisfy { $0.upperBound <= flattener.values.count })
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Definition
 import Pipeline
+import Report
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Definition
 import Foundation
 import Pipeline
+import Report
 
 struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,7 @@
+import Definition
 import Foundation
 import Pipeline
+import Report
 import SLACore
 
 /// The short account of a run printed on stderr.

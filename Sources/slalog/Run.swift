@@ -1,5 +1,6 @@
 import Aggregate
 import ArgumentParser
+import Definition
 import Foundation
 import Pipeline
 import Report

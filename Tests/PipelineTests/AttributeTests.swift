@@ -3,7 +3,9 @@ import SLACore
 import Testing
 
 @testable import Aggregate
+@testable import Definition
 @testable import Pipeline
+@testable import Report
 
 /// The pipeline's own attributes and case folding (docs/pipeline-format.md, "Attributes").
 @Suite struct AttributeTests {

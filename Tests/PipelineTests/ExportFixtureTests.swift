@@ -2,7 +2,9 @@ import Foundation
 import SLACore
 import Testing
 
+@testable import Definition
 @testable import Pipeline
+@testable import Report
 
 /// The CSV and JSON-lines exports against fixtures/EXPECTED.md ("Exports").
 @Suite struct ExportFixtureTests {

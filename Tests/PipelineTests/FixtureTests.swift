@@ -2,7 +2,9 @@ import Foundation
 import SLACore
 import Testing
 
+@testable import Definition
 @testable import Pipeline
+@testable import Report
 
 /// The demo pipeline over the bundled fixtures against the hand-worked
 /// expectations in fixtures/expected (explained in fixtures/EXPECTED.md).

@@ -1,7 +1,9 @@
 import Aggregate
 import Testing
 
+@testable import Definition
 @testable import Pipeline
+@testable import Report
 
 @Suite struct PipelineLoaderTests {
     let minimal = """

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
+@testable import Definition
 @testable import Pipeline
+@testable import Report
 
 /// Bad input never costs the rest of the report (issue: corrupt archives,
 /// hostile lines, interrupted runs).

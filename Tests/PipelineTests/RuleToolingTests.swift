@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
+@testable import Definition
 @testable import Pipeline
+@testable import Report
 
 /// `slalog events` and the rule tests of `slalog check` (docs/pipeline-format.md, "Rule tests").
 @Suite struct RuleToolingTests {

@@ -2,7 +2,9 @@ import Foundation
 import SLACore
 import Testing
 
+@testable import Definition
 @testable import Pipeline
+@testable import Report
 
 /// The Nagios fixture against its hand-worked expectations (fixtures/EXPECTED.md, "Monitoring").
 @Suite struct ServiceFixtureTests {

@@ -2,7 +2,9 @@ import Foundation
 import SLACore
 import Testing
 
+@testable import Definition
 @testable import Pipeline
+@testable import Report
 
 /// Status-based event mapping (docs/semantics.md §1): transitions, kind lists,
 /// glob and case-insensitive map keys, `open: first_event`; hand-worked figures.

@@ -1,7 +1,9 @@
 import Foundation
 @_exported import TestSupport
 
+@testable import Definition
 @testable import Pipeline
+@testable import Report
 
 /// The repository root (tests read fixtures and the demo pipeline from it).
 let repositoryRoot: String = {

@@ -2,7 +2,9 @@ import Foundation
 import SLACore
 import Testing
 
+@testable import Definition
 @testable import Pipeline
+@testable import Report
 
 /// Time-only stamps and message threads against fixtures/EXPECTED.md ("Time-only chat", "Mail threads").
 @Suite struct TimeOnlyAndThreadTests {

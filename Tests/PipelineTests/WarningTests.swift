@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
+@testable import Definition
 @testable import Pipeline
+@testable import Report
 
 /// Runs that look wrong say so (docs/semantics.md §8, "A run that looks wrong"):
 /// each warning caused by a pipeline that does not fit its log.

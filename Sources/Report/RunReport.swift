@@ -2,11 +2,11 @@ import Foundation
 import SLACore
 
 /// `run.json`: the machine-readable account of a run for cron wrappers and monitoring.
-enum RunReport {
-    static func json(_ result: RunResult, definition: PipelineDefinition) -> String {
+public enum RunReport {
+    public static func json(_ result: RunResult, pipeline: String) -> String {
         let s = result.statistics
         var root: [String: Any] = [
-            "pipeline": definition.path,
+            "pipeline": pipeline,
             "status": result.isPartial ? "partial" : "complete",
             "exit_code": result.exitCode,
             "as_of": result.asOf?.iso8601 ?? NSNull(),

@@ -64,6 +64,8 @@ public struct RunStatistics: Sendable {
     public var longLines: Int64 { inputs.reduce(0) { $0 + $1.longLines } }
     public var discardedLines: Int64 { inputs.reduce(0) { $0 + $1.discardedLines } }
     public var unverifiedLinesKept: Int64 { inputs.reduce(0) { $0 + $1.unverifiedLinesKept } }
+
+    public init() {}
 }
 
 /// The outcome of `Runner.run`.
@@ -84,6 +86,14 @@ public struct RunResult: Sendable {
     public var warnings: [RunWarning] = []
     /// `--strict`: warnings make the exit code 3.
     public var strict = false
+
+    public init(
+        statistics: RunStatistics, problems: [Problem], asOf: Instant?, outputs: [String], isPartial: Bool, generation: String = "",
+        unverifiedTextKept: Bool = false, warnings: [RunWarning] = [], strict: Bool = false
+    ) {
+        self.statistics = statistics; self.problems = problems; self.asOf = asOf; self.outputs = outputs; self.isPartial = isPartial
+        self.generation = generation; self.unverifiedTextKept = unverifiedTextKept; self.warnings = warnings; self.strict = strict
+    }
 
     /// 1 partial, else 3 for warnings under `--strict`, else 0 (README, "Exit codes").
     public var exitCode: Int32 { isPartial ? 1 : strict && !warnings.isEmpty ? 3 : 0 }
