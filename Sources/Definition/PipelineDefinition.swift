@@ -38,12 +38,14 @@ public struct PipelineDefinition: Sendable {
     public var inputGroups: [InputGroup] = []
     /// How time-only stamps get their dates (`time_only:`).
     public var timeOnly = TimeOnlySettings()
-    /// True when a rule reads time-only stamps or date lines: every line of a file then matters
-    /// for dating the others (`explain` reads them all).
-    public var readsTimeOnly: Bool {
+    /// True when one ticket's events cannot be found by its id alone: a rule reads time-only stamps
+    /// or date lines (every line of a file dates the others), or threads messages (a reply's line
+    /// names its parent, not the root), or reads CSV / JSON records. `explain` and `events --ticket`
+    /// then read every line instead of only those that mention the id.
+    public var needsEveryLine: Bool {
         rules.contains { rule in
             if case .fixed(.date) = rule.kind { return true }
-            return rule.timestamp.format == .time
+            return rule.timestamp.format == .time || rule.replyToGroup != nil || rule.isStructured
         }
     }
     /// Sample lines and the events they must give, run by `slalog check`.

@@ -21,7 +21,7 @@ public enum EventLister {
     ) {
         let (files, expansion) = try Runner.inputFiles(definition, options)
         var reading = options
-        reading.lineFilter = definition.readsTimeOnly ? nil : ticket
+        reading.lineFilter = definition.needsEveryLine ? nil : ticket
         var store = Runner.readAll(files, definition: definition, options: reading)
         store.services.finish()
         let names = files.map(Runner.displayName)

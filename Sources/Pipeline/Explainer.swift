@@ -11,8 +11,7 @@ public enum Explainer {
     public static func explain(_ definition: PipelineDefinition, ticket: String, options: RunOptions) throws -> String? {
         let (files, _) = try Runner.inputFiles(definition, options)
         var filtered = options
-        // Time-only stamps are dated from the lines before them: then every line is read.
-        filtered.lineFilter = definition.readsTimeOnly ? nil : ticket
+        filtered.lineFilter = definition.needsEveryLine ? nil : ticket
         let store = Runner.readAll(files, definition: definition, options: filtered)
         guard let symbol = store.symbols.lookup(ticket), let slot = store.ticketSymbols.firstIndex(of: symbol) else { return nil }
         var events: [Event] = []

@@ -61,6 +61,14 @@ import Testing
         }
     }
 
+    @Test func explainFindsEveryLineOfAThreadAndDatesTimeOnlyLines() throws {
+        let thread = try runSlalog(["explain", "pipelines/mail-threads.yaml", "<g1@globex.example>"])
+        #expect(thread.status == 0, "\(thread.stderr)")
+        #expect(thread.stdout.contains("mailgw.log:4  rule inbound") && thread.stdout.contains("mailgw.log:7  rule outbound"))
+        let chat = try runSlalog(["explain", "pipelines/chat-timeonly.yaml", "C-601"])
+        #expect(chat.stdout.contains("2026-03-02T23:03:00.000Z  customer_message"), "\(chat.stdout)")
+    }
+
     @Test func fileNameDates() {
         #expect(TimeOnlySettings.day(inFileName: "/x/chat-2026-03-02.log") == 20514)
         #expect(TimeOnlySettings.day(inFileName: "irc_20260302.txt") == 20514)
