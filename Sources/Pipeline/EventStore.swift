@@ -151,8 +151,8 @@ struct EventStore {
         /// run of its service is kept as its first and last event (memory grows with runs, not with
         /// check lines, even while a whole compressed file waits for its checksum).
         var events: [Event] = []
-        /// Per event: -1, or for the last event of a compressed stretch the number of checks dropped before it.
-        var dropped: [Int32] = []
+        /// The last events of compressed stretches: (index in `events`, checks dropped before it), ascending.
+        var continuations: [(index: Int, dropped: Int)] = []
         /// Events (of `events`) the chunk held before compression, for the statistics.
         var eventCount = 0
         private var runs: [UInt32: OpenRun] = [:]
@@ -173,7 +173,6 @@ struct EventStore {
             case .checkFail: ok = false
             default:
                 events.append(event)
-                dropped.append(-1)
                 return
             }
             let slot = event.ticket.rawValue
@@ -188,14 +187,13 @@ struct EventStore {
             }
             if let run = runs[slot] { flush(run) }
             events.append(event)
-            dropped.append(-1)
             runs[slot] = OpenRun(ok: ok, customer: event.customer, lastTime: event.time)
         }
 
         private mutating func flush(_ run: OpenRun) {
             guard let last = run.pending else { return }
+            continuations.append((events.count, Int(run.dropped)))
             events.append(last)
-            dropped.append(run.dropped)
         }
 
         /// Ends the open stretches (call after the chunk's last event).
@@ -218,7 +216,15 @@ struct EventStore {
 
     private mutating func commit(_ batch: WaitingBatch, file: Int) {
         count(batch.counts, events: batch.eventCount, base: 0, into: file)
-        for (event, dropped) in zip(batch.events, batch.dropped) { keep(event, continuing: dropped >= 0, dropped: Int(max(dropped, 0))) }
+        var next = 0
+        for (index, event) in batch.events.enumerated() {
+            if next < batch.continuations.count && batch.continuations[next].index == index {
+                keep(event, continuing: true, dropped: batch.continuations[next].dropped)
+                next += 1
+            } else {
+                keep(event)
+            }
+        }
         store(batch.counts.rejects, base: 0, file: Int32(file))
     }
 
