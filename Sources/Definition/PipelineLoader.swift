@@ -29,13 +29,7 @@ struct PipelineLoader {
             var folds = false
             if case .mapping = value.node {
                 let fields = try value.fields(["fold_case"])
-                if let flag = fields["fold_case"] {
-                    switch try flag.string() {
-                    case "true", "yes": folds = true
-                    case "false", "no": folds = false
-                    default: throw flag.error("expected true or false")
-                    }
-                }
+                if let flag = fields["fold_case"] { folds = try boolean(flag) }
             } else if case .scalar = value.node, try value.string() != "" {
                 throw value.error("expected {} or {fold_case: true}")
             }
@@ -340,14 +334,7 @@ struct PipelineLoader {
             } catch {
                 throw patternNode.error("invalid regex: \(error.message) at pattern offset \(error.offset)")
             }
-            var ignoreCase = false
-            if let node = fields["ignore_case"] {
-                switch try node.string() {
-                case "true", "yes": ignoreCase = true
-                case "false", "no": ignoreCase = false
-                default: throw node.error("expected true or false")
-                }
-            }
+            let ignoreCase = try fields["ignore_case"].map { (node) throws(PipelineError) in try boolean(node) } ?? false
             let record = try structuredFields(fields, ignoreCase: ignoreCase)
             var groups = regex.groupNumbers
             if structured {
@@ -474,6 +461,15 @@ struct PipelineLoader {
         return rules
     }
 
+    /// `true`/`yes` or `false`/`no`.
+    func boolean(_ node: YAMLNode) throws(PipelineError) -> Bool {
+        switch try node.string() {
+        case "true", "yes": return true
+        case "false", "no": return false
+        default: throw node.error("expected true or false")
+        }
+    }
+
     func integer(_ node: YAMLNode, in range: ClosedRange<Int>) throws(PipelineError) -> Int {
         let text = try node.string()
         guard let value = Int(text), range.contains(value) else {
@@ -524,13 +520,7 @@ struct PipelineLoader {
         let names =
             [outputs.summary, outputs.tickets, outputs.rejects, outputs.runReport] + [outputs.html, outputs.metrics].compactMap { $0 }
         if Set(names).count != names.count { throw node.error("two outputs share a file name: \(names.joined(separator: ", "))") }
-        if let flag = fields["neutralize_formulas"] {
-            switch try flag.string() {
-            case "true", "yes": outputs.neutralizeFormulas = true
-            case "false", "no": outputs.neutralizeFormulas = false
-            default: throw flag.error("expected true or false")
-            }
-        }
+        if let flag = fields["neutralize_formulas"] { outputs.neutralizeFormulas = try boolean(flag) }
         return outputs
     }
 

@@ -87,34 +87,10 @@ final class ChunkParser {
                         output.unmatched += 1
                         return
                     }
-                    switch normalizer.normalize(line, source: SourceLocation(file: chunk.file, line: number)) {
-                    case .noMatch: output.unmatched += 1
-                    case let .ignored(rule):
-                        output.ignored += 1
-                        matches[rule] += 1
-                    case let .date(rule, day):
-                        output.ignored += 1
-                        matches[rule] += 1
-                        output.dates.append((number, day))
-                    case let .event(event):
-                        output.events.append(event)
-                        matches[Int(event.rule)] += 1
-                        if threads, !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
-                    case .events(var event, let more):
-                        if threads, !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
-                        output.events.append(event)
-                        for kind in more {
-                            event.kind = kind
-                            output.events.append(event)
-                        }
-                        matches[Int(event.rule)] += 1
-                    case let .reject(rule, ticket, reason):
-                        matches[rule] += 1
-                        output.rejects.append(
-                            .init(
-                                line: number, offset: chunk.streamOffset(of: position), rule: rule,
-                                ticket: ticket, reason: reason))
-                    }
+                    let outcome = normalizer.normalize(line, source: SourceLocation(file: chunk.file, line: number))
+                    output.tally(
+                        outcome, line: number, offset: chunk.streamOffset(of: position), matches: matches,
+                        replyTo: threads ? normalizer.lastReplyTo : .none)
                 })
         }
         output.ruleMatches = Array(matches.prefix(normalizer.rules.count))
@@ -127,9 +103,12 @@ final class ChunkParser {
         var output = ChunkOutput(
             file: chunk.file, index: chunk.index, endOffset: chunk.endOffset, verifiedThrough: chunk.verifiedThrough,
             fileOffset: chunk.fileOffset)
-        output.ruleMatches = [Int64](repeating: 0, count: normalizer.rules.count)
         output.bytes = Int64(chunk.bytes.count) + chunk.cutLines.reduce(0) { $0 + $1.droppedBytes }
         let rules = normalizer.rules
+        let matches = UnsafeMutableBufferPointer<Int64>.allocate(capacity: max(rules.count, 1))
+        matches.initialize(repeating: 0)
+        defer { matches.deallocate() }
+        let threads = self.threads
         chunk.bytes.withUnsafeBytes { raw in
             output.lines = Int64(LineSplitter.forEachLine(in: raw) { _, _, _ in })
             func record(_ outcome: LineOutcome, line: Int64, position: Int, problem: String?) {
@@ -144,32 +123,9 @@ final class ChunkParser {
                     case let .reject(rule, ticket, _): outcome = .reject(rule: rule, ticket: ticket, reason: problem)
                     }
                 }
-                switch outcome {
-                case .noMatch: output.unmatched += 1
-                case let .ignored(rule):
-                    output.ignored += 1
-                    output.ruleMatches[rule] += 1
-                case let .date(rule, day):
-                    output.ignored += 1
-                    output.ruleMatches[rule] += 1
-                    output.dates.append((line, day))
-                case let .event(event):
-                    output.events.append(event)
-                    output.ruleMatches[Int(event.rule)] += 1
-                    if !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
-                case .events(var event, let more):
-                    if !normalizer.lastReplyTo.isNone { output.links.append((event.ticket, normalizer.lastReplyTo)) }
-                    output.events.append(event)
-                    for kind in more {
-                        event.kind = kind
-                        output.events.append(event)
-                    }
-                    output.ruleMatches[Int(event.rule)] += 1
-                case let .reject(rule, ticket, reason):
-                    output.ruleMatches[rule] += 1
-                    output.rejects.append(
-                        .init(line: line, offset: chunk.streamOffset(of: position), rule: rule, ticket: ticket, reason: reason))
-                }
+                output.tally(
+                    outcome, line: line, offset: chunk.streamOffset(of: position), matches: matches,
+                    replyTo: threads ? normalizer.lastReplyTo : .none)
             }
             if chunk.format == .jsonl {
                 var flattener = JSONFlattener()
@@ -187,7 +143,7 @@ final class ChunkParser {
                     if let failure = flattener.flatten(line) {
                         let rule = normalizer.firstStructuredRule ?? 0
                         record(
-                            .reject(rule: rule, ticket: "", reason: "not a JSON-lines record: \(failure)"), line: number,
+                            .reject(rule: rule, ticket: "", reason: Self.notARecord(failure)), line: number,
                             position: position, problem: nil)
                         return
                     }
@@ -234,7 +190,7 @@ final class ChunkParser {
                 if scan.unterminated {
                     problem = "unterminated quoted field: the record runs to the end of the file"
                 } else if !chunk.columns.isEmpty && fields.count != chunk.columns.count {
-                    problem = "ragged row: \(fields.count) fields where the header has \(chunk.columns.count)"
+                    problem = Self.raggedRow(fields: fields.count, columns: chunk.columns.count)
                 }
                 let source = SourceLocation(file: chunk.file, line: line)
                 let row = fields
@@ -250,7 +206,46 @@ final class ChunkParser {
                 if copied { values.withUnsafeBytes(read) } else { read(raw) }
             }
         }
+        output.ruleMatches = Array(matches.prefix(rules.count))
         output.strings = normalizer.takeInterner()
         return output
+    }
+
+    /// Why a CSV row or JSON line is rejected (also the wording of the rule tests).
+    static func raggedRow(fields: Int, columns: Int) -> String { "ragged row: \(fields) fields where the header has \(columns)" }
+    static func notARecord(_ failure: String) -> String { "not a JSON-lines record: \(failure)" }
+}
+
+extension ChunkOutput {
+    /// Counts what one line or record became (`line`: chunk-relative; `replyTo`: its thread link, if any).
+    @inline(__always)
+    mutating func tally(
+        _ outcome: LineOutcome, line: Int64, offset: @autoclosure () -> Int64, matches: UnsafeMutableBufferPointer<Int64>, replyTo: Symbol
+    ) {
+        switch outcome {
+        case .noMatch: unmatched += 1
+        case let .ignored(rule):
+            ignored += 1
+            matches[rule] += 1
+        case let .date(rule, day):
+            ignored += 1
+            matches[rule] += 1
+            dates.append((line, day))
+        case let .event(event):
+            events.append(event)
+            matches[Int(event.rule)] += 1
+            if !replyTo.isNone { links.append((event.ticket, replyTo)) }
+        case .events(var event, let more):
+            if !replyTo.isNone { links.append((event.ticket, replyTo)) }
+            events.append(event)
+            for kind in more {
+                event.kind = kind
+                events.append(event)
+            }
+            matches[Int(event.rule)] += 1
+        case let .reject(rule, ticket, reason):
+            matches[rule] += 1
+            rejects.append(.init(line: line, offset: offset(), rule: rule, ticket: ticket, reason: reason))
+        }
     }
 }

@@ -33,7 +33,7 @@ public enum RuleTestRunner {
             case .lines: outcome = bytes.withUnsafeBytes { normalizer.normalize($0, source: source) }
             case .jsonl:
                 if let failure = bytes.withUnsafeBytes({ flattener.flatten($0) }) {
-                    outcome = .reject(rule: normalizer.firstStructuredRule ?? 0, ticket: "", reason: "not a JSON-lines record: \(failure)")
+                    outcome = .reject(rule: normalizer.firstStructuredRule ?? 0, ticket: "", reason: ChunkParser.notARecord(failure))
                 } else {
                     outcome = flattener.values.withUnsafeBytes { valueBytes in
                         normalizer.normalize(record: valueBytes, source: source) { rule, key in
@@ -55,7 +55,7 @@ public enum RuleTestRunner {
                 // As in a run: a row whose field count differs from the header's is rejected if a rule reads it.
                 if !columns.isEmpty && row.count != columns.count, let rule = read.rule {
                     outcome = .reject(
-                        rule: rule, ticket: "", reason: "ragged row: \(row.count) fields where the header has \(columns.count)")
+                        rule: rule, ticket: "", reason: ChunkParser.raggedRow(fields: row.count, columns: columns.count))
                 } else {
                     outcome = read
                 }
