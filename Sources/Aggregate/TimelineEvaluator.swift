@@ -14,7 +14,14 @@ public final class TimelineEvaluator {
     private var kept: [Event] = []
     private var mapped: [Event] = []
 
-    public init(policies: PolicySet, strings: [String], asOf: Instant, mapping: TicketMapping = TicketMapping()) {
+    /// The attribute values of the events' tuple ids.
+    public let attributeTable: AttributeTable
+
+    public init(
+        policies: PolicySet, strings: [String], asOf: Instant, mapping: TicketMapping = TicketMapping(),
+        attributes: AttributeTable = AttributeTable()
+    ) {
+        self.attributeTable = attributes
         self.policies = policies
         self.strings = strings
         self.asOf = asOf
@@ -53,7 +60,11 @@ public final class TimelineEvaluator {
         var groupStart = 0
         for event in timeline {
             if let last = kept.last, last.time != event.time { groupStart = kept.count }
-            if kept[groupStart...].contains(where: { $0.kind == event.kind && $0.agent == event.agent && $0.status == event.status }) {
+            if kept[groupStart...].contains(where: {
+                $0.kind == event.kind && $0.status == event.status
+                    && attributeTable.value($0.attributes, AttributeTable.agent)
+                        == attributeTable.value(event.attributes, AttributeTable.agent)
+            }) {
                 setAside.append(SetAside(reason: .duplicate, source: event.source, rule: event.rule, ticket: ticketName))
                 trail?.note(event, "duplicate of an earlier event: counted once")
                 continue
@@ -130,16 +141,23 @@ struct Attributes: Equatable {
     /// nil until an event carries one (so copying the attributes of most tickets costs no reference count).
     var extras: [String?]?
 
-    mutating func update(from event: Event, strings: [String]) {
-        if !event.customer.isNone { customer = event.customer }
-        if !event.priority.isNone { priority = event.priority }
-        if !event.channel.isNone { channel = event.channel }
-        if !event.agent.isNone { agent = event.agent }
-        guard !event.extras.isNone else { return }
-        let values = strings[Int(event.extras.rawValue)].split(separator: "\u{1F}", omittingEmptySubsequences: false)
+    mutating func update(from event: Event, table: AttributeTable, strings: [String]) {
+        let tuple = event.attributes
+        guard tuple != 0 else { return }
+        let c = table.value(tuple, AttributeTable.customer), p = table.value(tuple, AttributeTable.priority)
+        let ch = table.value(tuple, AttributeTable.channel), a = table.value(tuple, AttributeTable.agent)
+        if !c.isNone { customer = c }
+        if !p.isNone { priority = p }
+        if !ch.isNone { channel = ch }
+        if !a.isNone { agent = a }
+        guard table.width > 4 else { return }
         var current = extras ?? []
-        if current.count < values.count { current += Array(repeating: nil, count: values.count - current.count) }
-        for (index, value) in values.enumerated() where !value.isEmpty { current[index] = String(value) }
-        extras = current
+        for slot in 4..<table.width {
+            let value = table.value(tuple, slot)
+            guard !value.isNone else { continue }
+            if current.count <= slot - 4 { current += Array(repeating: nil, count: slot - 4 + 1 - current.count) }
+            current[slot - 4] = strings[Int(value.rawValue)]
+        }
+        if !current.isEmpty { extras = current }
     }
 }

@@ -38,7 +38,7 @@ struct Walk {
             trail?.note(event, "second open: anomaly, ignored")
             return
         }
-        attributes.update(from: event, strings: evaluator.strings)
+        attributes.update(from: event, table: evaluator.attributeTable, strings: evaluator.strings)
         trail?.note(event, nil)
         switch event.kind {
         case .open, .update:
@@ -71,7 +71,7 @@ struct Walk {
         }
         beforeOpen = []
         opened = event
-        attributes.update(from: event, strings: evaluator.strings)
+        attributes.update(from: event, table: evaluator.attributeTable, strings: evaluator.strings)
         trail?.note(event, nil)
         state = .active
         activeSince = event.time
@@ -131,7 +131,9 @@ struct Walk {
     mutating func finish() -> TicketResult {
         let asOf = evaluator.asOf
         guard let opened else {
-            for event in beforeOpen { attributes.update(from: event, strings: evaluator.strings); trail?.note(event, nil) }
+            for event in beforeOpen {
+                attributes.update(from: event, table: evaluator.attributeTable, strings: evaluator.strings); trail?.note(event, nil)
+            }
             trail?.say("no open event in the input: incomplete ticket, metrics unmeasured")
             return result(requester: .customer, policy: nil)
         }

@@ -217,7 +217,7 @@ public final class LineNormalizer {
 
     private func build(rule index: Int, line: UnsafeRawBufferPointer, source: SourceLocation) -> LineOutcome {
         let rule = rules[index]
-        if case .fixed(.date) = rule.kind { return dateLine(rule: index, line: line) }
+        if rule.isDateLine { return dateLine(rule: index, line: line) }
         let ticketRange = capture(rule.ticketGroup) ?? 0..<0
         func reject(_ reason: String) -> LineOutcome { .reject(rule: index, ticket: Self.text(line, ticketRange), reason: reason) }
         var kind = EventKind.update
@@ -245,19 +245,6 @@ public final class LineNormalizer {
         case let .success(r): requester = r
         case let .failure(failure): return reject(failure.reason)
         }
-        // One attribute: the captured group if non-empty, else the rule's fixed value, else none.
-        func attribute(_ slot: Int) -> Symbol {
-            if rule.foldsCase && rule.foldCase[slot] {
-                tuple.removeAll(keepingCapacity: true)
-                value(slot, rule, line, into: &tuple)
-                return tuple.isEmpty ? .none : tuple.withUnsafeBytes { interner.intern($0) }
-            }
-            if let group = rule.attributeGroups[slot], let range = capture(group), !range.isEmpty {
-                return interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
-            }
-            if let value = rule.attributeValues[slot] { return interner.intern(value) }
-            return .none
-        }
         if hasThreads {
             lastReplyTo = .none
             if let group = rule.replyToGroup, let range = capture(group), !range.isEmpty {
@@ -268,11 +255,9 @@ public final class LineNormalizer {
         if let group = rule.statusGroup, let range = capture(group), !range.isEmpty {
             status = interner.intern(UnsafeRawBufferPointer(rebasing: line[range]))
         }
-        var event = Event(
+        let event = Event(
             time: time, ticket: interner.intern(UnsafeRawBufferPointer(rebasing: line[ticketRange])), kind: kind, requester: requester,
-            rule: UInt16(index), customer: attribute(0), priority: attribute(1), channel: attribute(2),
-            agent: attribute(3), status: status, source: source)
-        if rule.hasExtras { event.extras = extras(rule, line) }
+            rule: UInt16(index), attributes: attributes(rule, line).rawValue, status: status, source: source)
         return more.isEmpty ? .event(event) : .events(first: event, more: more)
     }
 
@@ -314,23 +299,24 @@ public final class LineNormalizer {
         } else if let fixed {
             bytes.append(contentsOf: fixed.utf8)
         }
-        if rule.foldCase[slot] {
+        if rule.foldsCase && rule.foldCase[slot] {
             for i in start..<bytes.count where (0x41...0x5A).contains(bytes[i]) { bytes[i] += 0x20 }
         }
     }
 
-    /// The rule's own attributes as one tuple symbol (see `Event.extras`), `.none` if all are empty.
-    private func extras(_ rule: Rule, _ line: UnsafeRawBufferPointer) -> Symbol {
+    /// The line's attribute values joined by U+001F, interned (see `Event.attributes`): each the
+    /// captured group if non-empty, else the rule's fixed value, else empty; trailing empties
+    /// dropped; `.none` when the line carries none.
+    private func attributes(_ rule: Rule, _ line: UnsafeRawBufferPointer) -> Symbol {
         tuple.removeAll(keepingCapacity: true)
-        var any = false
-        for index in rule.extraGroups.indices {
-            if index > 0 { tuple.append(0x1F) }
-            let before = tuple.count
-            value(Attribute.allCases.count + index, rule, line, into: &tuple)
-            any = any || tuple.count > before
+        var end = 0
+        for slot in 0..<(Attribute.allCases.count + rule.extraGroups.count) {
+            if slot > 0 { tuple.append(AttributeTable.separator) }
+            value(slot, rule, line, into: &tuple)
+            if tuple.last != AttributeTable.separator && !tuple.isEmpty { end = tuple.count }
         }
-        guard any else { return .none }
-        return tuple.withUnsafeBytes { interner.intern($0) }
+        guard end > 0 else { return .none }
+        return tuple.withUnsafeBytes { interner.intern(UnsafeRawBufferPointer(rebasing: $0[..<end])) }
     }
 
     /// `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD` or `YYYYMMDD` in the `date` group of a date line.

@@ -95,6 +95,8 @@ public final class Rule: Sendable {
     /// Any `foldCase`, and any own attribute: flags the per-line code tests first.
     public let foldsCase: Bool
     public let hasExtras: Bool
+    /// `kind: date`: the line dates the time-only stamps after it.
+    public let isDateLine: Bool
     /// Capture number of `reply_to` (threads: the message this line's message answers), if any.
     public let replyToGroup: Int?
     /// True for rules on CSV / JSON-lines records (they never see plain lines, and line rules never see records).
@@ -154,6 +156,7 @@ public final class Rule: Sendable {
         self.foldCase = foldCase.isEmpty ? Array(repeating: false, count: Attribute.allCases.count + extraAttributes.count) : foldCase
         foldsCase = self.foldCase.contains(true)
         hasExtras = !extraAttributes.isEmpty
+        if case .fixed(.date) = kind { isDateLine = true } else { isDateLine = false }
         self.attributeValues = Attribute.allCases.map { attributeValues[$0] }
         if case let .mapped(group, name, _, _) = kind, group <= 0 { throw .missingGroup(name) }
         if case let .mapped(group, name, _, _) = requester, group <= 0 { throw .missingGroup(name) }

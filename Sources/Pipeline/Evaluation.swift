@@ -50,7 +50,8 @@ struct Evaluation {
         for worker in 0..<workerCount {
             DispatchQueue(label: "slalog.aggregate.\(worker)").async(group: workers) {
                 let evaluator = TimelineEvaluator(
-                    policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping)
+                    policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping,
+                    attributes: store.attributeTable)
                 var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
                 defer { summaries.withLock { $0[worker] = summarizer } }
                 var scratch: [Event] = []
@@ -98,7 +99,9 @@ struct Evaluation {
         if let failure { throw failure }
         debugPhase("measured")
         // The worst tickets again, with an audit trail each (a handful: cheap).
-        let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping)
+        let evaluator = TimelineEvaluator(
+            policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping,
+            attributes: store.attributeTable)
         for index in evaluation.highlights.worst.indices {
             let slot = Int(evaluation.highlights.worst[index].slot)
             let events = (starts[slot]..<starts[slot + 1]).map { store.events[Int(order[$0])] }
@@ -108,7 +111,7 @@ struct Evaluation {
             evaluation.highlights.worst[index].trail =
                 ExplainReport(
                     ticket: name, result: result, trail: trail.entries, policies: definition.policies, strings: strings, context: context,
-                    asOf: asOf, asOfSource: "the run's as_of"
+                    asOf: asOf, asOfSource: "the run's as_of", attributes: store.attributeTable
                 ).text
         }
         debugPhase("trails")

@@ -31,9 +31,11 @@ public enum EventLister {
         func text(_ symbol: Symbol) -> String? { symbol.isNone ? nil : strings[Int(symbol.rawValue)] }
 
         var lines: [Line] = []
+        let attributeNames = ["customer", "priority", "channel", "agent"] + definition.attributes
         // Ticket events as the states will see them: transitions resolved, duplicates set aside.
         let evaluator = TimelineEvaluator(
-            policies: definition.policies, strings: strings, asOf: Instant(milliseconds: .max), mapping: definition.ticketMapping)
+            policies: definition.policies, strings: strings, asOf: Instant(milliseconds: .max), mapping: definition.ticketMapping,
+            attributes: store.attributeTable)
         let (starts, order, _) = store.groupByTicket()
         for slot in 0..<store.ticketSymbols.count where starts[slot] < starts[slot + 1] {
             let name = strings[Int(store.ticketSymbols[slot].rawValue)]
@@ -47,12 +49,10 @@ public enum EventLister {
                     place(event.source), rule(Int(event.rule)), event.time.iso8601, name, event.kind.description,
                 ]
                 var attributes: [String] = []
-                for (key, symbol) in [
-                    ("customer", event.customer), ("priority", event.priority), ("channel", event.channel), ("agent", event.agent),
-                    ("status", event.status),
-                ] {
-                    if let value = text(symbol) { attributes.append("\(key)=\(value)") }
+                for (slot, key) in attributeNames.enumerated() {
+                    if let value = text(store.attributeTable.value(event.attributes, slot)) { attributes.append("\(key)=\(value)") }
                 }
+                if let value = text(event.status) { attributes.append("status=\(value)") }
                 if event.kind == .open && event.requester == .agent { attributes.append("requester=agent") }
                 fields.append(attributes.joined(separator: " "))
                 lines.append(Line(source: event.source, position: position, text: fields.joined(separator: "\t")))

@@ -15,7 +15,7 @@ import SLACore
 /// truncated unit), the chunks still waiting are discarded whole. Plain text
 /// never waits.
 ///
-/// Memory: one 48-byte `Event` per event line, in 64 Ki-event segments (no
+/// Memory: one 32-byte `Event` per event line, in 64 Ki-event segments (no
 /// doubling on growth); noise lines cost nothing. `Event.ticket` holds the
 /// ticket's slot in `ticketSymbols`; every symbol indexes `symbols`.
 struct EventStore {
@@ -47,6 +47,20 @@ struct EventStore {
     var services = ServiceLog()
     /// `stale_after` of a service by name (from the pipeline's services), cached per symbol.
     private let staleAfterOfService: @Sendable (String) -> Milliseconds?
+    /// The attribute values of the events' tuple ids (see `Event.attributes`).
+    var attributeTable: AttributeTable
+
+    /// The values of a joined-values symbol, each interned on its own (empty: `.none`).
+    private mutating func decode(_ joined: Symbol) -> [Symbol] {
+        let text = symbols.withBytes(joined) { Array($0) }
+        return text.split(separator: AttributeTable.separator, omittingEmptySubsequences: false).map { piece in
+            piece.isEmpty ? .none : piece.withUnsafeBytes { symbols.intern($0) }
+        }
+    }
+
+    /// The customer named on an event's line, if any.
+    func customer(of event: Event) -> Symbol { attributeTable.value(event.attributes, AttributeTable.customer) }
+
     /// Threads: the message each message answers, by ticket slot (docs/semantics.md §1, "Threads").
     private var threadParent: [UInt32: UInt32] = [:]
 
@@ -84,9 +98,10 @@ struct EventStore {
     private var staleAfterBySlot: [Milliseconds??] = []
 
     init(
-        inputs: [String], keepUnverified: Bool = false, futureCutoff: Instant? = nil,
+        inputs: [String], keepUnverified: Bool = false, futureCutoff: Instant? = nil, attributeCount: Int = 4,
         staleAfterOfService: @escaping @Sendable (String) -> Milliseconds? = { _ in nil }
     ) {
+        attributeTable = AttributeTable(width: attributeCount)
         self.futureCutoff = futureCutoff
         self.staleAfterOfService = staleAfterOfService
         statistics = inputs.map(InputStatistics.init)
@@ -132,7 +147,9 @@ struct EventStore {
         }
         var batch = WaitingBatch(end: output.endOffset, output: output, base: base)
         batch.counts.rejects += remap(output, base: base) { store, event in
-            batch.add(event, staleAfter: event.kind.isService ? store.staleAfter(slot: Int(event.ticket.rawValue)) : nil)
+            batch.add(
+                event, customer: store.customer(of: event),
+                staleAfter: event.kind.isService ? store.staleAfter(slot: Int(event.ticket.rawValue)) : nil)
         }
         batch.finish()
         waiting[file].append(batch)
@@ -165,7 +182,7 @@ struct EventStore {
             var dropped: Int32 = 0
         }
 
-        mutating func add(_ event: Event, staleAfter: Milliseconds?) {
+        mutating func add(_ event: Event, customer: Symbol, staleAfter: Milliseconds?) {
             eventCount += 1
             let ok: Bool
             switch event.kind {
@@ -176,7 +193,7 @@ struct EventStore {
                 return
             }
             let slot = event.ticket.rawValue
-            if var run = runs[slot], run.ok == ok, run.customer == event.customer, event.time >= run.lastTime,
+            if var run = runs[slot], run.ok == ok, run.customer == customer, event.time >= run.lastTime,
                 staleAfter.map({ event.time.milliseconds - run.lastTime.milliseconds <= $0 }) ?? true
             {
                 if run.pending != nil { run.dropped += 1 }
@@ -187,7 +204,7 @@ struct EventStore {
             }
             if let run = runs[slot] { flush(run) }
             events.append(event)
-            runs[slot] = OpenRun(ok: ok, customer: event.customer, lastTime: event.time)
+            runs[slot] = OpenRun(ok: ok, customer: customer, lastTime: event.time)
         }
 
         private mutating func flush(_ run: OpenRun) {
@@ -269,14 +286,24 @@ struct EventStore {
             let child = slot(for: map[Int(link.message.rawValue)]), parent = slot(for: map[Int(link.parent.rawValue)])
             if threadParent[child] == nil && child != parent { threadParent[child] = parent }
         }
+        // Attribute tuples: the chunk's joined-values symbol → the run's tuple id (decoded once per run).
+        var tupleOf = [UInt32](repeating: UInt32.max, count: local.count)
         for var event in output.events {
             event.ticket = Symbol(rawValue: slot(for: map[Int(event.ticket.rawValue)]))
-            event.customer = map[Int(event.customer.rawValue)]
-            event.priority = map[Int(event.priority.rawValue)]
-            event.channel = map[Int(event.channel.rawValue)]
-            event.agent = map[Int(event.agent.rawValue)]
+            if event.attributes != 0 {
+                let localTuple = Int(event.attributes)
+                if tupleOf[localTuple] == UInt32.max {
+                    let joined = map[localTuple]
+                    if let known = attributeTable.knownID(of: joined) {
+                        tupleOf[localTuple] = known
+                    } else {
+                        let values = decode(joined)
+                        tupleOf[localTuple] = attributeTable.add(joined, values: values)
+                    }
+                }
+                event.attributes = tupleOf[localTuple]
+            }
             if !event.status.isNone { event.status = map[Int(event.status.rawValue)] }
-            if !event.extras.isNone { event.extras = map[Int(event.extras.rawValue)] }
             event.source = event.source.advanced(byLines: base)
             if let timeOfDay = event.time.timeOfDay {
                 // Date lines at or before this line set the day; a time far earlier than the line before wraps.
@@ -327,7 +354,7 @@ struct EventStore {
         var service = event
         let slot = Int(event.ticket.rawValue)
         service.ticket = ticketSymbols[slot]
-        services.add(service, staleAfter: staleAfter(slot: slot), continuing: continuing, dropped: dropped)
+        services.add(service, customer: customer(of: event), staleAfter: staleAfter(slot: slot), continuing: continuing, dropped: dropped)
     }
 
     /// The `stale_after` of the service in ticket slot `slot` (looked up once per service).

@@ -21,13 +21,17 @@ public enum Explainer {
         let asOf = options.asOf ?? store.latest ?? Instant(milliseconds: 0)
         let strings = store.strings()
         let trail = TrailRecorder()
-        let evaluator = TimelineEvaluator(policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping)
+        let evaluator = TimelineEvaluator(
+            policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping,
+            attributes: store.attributeTable)
         let (result, _) = evaluator.evaluate(events, ticket: ticket, trail: trail)
-        let context = ReportContext(inputs: files, ruleNames: definition.ruleNames, policyNames: definition.policyNames)
+        let context = ReportContext(
+            inputs: files, ruleNames: definition.ruleNames, policyNames: definition.policyNames, attributes: definition.attributes)
         return ExplainReport(
             ticket: ticket, result: result, trail: trail.entries, policies: definition.policies, strings: strings,
             context: context, asOf: asOf,
-            asOfSource: options.asOf != nil ? "--as-of" : "latest event among the lines read; pass --as-of to match a run"
+            asOfSource: options.asOf != nil ? "--as-of" : "latest event among the lines read; pass --as-of to match a run",
+            attributes: store.attributeTable
         ).text
     }
 }

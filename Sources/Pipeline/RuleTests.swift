@@ -86,7 +86,22 @@ public enum RuleTestRunner {
             while let up = parent[events[index].ticket], seen.insert(up).inserted { events[index].ticket = up }
         }
         let interner = normalizer.takeInterner()
-        let strings = (0..<max(interner.count, 1)).map { $0 == 0 ? "" : interner.string(Symbol(rawValue: UInt32($0))) }
+        // Attribute tuples as a run's merger would store them (pieces added to the sample's strings).
+        var strings = (0..<max(interner.count, 1)).map { $0 == 0 ? "" : interner.string(Symbol(rawValue: UInt32($0))) }
+        var table = AttributeTable(width: 4 + definition.attributes.count)
+        var pieces: [String: Symbol] = [:]
+        for index in events.indices where events[index].attributes != 0 {
+            let joined = Symbol(rawValue: events[index].attributes)
+            events[index].attributes = table.id(of: joined) {
+                strings[Int(joined.rawValue)].split(separator: "\u{1F}", omittingEmptySubsequences: false).map { piece -> Symbol in
+                    if piece.isEmpty { return .none }
+                    if let known = pieces[String(piece)] { return known }
+                    strings.append(String(piece))
+                    pieces[String(piece)] = Symbol(rawValue: UInt32(strings.count - 1))
+                    return Symbol(rawValue: UInt32(strings.count - 1))
+                }
+            }
+        }
         let header = "test \(number)\(test.name.isEmpty ? "" : " (\(test.name))") at \(test.location) failed"
         switch test.expectation {
         case .unmatched, .ignored:
@@ -102,12 +117,13 @@ public enum RuleTestRunner {
         case let .events(expected):
             // The events the states would see, per ticket, back in line order.
             let evaluator = TimelineEvaluator(
-                policies: definition.policies, strings: strings, asOf: Instant(milliseconds: .max), mapping: definition.ticketMapping)
+                policies: definition.policies, strings: strings, asOf: Instant(milliseconds: .max), mapping: definition.ticketMapping,
+                attributes: table)
             var got: [(SourceLocation, Int, [String: String])] = []
             for ticket in Set(events.map(\.ticket)).sorted(by: { $0.rawValue < $1.rawValue }) {
                 let (prepared, _) = evaluator.prepared(events.filter { $0.ticket == ticket }, ticket: strings[Int(ticket.rawValue)])
                 for (position, event) in prepared.enumerated() {
-                    got.append((event.source, position, describe(event, strings: strings, definition: definition)))
+                    got.append((event.source, position, describe(event, strings: strings, table: table, definition: definition)))
                 }
             }
             got.sort { ($0.0, $0.1) < ($1.0, $1.1) }
@@ -137,17 +153,17 @@ public enum RuleTestRunner {
         }
     }
 
-    static func describe(_ event: Event, strings: [String], definition: PipelineDefinition) -> [String: String] {
+    static func describe(_ event: Event, strings: [String], table: AttributeTable, definition: PipelineDefinition) -> [String: String] {
         var fields: [String: String] = [
             "kind": event.kind.description, "ticket": strings[Int(event.ticket.rawValue)], "time": event.time.iso8601,
             "rule": definition.rules[Int(event.rule)].name, "requester": event.requester.description,
         ]
-        for (key, symbol) in [
-            ("customer", event.customer), ("priority", event.priority), ("channel", event.channel), ("agent", event.agent),
-            ("status", event.status),
-        ] where !symbol.isNone {
-            fields[key] = strings[Int(symbol.rawValue)]
+        let names = ["customer", "priority", "channel", "agent"] + definition.attributes
+        for (slot, key) in names.enumerated() {
+            let value = table.value(event.attributes, slot)
+            if !value.isNone { fields[key] = strings[Int(value.rawValue)] }
         }
+        if !event.status.isNone { fields["status"] = strings[Int(event.status.rawValue)] }
         return fields
     }
 

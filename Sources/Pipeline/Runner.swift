@@ -264,7 +264,8 @@ public enum Runner {
             candidates.formUnion(service.customers.map(\.text).filter { !$0.contains { "*?".contains($0) } })
         }
         store.events.forEach { _, event in
-            if event.customer != .none { candidates.insert(store.symbols.string(event.customer)) }
+            let customer = store.customer(of: event)
+            if customer != .none { candidates.insert(store.symbols.string(customer)) }
         }
         for (name, records) in byName {
             let contract = definition.contract(forService: name)
@@ -343,6 +344,7 @@ public enum Runner {
         var store = EventStore(
             inputs: files.map(displayName), keepUnverified: options.keepUnverified,
             futureCutoff: options.asOf == nil ? Instant(milliseconds: options.now.milliseconds + RunOptions.futureTolerance) : nil,
+            attributeCount: 4 + definition.attributes.count,
             staleAfterOfService: { [definition] in definition.contract(forService: $0).staleAfter })
         store.timeOnly = definition.timeOnly
         store.ruleZones = definition.rules.map { $0.timestamp.zone ?? .utc }

@@ -12,13 +12,15 @@ public struct ExplainReport {
     public var context: ReportContext
     public var asOf: Instant
     public var asOfSource: String
+    /// The attribute values of the events' tuple ids.
+    public var attributeTable: AttributeTable
 
     public init(
         ticket: String, result: TicketResult, trail: [TrailRecorder.Entry], policies: PolicySet, strings: [String],
-        context: ReportContext, asOf: Instant, asOfSource: String
+        context: ReportContext, asOf: Instant, asOfSource: String, attributes: AttributeTable = AttributeTable()
     ) {
         self.ticket = ticket; self.result = result; self.trail = trail; self.policies = policies; self.strings = strings
-        self.context = context; self.asOf = asOf; self.asOfSource = asOfSource
+        self.context = context; self.asOf = asOf; self.asOfSource = asOfSource; self.attributeTable = attributes
     }
 
     public var text: String {
@@ -81,8 +83,11 @@ public struct ExplainReport {
     }
 
     private func eventAttributes(_ event: Event) -> String {
-        let pairs = [("customer", event.customer), ("priority", event.priority), ("channel", event.channel), ("agent", event.agent)]
-            .filter { !$0.1.isNone }.map { "\($0.0)=\(strings[Int($0.1.rawValue)])" }
+        let names = ["customer", "priority", "channel", "agent"] + context.attributes
+        let pairs = (0..<attributeTable.width).compactMap { slot -> String? in
+            let value = attributeTable.value(event.attributes, slot)
+            return value.isNone || slot >= names.count ? nil : "\(names[slot])=\(strings[Int(value.rawValue)])"
+        }
         let requester = event.kind == .open && event.requester == .agent ? ["requester=agent"] : []
         let all = pairs + requester
         return all.isEmpty ? "" : "  " + all.joined(separator: " ")

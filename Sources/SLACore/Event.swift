@@ -61,18 +61,16 @@ public struct SourceLocation: Hashable, Comparable, Sendable {
     public func advanced(byLines lines: Int64) -> SourceLocation { SourceLocation(file: file, line: line + lines) }
 }
 
-/// One normalized event, compact: strings are interned `Symbol`s.
-///
-/// `ticket`, `customer`, `priority`, `channel` and `agent` index the run's
-/// run's `ByteInterner`; `Symbol.none` means the line carried no such attribute.
+/// One normalized event, compact (32 bytes): strings are interned `Symbol`s,
+/// and the attributes a line carries are one `AttributeTable` entry.
 public struct Event: Sendable, Equatable {
     public var time: Instant
     public var source: SourceLocation
     public var ticket: Symbol
-    public var customer: Symbol
-    public var priority: Symbol
-    public var channel: Symbol
-    public var agent: Symbol
+    /// The line's attribute values (customer, priority, channel, agent, then the pipeline's own):
+    /// an `AttributeTable` tuple id (0: none). Until the merger, the normalizer's symbol of the
+    /// values joined by U+001F.
+    public var attributes: UInt32 = 0
     public var kind: EventKind
     public var requester: Requester
     /// Index of the rule that produced the event (for the audit trail).
@@ -80,19 +78,14 @@ public struct Event: Sendable, Equatable {
     /// The ticket's status after the line, for rules with `status:` (docs/semantics.md §1,
     /// "Status-based mapping"); `.none` otherwise.
     public var status: Symbol = .none
-    /// The pipeline's own attributes (`attributes:`) carried by the line, as one interned tuple
-    /// of their values in declared order, separated by U+001F (an empty value: not on this line);
-    /// `.none` when the line carries none. (It fits in the struct's padding: events stay 48 bytes.)
-    public var extras: Symbol = .none
 
     public init(
         time: Instant, ticket: Symbol, kind: EventKind, requester: Requester = .customer, rule: UInt16 = 0,
-        customer: Symbol = .none, priority: Symbol = .none, channel: Symbol = .none, agent: Symbol = .none,
-        status: Symbol = .none, source: SourceLocation
+        attributes: UInt32 = 0, status: Symbol = .none, source: SourceLocation
     ) {
         self.status = status
         self.time = time; self.ticket = ticket; self.kind = kind; self.requester = requester; self.rule = rule
-        self.customer = customer; self.priority = priority; self.channel = channel; self.agent = agent
+        self.attributes = attributes
         self.source = source
     }
 

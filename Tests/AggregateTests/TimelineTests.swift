@@ -7,6 +7,7 @@ import Testing
 struct TicketScript {
     var interner = ByteInterner()
     var events: [Event] = []
+    var attributes = AttributeTable()
     let ticket: Symbol
     var line: Int64 = 0
 
@@ -19,11 +20,13 @@ struct TicketScript {
         priority: String = "", channel: String = "", agent: String = "", file: Int32 = 0
     ) {
         line += 1
+        let values = [customer, priority, channel, agent].map { interner.intern($0) }
+        let joined = [customer, priority, channel, agent].joined(separator: "\u{1F}")
+        let tuple = values.allSatisfy(\.isNone) ? 0 : attributes.id(of: interner.intern(joined)) { values }
         events.append(
             Event(
                 time: Instant(milliseconds: Self.base + Int64(minute * 60_000)), ticket: ticket, kind: kind,
-                requester: requester, customer: interner.intern(customer), priority: interner.intern(priority),
-                channel: interner.intern(channel), agent: interner.intern(agent), source: SourceLocation(file: file, line: line)))
+                requester: requester, attributes: tuple, source: SourceLocation(file: file, line: line)))
     }
 
     func evaluate(
@@ -33,7 +36,8 @@ struct TicketScript {
         let asOf = asOfMinute.map { Instant(milliseconds: Self.base + Int64($0 * 60_000)) } ?? events.map(\.time).max()!
         return TimelineEvaluator(
             policies: PolicySet(policies: policies, atRiskFraction: atRisk),
-            strings: (0..<interner.count).map { interner.string(Symbol(rawValue: UInt32($0))) }, asOf: asOf
+            strings: (0..<interner.count).map { interner.string(Symbol(rawValue: UInt32($0))) }, asOf: asOf,
+            attributes: attributes
         )
         .evaluate(events, ticket: "T1")
     }

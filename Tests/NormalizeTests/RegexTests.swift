@@ -78,7 +78,8 @@ import Testing
             Issue.record("no event"); return
         }
         #expect(other.rule == 1 && other.kind == .update)
-        #expect(normalizer.interner.string(other.channel) == "email")
+        // Attributes are joined in order customer, priority, channel, agent (U+001F between; trailing empties dropped).
+        #expect(normalizer.interner.string(Symbol(rawValue: other.attributes)) == "\u{1F}\u{1F}email")
         #expect(normalize(normalizer, "noise") == .noMatch)
     }
 
@@ -118,7 +119,7 @@ import Testing
         let bytes = Array("2026-03-01T00:00:00Z t=T1 c=".utf8) + [0xff, 0x41]
         let outcome = bytes.withUnsafeBytes { normalizer.normalize($0, source: SourceLocation(file: 0, line: 1)) }
         guard case let .event(event) = outcome else { Issue.record("no event"); return }
-        #expect(normalizer.interner.string(event.customer) == "\u{FFFD}A")
+        #expect(normalizer.interner.string(Symbol(rawValue: event.attributes)) == "\u{FFFD}A")
     }
 
     @Test func requiredFirstByteIsOnlyClaimedWhenCertain() {

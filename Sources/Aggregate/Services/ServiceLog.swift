@@ -53,7 +53,10 @@ public struct ServiceLog: Sendable {
     /// `continuing`: the event closes a stretch of `dropped` + 1 checks that were already known to
     /// continue the service's open run (a waiting batch compressed them, see `EventStore`), so it
     /// extends that run whatever the gap; `dropped` checks between are counted, not seen.
-    public mutating func add(_ event: Event, staleAfter: Milliseconds?, continuing: Bool = false, dropped: Int = 0) {
+    /// `customer`: the customer named on the event's line, if any.
+    public mutating func add(
+        _ event: Event, customer: Symbol = .none, staleAfter: Milliseconds?, continuing: Bool = false, dropped: Int = 0
+    ) {
         let service = event.ticket
         let kind: ServiceRecord.Kind
         switch event.kind {
@@ -65,7 +68,7 @@ public struct ServiceLog: Sendable {
         case .maintenanceEnd: kind = .maintenanceEnd
         default: return
         }
-        let record = ServiceRecord(kind: kind, time: event.time, source: event.source, customer: event.customer)
+        let record = ServiceRecord(kind: kind, time: event.time, source: event.source, customer: customer)
         guard case let .checks(ok, _) = kind else {
             records[service, default: []].append(record)
             return
@@ -82,7 +85,7 @@ public struct ServiceLog: Sendable {
         let run = open[slot][index]
         if case let .checks(runOK, count) = run.kind, runOK == ok, event.time >= run.end,
             continuing || staleAfter.map({ event.time.milliseconds - run.end.milliseconds <= $0 }) ?? true,
-            run.customer == event.customer
+            run.customer == customer
         {
             open[slot][index].kind = .checks(ok: ok, count: count + 1 + dropped)
             open[slot][index].end = event.time
