@@ -147,7 +147,7 @@ struct PipelineLoader {
     func loadTests(_ node: YAMLNode, groups: [InputGroup]) throws(PipelineError) -> [RuleTest] {
         var tests: [RuleTest] = []
         for item in try node.list() {
-            let fields = try item.fields(["name", "line", "lines", "events", "unmatched", "ignored", "reject", "header"])
+            let fields = try item.fields(["name", "line", "lines", "events", "unmatched", "ignored", "reject", "header", "date"])
             var lines: [String] = []
             if let line = fields["line"] { lines.append(try line.string()) }
             if let more = fields["lines"] { lines += try more.list().map { (node) throws(PipelineError) in try node.string() } }
@@ -189,6 +189,13 @@ struct PipelineLoader {
             // Samples are read like the pipeline's structured inputs, when it has some.
             test.format = groups.first?.format ?? .lines
             test.header = try fields["header"]?.string()
+            if let node = fields["date"] {
+                let text = try node.string()
+                guard let day = TimeOnlySettings.day(inFileName: text), text.count == 10 else {
+                    throw node.error("'\(text)' is not a date", hint: "write YYYY-MM-DD")
+                }
+                test.date = day
+            }
             if test.format.hasHeader && test.header == nil {
                 throw item.error("the pipeline reads CSV with a header row: give the test's header: (the column names)")
             }

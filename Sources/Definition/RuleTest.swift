@@ -21,6 +21,8 @@ public struct RuleTest: Sendable {
     public var format = RecordFormat.lines
     /// CSV: the header row the sample rows belong to.
     public var header: String?
+    /// The local day (days since 1970-01-01) of time-only stamps, as a file name would give it (`date:`).
+    public var date: Int64?
 
     public static let fields = ["kind", "ticket", "time", "customer", "priority", "channel", "agent", "status", "rule", "requester"]
 }

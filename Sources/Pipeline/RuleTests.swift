@@ -18,6 +18,28 @@ public enum RuleTestRunner {
         var events: [Event] = []
         var outcomes: [String] = []
         var parent: [Symbol: Symbol] = [:]
+        var day = test.date
+        var lastTimeOfDay: Int64?
+        func dated(_ outcome: LineOutcome) -> LineOutcome {
+            func date(_ event: inout Event) -> Bool {
+                guard let timeOfDay = event.time.timeOfDay else { return true }
+                guard var today = day else { return false }
+                if let last = lastTimeOfDay, timeOfDay < last - definition.timeOnly.wrap { today += 1 }
+                day = today
+                lastTimeOfDay = timeOfDay
+                let zone = definition.rules[Int(event.rule)].timestamp.zone ?? .utc
+                event.time = Instant(milliseconds: zone.utc(fromLocal: today * 86_400_000 + timeOfDay))
+                return true
+            }
+            let undated = "a time-only stamp with no date: give the test a date: (YYYY-MM-DD) or a date line"
+            switch outcome {
+            case var .event(event):
+                return date(&event) ? .event(event) : .reject(rule: Int(event.rule), ticket: "", reason: undated)
+            case .events(var event, let more):
+                return date(&event) ? .events(first: event, more: more) : .reject(rule: Int(event.rule), ticket: "", reason: undated)
+            default: return outcome
+            }
+        }
         var columns = test.format.columns.map { $0.map { Array($0.utf8) } } ?? []
         if let header = test.header { columns = CSVScanner.headerRow(Array((header + "\n").utf8), delimiter: test.format.delimiter) }
         let rules = definition.rules
@@ -28,7 +50,7 @@ public enum RuleTestRunner {
             let source = SourceLocation(file: 0, line: Int64(index + 1))
             var bytes = Array(line.utf8)
             if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
-            let outcome: LineOutcome
+            var outcome: LineOutcome
             switch test.format.kind {
             case .lines: outcome = bytes.withUnsafeBytes { normalizer.normalize($0, source: source) }
             case .jsonl:
@@ -60,6 +82,12 @@ public enum RuleTestRunner {
                     outcome = read
                 }
             }
+            // Time-only stamps get the sample's date as a run's merger gives a file's (docs/semantics.md §1).
+            if case let .date(_, newDay) = outcome {
+                day = newDay
+                lastTimeOfDay = nil
+            }
+            outcome = dated(outcome)
             switch outcome {
             case .noMatch: outcomes.append("unmatched")
             case let .ignored(rule): outcomes.append("ignored by rule \(definition.rules[rule].name)")

@@ -69,6 +69,22 @@ import Testing
         #expect(chat.stdout.contains("2026-03-02T23:03:00.000Z  customer_message"), "\(chat.stdout)")
     }
 
+    @Test func ruleTestsDateTimeOnlySamplesAndEveryReadyPipelinePassesItsTests() throws {
+        for pipeline in [
+            "demo", "process-mining", "status-export", "json-logs", "mail-threads", "chat-timeonly",
+        ] {
+            let run = try runSlalog(["check", "pipelines/\(pipeline).yaml"])
+            #expect(run.status == 0, "\(pipeline): \(run.stderr)")
+            #expect(run.stdout.contains(" passed") && !run.stdout.contains(" 0 of "), "\(pipeline)")
+        }
+        let scratch = Scratch()
+        let yaml = read(fixture("pipelines/chat-timeonly.yaml")).replacingOccurrences(
+            of: "time: \"2026-03-02T23:03:00Z\"", with: "time: \"2026-03-03T23:03:00Z\"")
+        scratch.write("p.yaml", Array(yaml.utf8))
+        let wrong = try runSlalog(["check", scratch.path + "/p.yaml"])
+        #expect(wrong.status == 1 && wrong.stderr.contains("+ event 2: customer_message time=2026-03-02T23:03:00.000Z"), "\(wrong.stderr)")
+    }
+
     @Test func fileNameDates() {
         #expect(TimeOnlySettings.day(inFileName: "/x/chat-2026-03-02.log") == 20514)
         #expect(TimeOnlySettings.day(inFileName: "irc_20260302.txt") == 20514)
