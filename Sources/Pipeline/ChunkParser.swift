@@ -193,17 +193,21 @@ final class ChunkParser {
                     problem = Self.raggedRow(fields: fields.count, columns: chunk.columns.count)
                 }
                 let source = SourceLocation(file: chunk.file, line: line)
-                let row = fields
-                func read(_ valueBytes: UnsafeRawBufferPointer) {
-                    var outcome = row.withUnsafeBufferPointer {
-                        normalizer.normalize(record: valueBytes, source: source, fields: $0, columns: columnOf)
-                    }
-                    if scan.unterminated, case .noMatch = outcome {
-                        outcome = .reject(rule: normalizer.firstStructuredRule ?? 0, ticket: "", reason: "")
-                    }
-                    record(outcome, line: line, position: position, problem: problem)
+                var outcome = fields.withUnsafeBufferPointer { row in
+                    copied
+                        ? values.withUnsafeBytes { normalizer.normalize(record: $0, source: source, fields: row, columns: columnOf) }
+                        : normalizer.normalize(record: raw, source: source, fields: row, columns: columnOf)
                 }
-                if copied { values.withUnsafeBytes(read) } else { read(raw) }
+                if scan.unterminated, case .noMatch = outcome {
+                    outcome = .reject(rule: normalizer.firstStructuredRule ?? 0, ticket: "", reason: "")
+                }
+                guard problem == nil else {
+                    record(outcome, line: line, position: position, problem: problem)
+                    continue
+                }
+                output.tally(
+                    outcome, line: line, offset: chunk.streamOffset(of: position), matches: matches,
+                    replyTo: threads ? normalizer.lastReplyTo : .none)
             }
         }
         output.ruleMatches = Array(matches.prefix(rules.count))
