@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import SLACore
 import Testing
 
@@ -100,5 +101,49 @@ import Testing
         #expect(value(t, "H-2", "first_response_stop") == "resolved_without_reply" && value(t, "H-2", "first_response_s") == "600.000")
         #expect(value(t, "H-2", "reopens") == "1" && value(t, "H-2", "resolution_s") == "600.000")
         #expect(value(t, "H-2", "resolution_outcome") == "running" && run.rejects.count == 1)
+    }
+
+    @Test func aDamagedGzipMemberDropsOnlyWholeCSVRecordsOfIt() throws {
+        // incidents.csv as two gzip members split inside the quoted field that holds a line break
+        // (line 5): the record spanning both members counts only if the second verifies. Every
+        // third byte of the second member flipped in turn: the reports are the whole file's, or
+        // those of the records that end in the first member, never anything else.
+        let scratch = Scratch()
+        let data = Array(read(fixture("fixtures/exports/incidents.csv")).utf8)
+        let split = data.firstIndex(of: UInt8(ascii: "w"))!  // inside "two lines:…"
+        let firstRecords = data[..<split].withUnsafeBytes { CSVScanner.lastRecordEnd(in: UnsafeRawBufferPointer($0))! }
+        for (folder, bytes) in [("whole", data), ("first", Array(data[..<firstRecords]))] {
+            try FileManager.default.createDirectory(atPath: "\(scratch.path)/\(folder)", withIntermediateDirectories: true)
+            scratch.write("\(folder)/incidents.csv", bytes)
+        }
+        scratch.write("a", Array(data[..<split]))
+        scratch.write("b", Array(data[split...]))
+        scratch.shell("gzip -c a > two.gz && gzip -c b >> two.gz")
+        let packed = Array(try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/two.gz")))
+        scratch.shell("gzip -c a > one.gz")
+        let memberLength = Array(try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/one.gz"))).count
+        let definition = try PipelineDefinition.load(path: fixture("pipelines/process-mining.yaml"))
+        func tickets(_ path: String) throws -> String {
+            var options = RunOptions()
+            options.inputs = [path]
+            options.asOf = Instant(year: 2026, month: 3, day: 2, hour: 18)
+            options.outputDirectory = scratch.path + "/out"
+            _ = try Runner.run(definition, options: options)
+            return read(scratch.path + "/out/tickets.csv").replacingOccurrences(of: path, with: "X")
+        }
+        let whole = try tickets(scratch.path + "/whole/incidents.csv")
+        let first = try tickets(scratch.path + "/first/incidents.csv")
+        #expect(whole != first)
+        try FileManager.default.createDirectory(atPath: scratch.path + "/flip", withIntermediateDirectories: true)
+        var dropped = 0
+        for position in stride(from: memberLength, to: packed.count, by: 3) {
+            var damaged = packed
+            damaged[position] ^= 0xA5
+            scratch.write("flip/incidents.csv", damaged)
+            let got = try tickets(scratch.path + "/flip/incidents.csv")
+            #expect(got == whole || got == first, "flip at \(position): made-up figures")
+            if got == first { dropped += 1 }
+        }
+        #expect(dropped > 0)
     }
 }
