@@ -10,6 +10,7 @@ public final class TimelineEvaluator {
     /// Transitions and `open: first_event` (docs/semantics.md §1).
     public let mapping: TicketMapping
     private var policyCache: [PolicyKey: Int?] = [:]
+    private var transitionCache: [TransitionKey: [EventKind]?] = [:]
     private var timeline: [Event] = []
     private var kept: [Event] = []
     private var mapped: [Event] = []
@@ -89,7 +90,16 @@ public final class TimelineEvaluator {
                 continue
             }
             let text = status.isNone ? "" : strings[Int(status.rawValue)]
-            guard let (kinds, _) = program.kinds(previous: string(previous), status: text) else {
+            // Statuses are few: the kinds of each (rule, previous, status) are worked out once per evaluator.
+            let key = TransitionKey(rule: event.rule, previous: previous, status: status)
+            let decided: [EventKind]?
+            if let cached = transitionCache[key] {
+                decided = cached
+            } else {
+                decided = program.kinds(previous: string(previous), status: text)?.kinds
+                transitionCache[key] = .some(decided)
+            }
+            guard let kinds = decided else {
                 setAside.append(SetAside(reason: .unmappedStatus, source: event.source, rule: event.rule, ticket: ticket))
                 trail?.note(
                     event, "status '\(text)' after '\(string(previous) ?? "none")': no transition and no map entry covers it (set aside)")
@@ -125,6 +135,11 @@ public final class TimelineEvaluator {
     }
 
     func string(_ symbol: Symbol) -> String? { symbol.isNone ? nil : strings[Int(symbol.rawValue)] }
+}
+
+/// A status event's rule, the ticket's previous status and its new one: what decides its kinds.
+struct TransitionKey: Hashable {
+    var rule: UInt16, previous: Symbol, status: Symbol
 }
 
 /// The attributes a policy looks at, as a cache key.
