@@ -166,7 +166,7 @@ public final class LineNormalizer {
                 let value = UnsafeRawBufferPointer(rebasing: values[range])
                 switch condition {
                 case let .exact(bytes): if !value.elementsEqual(bytes) { continue rules }
-                case let .glob(pattern): if !pattern.matches(String(decoding: value, as: UTF8.self)) { continue rules }
+                case let .glob(pattern): if !pattern.matches(utf8: value) { continue rules }
                 case let .regex(regex):
                     switch regex.matches(value, scratch: scratch) {
                     case .matched: break
@@ -269,7 +269,7 @@ public final class LineNormalizer {
             let captured = UnsafeRawBufferPointer(rebasing: line[range])
             for entry in table {
                 if let pattern = entry.pattern {
-                    if pattern.matches(Self.text(line, range)) { return .success(entry.value) }
+                    if pattern.matches(utf8: captured) { return .success(entry.value) }
                     continue
                 }
                 guard entry.key.count == captured.count else { continue }

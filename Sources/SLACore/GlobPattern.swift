@@ -5,9 +5,36 @@ public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
     public let ignoreCase: Bool
     private let characters: [Character]
 
+    /// The pattern's UTF-8 bytes (folded when `ignoreCase`), when it has no `?`: then matching
+    /// bytes is the same as matching characters (`*` and literals never split a character).
+    private let bytes: [UInt8]?
+
     public init(_ text: String, ignoreCase: Bool = false) {
         self.text = text; self.ignoreCase = ignoreCase
         characters = Array(ignoreCase ? Self.folded(text) : text)
+        bytes = text.contains("?") ? nil : Array((ignoreCase ? Self.folded(text) : text).utf8)
+    }
+
+    /// Whether the UTF-8 `value` matches (the per-line form: no String is made unless the pattern has `?`).
+    public func matches(utf8 value: UnsafeRawBufferPointer) -> Bool {
+        guard let pattern = bytes else { return matches(String(decoding: value, as: UTF8.self)) }
+        let star = UInt8(ascii: "*")
+        var p = 0, i = 0, starP = -1, starI = 0
+        while i < value.count {
+            var b = value[i]
+            if ignoreCase && (0x41...0x5A).contains(b) { b += 0x20 }
+            if p < pattern.count && pattern[p] == b {
+                p += 1; i += 1
+            } else if p < pattern.count && pattern[p] == star {
+                starP = p; starI = i; p += 1
+            } else if starP >= 0 {
+                p = starP + 1; starI += 1; i = starI
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count && pattern[p] == star { p += 1 }
+        return p == pattern.count
     }
 
     public var description: String { text }
