@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "SLACore", "TestSupport"]),
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize", "SLACore"]),
-        .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "SLACore"]),
+        .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "SLACore", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Aggregate", "SLACore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Definition", "Report", "SLACore", "Aggregate", "TestSupport"]),
     ]

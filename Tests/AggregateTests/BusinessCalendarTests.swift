@@ -1,5 +1,6 @@
 import Foundation
 import SLACore
+import TestSupport
 import Testing
 
 @testable import Aggregate
@@ -24,18 +25,6 @@ func referenceMinutes(from start: Int64, to stop: Int64, zone: String, hours: [I
         t += 60_000
     }
     return minutes
-}
-
-/// SplitMix64: a seeded generator, so every run tests the same cases.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 @Suite struct BusinessCalendarTests {

@@ -1,5 +1,6 @@
 import Foundation
 import SLACore
+import TestSupport
 import Testing
 
 @testable import Aggregate

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Ingest
@@ -15,7 +16,7 @@ import Testing
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5])
     func bothScannersReturnTheEncodedFieldsOnRandomRecords(seed: UInt64) {
-        var random = SplitMix(seed: seed)
+        var random = SeededGenerator(state: seed)
         let alphabet = Array("ab ,;\"\n\r\tä€x1")
         for _ in 0..<300 {
             let delimiter: Character = random.next() % 2 == 0 ? "," : ";"
@@ -57,18 +58,5 @@ import Testing
         for bad in [#"{"a":1"#, #"[1,2]"#, #"{"a":1} x"#, #"{"a":"unterminated}"#, "plain text"] {
             #expect(Array(bad.utf8).withUnsafeBytes { flattener.flatten($0) } != nil, "\(bad)")
         }
-    }
-}
-
-/// A small deterministic generator for seeded cases.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -9,19 +9,8 @@ import Testing
 
 /// The CSV and JSON-lines exports against fixtures/EXPECTED.md ("Exports").
 @Suite struct ExportFixtureTests {
-    func run(_ pipeline: String, asOf: Instant? = nil, jobs: Int = 2, chunkSize: Int = 1 << 20) throws -> (
-        tickets: [[String]], rejects: [[String]], raw: String, result: RunResult
-    ) {
-        let scratch = Scratch()
-        let definition = try PipelineDefinition.load(path: fixture(pipeline))
-        var options = RunOptions()
-        options.outputDirectory = scratch.path
-        options.asOf = asOf
-        options.jobs = jobs
-        options.chunkSize = chunkSize
-        let result = try Runner.run(definition, options: options)
-        let tickets = read(scratch.path + "/tickets.csv")
-        return (parseCSV(tickets), parseCSV(read(scratch.path + "/rejects.csv")), tickets, result)
+    func run(_ pipeline: String, asOf: Instant? = nil, jobs: Int = 2, chunkSize: Int = 1 << 20) throws -> PipelineRun {
+        try runPipeline(pipeline, asOf: asOf, jobs: jobs, chunkSize: chunkSize)
     }
 
     func value(_ rows: [[String]], _ ticket: String, _ column: String) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import SLACore
 @_exported import TestSupport
 
 @testable import Definition
@@ -96,4 +97,31 @@ func visibleReports(_ folder: String) -> [String: String] {
     var result: [String: String] = [:]
     for name in ["summary.csv", "tickets.csv", "rejects.csv", "run.json"] { result[name] = read("\(folder)/\(name)") }
     return result
+}
+
+/// What a run of a repository pipeline wrote: tickets.csv (parsed and raw), rejects.csv, and the run's result.
+struct PipelineRun {
+    var tickets: [[String]]
+    var rejects: [[String]]
+    var raw: String
+    var result: RunResult
+
+    /// The `column` cell of `ticket`'s row.
+    func value(_ ticket: String, _ column: String) -> String {
+        tickets.first { $0[0] == ticket }![tickets[0].firstIndex(of: column)!]
+    }
+}
+
+/// Runs `pipeline` (a path in the repository) into a scratch folder.
+func runPipeline(_ pipeline: String, asOf: Instant? = nil, jobs: Int = 2, chunkSize: Int = 1 << 20) throws -> PipelineRun {
+    let scratch = Scratch()
+    let definition = try PipelineDefinition.load(path: fixture(pipeline))
+    var options = RunOptions()
+    options.outputDirectory = scratch.path
+    options.asOf = asOf
+    options.jobs = jobs
+    options.chunkSize = chunkSize
+    let result = try Runner.run(definition, options: options)
+    let tickets = read(scratch.path + "/tickets.csv")
+    return PipelineRun(tickets: parseCSV(tickets), rejects: parseCSV(read(scratch.path + "/rejects.csv")), raw: tickets, result: result)
 }

@@ -8,17 +8,8 @@ import Testing
 
 /// Time-only stamps and message threads against fixtures/EXPECTED.md ("Time-only chat", "Mail threads").
 @Suite struct TimeOnlyAndThreadTests {
-    func run(_ pipeline: String, jobs: Int = 2, chunkSize: Int = 1 << 20) throws -> (tickets: [[String]], rejects: [[String]], raw: String)
-    {
-        let scratch = Scratch()
-        let definition = try PipelineDefinition.load(path: fixture(pipeline))
-        var options = RunOptions()
-        options.outputDirectory = scratch.path
-        options.jobs = jobs
-        options.chunkSize = chunkSize
-        _ = try Runner.run(definition, options: options)
-        let tickets = read(scratch.path + "/tickets.csv")
-        return (parseCSV(tickets), parseCSV(read(scratch.path + "/rejects.csv")), tickets)
+    func run(_ pipeline: String, jobs: Int = 2, chunkSize: Int = 1 << 20) throws -> PipelineRun {
+        try runPipeline(pipeline, jobs: jobs, chunkSize: chunkSize)
     }
 
     func value(_ rows: [[String]], _ ticket: String, _ column: String) -> String {
