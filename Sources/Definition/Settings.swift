@@ -19,6 +19,14 @@ public struct TimeOnlySettings: Sendable {
 
     public init() {}
 
+    /// The instant of a time-only stamp read after `lastTimeOfDay` on local `day` (both updated:
+    /// a time more than `wrap` earlier than the last one is on the next day).
+    public func instant(timeOfDay: Int64, day: inout Int64, lastTimeOfDay: inout Int64?, zone: ZoneRules) -> Instant {
+        if let last = lastTimeOfDay, timeOfDay < last - wrap { day += 1 }
+        lastTimeOfDay = timeOfDay
+        return Instant(milliseconds: zone.utc(fromLocal: day * 86_400_000 + timeOfDay))
+    }
+
     /// The local day of the first `YYYY-MM-DD`, `YYYY_MM_DD` or `YYYYMMDD` date in a path's file name.
     public static func day(inFileName path: String) -> Int64? {
         let name = Array((path.split(separator: "/").last.map(String.init) ?? path).utf8)

@@ -52,9 +52,8 @@ struct EventStore {
 
     /// The values of a joined-values symbol, each interned on its own (empty: `.none`).
     private mutating func decode(_ joined: Symbol) -> [Symbol] {
-        let text = symbols.withBytes(joined) { Array($0) }
-        return text.split(separator: AttributeTable.separator, omittingEmptySubsequences: false).map { piece in
-            piece.isEmpty ? .none : piece.withUnsafeBytes { symbols.intern($0) }
+        AttributeTable.values(ofJoined: symbols.withBytes(joined) { Array($0) }) { piece in
+            piece.withUnsafeBytes { symbols.intern($0) }
         }
     }
 
@@ -184,17 +183,15 @@ struct EventStore {
 
         mutating func add(_ event: Event, customer: Symbol, staleAfter: Milliseconds?) {
             eventCount += 1
-            let ok: Bool
-            switch event.kind {
-            case .checkOK, .heartbeat: ok = true
-            case .checkFail: ok = false
-            default:
+            guard let ok = ServiceLog.checkResult(event.kind) else {
                 events.append(event)
                 return
             }
             let slot = event.ticket.rawValue
-            if var run = runs[slot], run.ok == ok, run.customer == customer, event.time >= run.lastTime,
-                staleAfter.map({ event.time.milliseconds - run.lastTime.milliseconds <= $0 }) ?? true
+            if var run = runs[slot],
+                ServiceLog.extendsRun(
+                    ok: ok, customer: customer, time: event.time, runOK: run.ok, runCustomer: run.customer, runEnd: run.lastTime,
+                    staleAfter: staleAfter)
             {
                 if run.pending != nil { run.dropped += 1 }
                 run.pending = event
@@ -320,13 +317,9 @@ struct EventStore {
                             reason: "a time-only stamp with no date: no YYYY-MM-DD in the file name and no date line before it"))
                     continue
                 }
-                if let last = lastTimeOfDay[file], timeOfDay < last - timeOnly.wrap {
-                    today += 1
-                    day[file] = today
-                }
-                lastTimeOfDay[file] = timeOfDay
                 let zone = Int(event.rule) < ruleZones.count ? ruleZones[Int(event.rule)] : .utc
-                event.time = Instant(milliseconds: zone.utc(fromLocal: today * 86_400_000 + timeOfDay))
+                event.time = timeOnly.instant(timeOfDay: timeOfDay, day: &today, lastTimeOfDay: &lastTimeOfDay[file], zone: zone)
+                day[file] = today
             }
             body(&self, event)
         }

@@ -24,11 +24,9 @@ public enum RuleTestRunner {
             func date(_ event: inout Event) -> Bool {
                 guard let timeOfDay = event.time.timeOfDay else { return true }
                 guard var today = day else { return false }
-                if let last = lastTimeOfDay, timeOfDay < last - definition.timeOnly.wrap { today += 1 }
-                day = today
-                lastTimeOfDay = timeOfDay
                 let zone = definition.rules[Int(event.rule)].timestamp.zone ?? .utc
-                event.time = Instant(milliseconds: zone.utc(fromLocal: today * 86_400_000 + timeOfDay))
+                event.time = definition.timeOnly.instant(timeOfDay: timeOfDay, day: &today, lastTimeOfDay: &lastTimeOfDay, zone: zone)
+                day = today
                 return true
             }
             let undated = "a time-only stamp with no date: give the test a date: (YYYY-MM-DD) or a date line"
@@ -121,12 +119,12 @@ public enum RuleTestRunner {
         for index in events.indices where events[index].attributes != 0 {
             let joined = Symbol(rawValue: events[index].attributes)
             events[index].attributes = table.id(of: joined) {
-                strings[Int(joined.rawValue)].split(separator: "\u{1F}", omittingEmptySubsequences: false).map { piece -> Symbol in
-                    if piece.isEmpty { return .none }
-                    if let known = pieces[String(piece)] { return known }
-                    strings.append(String(piece))
-                    pieces[String(piece)] = Symbol(rawValue: UInt32(strings.count - 1))
-                    return Symbol(rawValue: UInt32(strings.count - 1))
+                AttributeTable.values(ofJoined: Array(strings[Int(joined.rawValue)].utf8)) { bytes in
+                    let piece = String(decoding: bytes, as: UTF8.self)
+                    if let known = pieces[piece] { return known }
+                    strings.append(piece)
+                    pieces[piece] = Symbol(rawValue: UInt32(strings.count - 1))
+                    return pieces[piece]!
                 }
             }
         }

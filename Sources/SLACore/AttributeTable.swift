@@ -48,4 +48,9 @@ public struct AttributeTable: Sendable {
 
     /// The bytes of a tuple's joined values: `value[0] U+001F value[1] …` (how the normalizer writes them).
     public static let separator: UInt8 = 0x1F
+
+    /// The values of joined bytes, each made a symbol by `intern` (an empty value: `.none`).
+    public static func values(ofJoined bytes: [UInt8], intern: (ArraySlice<UInt8>) -> Symbol) -> [Symbol] {
+        bytes.split(separator: separator, omittingEmptySubsequences: false).map { $0.isEmpty ? .none : intern($0) }
+    }
 }

@@ -59,14 +59,16 @@ public struct ServiceLog: Sendable {
     ) {
         let service = event.ticket
         let kind: ServiceRecord.Kind
-        switch event.kind {
-        case .checkOK, .heartbeat: kind = .checks(ok: true, count: 1)
-        case .checkFail: kind = .checks(ok: false, count: 1)
-        case .serviceDown: kind = .down
-        case .serviceUp: kind = .up
-        case .maintenanceStart: kind = .maintenanceStart
-        case .maintenanceEnd: kind = .maintenanceEnd
-        default: return
+        if let ok = Self.checkResult(event.kind) {
+            kind = .checks(ok: ok, count: 1)
+        } else {
+            switch event.kind {
+            case .serviceDown: kind = .down
+            case .serviceUp: kind = .up
+            case .maintenanceStart: kind = .maintenanceStart
+            case .maintenanceEnd: kind = .maintenanceEnd
+            default: return
+            }
         }
         let record = ServiceRecord(kind: kind, time: event.time, source: event.source, customer: customer)
         guard case let .checks(ok, _) = kind else {
@@ -83,9 +85,11 @@ public struct ServiceLog: Sendable {
             return
         }
         let run = open[slot][index]
-        if case let .checks(runOK, count) = run.kind, runOK == ok, event.time >= run.end,
-            continuing || staleAfter.map({ event.time.milliseconds - run.end.milliseconds <= $0 }) ?? true,
-            run.customer == customer
+        // A continuing check was already found to extend the run while it waited: no gap limit then.
+        if case let .checks(runOK, count) = run.kind,
+            Self.extendsRun(
+                ok: ok, customer: customer, time: event.time, runOK: runOK, runCustomer: run.customer, runEnd: run.end,
+                staleAfter: continuing ? nil : staleAfter)
         {
             open[slot][index].kind = .checks(ok: ok, count: count + 1 + dropped)
             open[slot][index].end = event.time
@@ -94,6 +98,25 @@ public struct ServiceLog: Sendable {
         }
         records[service, default: []].append(run)
         open[slot][index] = record
+    }
+
+    /// Whether a check result extends a run of checks: the same result and customer, not earlier
+    /// than the run's last check, and no gap longer than `stale_after` (the one rule for runs,
+    /// also used while a compressed unit's checks wait for its checksum).
+    public static func extendsRun(
+        ok: Bool, customer: Symbol, time: Instant, runOK: Bool, runCustomer: Symbol, runEnd: Instant, staleAfter: Milliseconds?
+    ) -> Bool {
+        ok == runOK && customer == runCustomer && time >= runEnd
+            && (staleAfter.map { time.milliseconds - runEnd.milliseconds <= $0 } ?? true)
+    }
+
+    /// The result a check event reports (heartbeats are ok), nil for other kinds.
+    public static func checkResult(_ kind: EventKind) -> Bool? {
+        switch kind {
+        case .checkOK, .heartbeat: true
+        case .checkFail: false
+        default: nil
+        }
     }
 
     /// Closes the open runs (per service, in file order); call once after the last event.
