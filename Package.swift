@@ -3,7 +3,7 @@ import PackageDescription
 
 /// slalog: ingest → normalize → aggregate → report.
 /// `ls Sources` shows the stages; C libraries are reached only through the
-/// four `C*` system-library targets, each wrapped by one Swift file.
+/// five `C*` system-library targets, each wrapped by one Swift file.
 let package = Package(
     name: "slalog",
     platforms: [.macOS(.v13)],
@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Shared value types: instants, events, problems, interning.
         .target(name: "SLACore"),
@@ -34,12 +35,14 @@ let package = Package(
         .target(
             name: "Report",
             dependencies: ["SLACore", "Ingest", "Aggregate", .product(name: "Mustache", package: "swift-mustache")]),
+        // The event store (--store): normalized events, strings and the manifest of what was read, in one SQLite file.
+        .target(name: "Store", dependencies: ["SLACore", "Aggregate", "CSQLite"]),
         // The pipeline file: YAML → a validated definition (rules, policies, services, inputs, tests).
         .target(name: "Definition", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Yams"]),
         // The run: wires the stages in parallel for a definition (also explain, events, rule tests).
-        .target(name: "Pipeline", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Report", "Definition"]),
+        .target(name: "Pipeline", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Report", "Definition", "Store"]),
         .executableTarget(name: "slalog", dependencies: [
-            "Pipeline", "Definition", "SLACore", "Normalize", "Aggregate", "Report",
+            "Pipeline", "Definition", "SLACore", "Normalize", "Aggregate", "Report", "Store",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,6 +56,6 @@ let package = Package(
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize", "SLACore"]),
         .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "SLACore", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Aggregate", "SLACore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Definition", "Report", "SLACore", "Aggregate", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Definition", "Report", "SLACore", "Aggregate", "Store", "TestSupport"]),
     ]
 )

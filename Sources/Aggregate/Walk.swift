@@ -44,7 +44,7 @@ struct Walk {
         case .open, .update:
             break
         case .serviceDown, .serviceUp, .maintenanceStart, .maintenanceEnd, .checkFail, .checkOK, .heartbeat:
-            break  // service events never reach a ticket (EventStore keeps them apart)
+            break  // service events never reach a ticket (MergedEvents keeps them apart)
         case .customerMessage:
             if state == .resolved { transition(to: .active, at: event) }
             if hadAgentReply && nextReplyStart == nil {

@@ -3,6 +3,7 @@ import Foundation
 import Ingest
 import Normalize
 import SLACore
+import Yams
 
 /// Builds a `PipelineDefinition` from the YAML tree, checking every key.
 struct PipelineLoader {
@@ -134,6 +135,7 @@ struct PipelineLoader {
                 }
             }
         }
+        definition.identity = Self.identity(top)
         if let node = top["tests"] { definition.tests = try loadTests(node, groups: groups) }
         if let node = top["warnings"] {
             let fields = try node.fields(["incomplete", "anomalies"])
@@ -141,6 +143,51 @@ struct PipelineLoader {
             if let node = fields["anomalies"] { definition.warnings.anomalies = try share(node, upTo: 100) }
         }
         return definition
+    }
+
+    /// The rule identity of an event store (docs/semantics.md §11, "Identity"): a hash of how
+    /// lines become events, written out canonically (mapping keys in written order, scalars quoted).
+    static func identity(_ top: [String: YAMLNode]) -> String {
+        var text = ""
+        for key in ["rules", "attributes", "time_only", "timezone", "limits"] {
+            let value = top[key].map { Self.canonical($0.node) } ?? "-"
+            text += key + "=" + value + ";"
+        }
+        // Inputs: only how their records are cut (their paths change from run to run).
+        text += Self.canonicalItems(top["inputs"]?.node, keys: ["format", "delimiter", "columns"], label: "input")
+        // Services: what the merger uses while reading (a check run ends after a gap longer than stale_after).
+        text += Self.canonicalItems(top["services"]?.node, keys: ["name", "stale_after"], label: "service")
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
+
+    /// A YAML node written out canonically: mapping keys in written order, scalars quoted.
+    static func canonical(_ node: Node) -> String {
+        switch node {
+        case let .scalar(scalar):
+            let escaped = scalar.string.replacingOccurrences(of: "\"", with: "\\\"")
+            return "\"" + escaped + "\""
+        case let .mapping(mapping):
+            let pairs: [String] = mapping.map { pair in canonical(pair.key) + ":" + canonical(pair.value) }
+            return "{" + pairs.joined(separator: ",") + "}"
+        case let .sequence(sequence):
+            let items: [String] = sequence.map { canonical($0) }
+            return "[" + items.joined(separator: ",") + "]"
+        case .alias:
+            return "*"
+        }
+    }
+
+    /// The given keys of each mapping in a list, canonically.
+    static func canonicalItems(_ node: Node?, keys: [String], label: String) -> String {
+        guard case let .sequence(items)? = node else { return "" }
+        var text = ""
+        for case let .mapping(item) in items {
+            let values: [String] = keys.map { key in item[Node(key)].map { canonical($0) } ?? "-" }
+            text += label + "=" + values.joined(separator: ",") + ";"
+        }
+        return text
     }
 
     /// The `tests:` list (docs/pipeline-format.md, "Rule tests").

@@ -53,6 +53,14 @@ public final class FileReader: ByteStream {
 
     deinit { if ownsDescriptor { close(descriptor) } }
 
+    /// Continues reading at `offset` (resuming a file an event store read part of). The corresponding C function is `lseek`.
+    public func seek(to offset: Int64) throws(IngestError) {
+        guard lseek(descriptor, off_t(offset), SEEK_SET) == off_t(offset) else {
+            throw .readFailed(reason: String(cString: strerror(errno)), compressedOffset: offset)
+        }
+        fileOffset = offset
+    }
+
     public var verifiedOffset: Int64 { fileOffset }
 
     /// The corresponding C function is `read`; retries on `EINTR`.

@@ -73,8 +73,13 @@ public final class ChunkReader {
     /// Chunks end at CSV record boundaries (a line break outside quotes) instead of at any line break.
     private let csvRecords: Bool
 
-    public init(stream: ByteStream, file: Int32, chunkSize: Int = 1 << 20, maxLineLength: Int = 1 << 20, csvRecords: Bool = false) {
+    /// `startOffset`: the decoded offset the stream starts at (an event store resuming a file).
+    public init(
+        stream: ByteStream, file: Int32, chunkSize: Int = 1 << 20, maxLineLength: Int = 1 << 20, csvRecords: Bool = false,
+        startOffset: Int64 = 0
+    ) {
         self.stream = stream
+        carryOffset = startOffset
         self.file = file
         self.csvRecords = csvRecords
         self.chunkSize = max(chunkSize, 64)

@@ -27,7 +27,7 @@ struct Evaluation {
     static let blockSize = 2048
 
     static func run(
-        store: EventStore, definition: PipelineDefinition, asOf: Instant, jobs: Int, groupBy: [GroupDimension],
+        store: MergedEvents, definition: PipelineDefinition, asOf: Instant, jobs: Int, groupBy: [GroupDimension],
         context: ReportContext, tickets: OutputFile
     ) throws -> Evaluation {
         let (starts, order, firstSeen) = store.groupByTicket()

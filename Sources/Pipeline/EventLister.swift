@@ -22,8 +22,7 @@ public enum EventLister {
         let (files, expansion) = try Runner.inputFiles(definition, options)
         var reading = options
         reading.lineFilter = definition.needsEveryLine ? nil : ticket
-        var store = Runner.readAll(files, definition: definition, options: reading)
-        store.services.finish()
+        let store = Runner.readAll(files, definition: definition, options: reading)
         let names = files.map(Runner.displayName)
         let strings = store.strings()
         func place(_ source: SourceLocation) -> String { "\(names[Int(source.file)]):\(source.line)" }

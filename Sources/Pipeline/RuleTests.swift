@@ -106,7 +106,7 @@ public enum RuleTestRunner {
                 outcomes.append("event")
             }
         }
-        // Threads: each message's events go to its thread's root (as EventStore.resolveThreads does).
+        // Threads: each message's events go to its thread's root (as MergedEvents.resolveThreads does).
         for index in events.indices {
             var seen: Set<Symbol> = [events[index].ticket]
             while let up = parent[events[index].ticket], seen.insert(up).inserted { events[index].ticket = up }

@@ -34,6 +34,12 @@ public struct RunOptions: Sendable {
     public static let futureTolerance: Milliseconds = 86_400_000
     /// Warnings (docs/semantics.md §8) make the exit code 3.
     public var strict = false
+    /// The event store (docs/semantics.md §11): read only what is new into it, then report from all it holds.
+    public var store: String?
+    /// Report from the store without reading any input (`slalog report`).
+    public var storeOnly = false
+    /// Empty a store whose rule identity differs and read every input anew into it.
+    public var rebuildStore = false
 
     public init() {}
 }
@@ -65,7 +71,7 @@ public enum Runner {
         }
         guard !outputDirectory.isEmpty else { throw RunError(description: "the output folder name is empty (--out '')") }
         while outputDirectory.count > 1 && outputDirectory.hasSuffix("/") { outputDirectory.removeLast() }
-        let (files, expansionProblems) = try inputFiles(definition, options)
+        let (files, expansionProblems) = options.storeOnly ? ([], []) : try inputFiles(definition, options)
         let out = definition.outputs
         var names = [out.summary, out.tickets, out.rejects, out.runReport] + [out.html, out.metrics].compactMap { $0 }
         if definition.measuresServices { names += [out.availability, out.outages] }
@@ -73,9 +79,50 @@ public enum Runner {
         let reports = try ReportSet(directory: outputDirectory, names: names, lockTimeout: options.lockTimeout)
         names = names.map { "\(outputDirectory)/\($0)" }
 
-        var store = readAll(files, definition: definition, options: options)
-        debugPhase("read")
-        guard store.statistics.contains(where: { !$0.couldNotOpen }) else {
+        var session: StoreSession?
+        var store: MergedEvents
+        if let path = options.store {
+            guard !files.contains(standardInputName) else {
+                throw RunError(
+                    description: "standard input cannot be read into a store (it could not be recognized next time): name the files")
+            }
+            let opened: StoreSession
+            do {
+                opened = try StoreSession(
+                    path: path, definition: definition, write: !options.storeOnly, lockTimeout: options.lockTimeout,
+                    rebuild: options.rebuildStore)
+            } catch { throw RunError(description: error.description) }
+            let tasks = opened.plan(files)
+            store = merger(inputs: opened.sources.map(\.name), definition: definition, options: options)
+            do { try opened.load(into: &store) } catch { throw RunError(description: error.description) }
+            debugPhase("store loaded")
+            let outcomes = read(tasks, into: &store, definition: definition, options: options)
+            debugPhase("read")
+            if !files.isEmpty && tasks.count == files.count && tasks.allSatisfy({ store.statistics[Int($0.file)].couldNotOpen }) {
+                let reasons =
+                    expansionProblems.map(\.description) + tasks.compactMap { store.statistics[Int($0.file)].failure.map { "\($0)" } }
+                throw RunError(
+                    description: "no input could be read; nothing written, the store and the previous reports are unchanged\n  "
+                        + reasons.joined(separator: "\n  "))
+            }
+            if !options.storeOnly {
+                do {
+                    try opened.save(store, tasks: tasks, outcomes: outcomes)
+                    FaultInjection.reached("store-saved")
+                    try opened.file.commit()
+                } catch { throw RunError(description: error.description) }
+                FaultInjection.reached("store-committed")
+                debugPhase("store saved")
+            }
+            session = opened
+        } else {
+            let tasks = files.enumerated().map { ReadTask(path: $1, file: Int32($0)) }
+            store = merger(inputs: files.map(displayName), definition: definition, options: options)
+            read(tasks, into: &store, definition: definition, options: options)
+            debugPhase("read")
+        }
+        store.finish()
+        guard session != nil || store.statistics.contains(where: { !$0.couldNotOpen }) else {
             var reasons = expansionProblems.map(\.description)
             reasons += store.statistics.compactMap { $0.failure.map { "\($0)" } }
             throw RunError(
@@ -83,7 +130,7 @@ public enum Runner {
                     + reasons.joined(separator: "\n  "))
         }
         // Empty inputs (an empty pipe from a failed `zcat`, a log not yet written) must not replace good reports.
-        guard store.statistics.contains(where: { $0.bytes > 0 || $0.discardedLines > 0 || $0.failure != nil }) else {
+        guard session != nil || store.statistics.contains(where: { $0.bytes > 0 || $0.discardedLines > 0 || $0.failure != nil }) else {
             throw RunError(
                 description:
                     "the inputs hold no data (\(store.statistics.count) input(s), 0 bytes); nothing written, the previous reports are unchanged"
@@ -94,7 +141,7 @@ public enum Runner {
         let asOf = reportedAsOf ?? Instant(milliseconds: 0)
         let dimensions = options.groupBy ?? definition.groupBy
         let context = ReportContext(
-            inputs: files.map(displayName), ruleNames: definition.ruleNames, policyNames: definition.policyNames,
+            inputs: store.statistics.map(\.path), ruleNames: definition.ruleNames, policyNames: definition.policyNames,
             neutralizeFormulas: out.neutralizeFormulas, unverifiedTextKept: options.keepUnverified && store.unverifiedLinesKept > 0,
             attributes: definition.attributes)
         let ticketsFile = try reports.create(out.tickets)
@@ -159,9 +206,15 @@ public enum Runner {
             statistics, secondOpens: evaluation.setAside.count { $0.reason == .secondOpen },
             beforeOpen: evaluation.setAside.count { $0.reason == .beforeOpen }, ruleMatches: store.ruleMatches,
             policyUses: evaluation.policyUses, definition: definition)
-        let result = RunResult(
+        var result = RunResult(
             statistics: statistics, problems: problems, asOf: reportedAsOf, outputs: names, isPartial: isPartial,
             generation: reports.generation, unverifiedTextKept: context.unverifiedTextKept, warnings: warnings, strict: options.strict)
+        if let session {
+            result.store = StoreAccount(
+                path: session.file.path,
+                inputs: session.fates.map { StoreAccount.Input(path: $0.path, fate: $0.fate.rawValue, knownAs: $0.knownAs, from: $0.from) },
+                events: Int64(store.events.count), tickets: store.ticketSymbols.count, sources: session.sources.count)
+        }
         try reports.write(Array(RunReport.json(result, pipeline: definition.path).utf8), to: out.runReport)
         debugPhase("reports written")
         if let name = out.html {
@@ -251,7 +304,7 @@ public enum Runner {
     }
 
     static func measureServices(
-        _ store: EventStore, definition: PipelineDefinition, asOf: Instant, breachTimes: [String: [Int64]] = [:]
+        _ store: MergedEvents, definition: PipelineDefinition, asOf: Instant, breachTimes: [String: [Int64]] = [:]
     ) -> ServiceResults {
         var results = ServiceResults()
         let byName = store.services.records.map { (store.symbols.string($0.key), $0.value) }.sorted {
@@ -338,22 +391,40 @@ public enum Runner {
         }
     }
 
-    /// Reads and parses every file: `jobs` readers decode files into chunks,
-    /// `jobs` workers parse chunks, and this thread merges their outputs.
-    static func readAll(_ files: [String], definition: PipelineDefinition, options: RunOptions) -> EventStore {
-        var store = EventStore(
-            inputs: files.map(displayName), keepUnverified: options.keepUnverified,
+    /// Reads and parses every file into a new merger, and finishes it (explain, events).
+    static func readAll(_ files: [String], definition: PipelineDefinition, options: RunOptions) -> MergedEvents {
+        var store = merger(inputs: files.map(displayName), definition: definition, options: options)
+        read(files.enumerated().map { ReadTask(path: $1, file: Int32($0)) }, into: &store, definition: definition, options: options)
+        store.finish()
+        return store
+    }
+
+    /// An empty merger for a run's inputs.
+    static func merger(inputs: [String], definition: PipelineDefinition, options: RunOptions) -> MergedEvents {
+        var store = MergedEvents(
+            inputs: inputs, keepUnverified: options.keepUnverified,
             futureCutoff: options.asOf == nil ? Instant(milliseconds: options.now.milliseconds + RunOptions.futureTolerance) : nil,
             attributeCount: 4 + definition.attributes.count,
             staleAfterOfService: { [definition] in definition.contract(forService: $0).staleAfter })
         store.timeOnly = definition.timeOnly
         store.ruleZones = definition.rules.map { $0.timestamp.zone ?? .utc }
-        guard !files.isEmpty else { return store }
+        return store
+    }
+
+    /// Reads and parses the tasks' files into `store`: `jobs` readers decode files into chunks,
+    /// `jobs` workers parse chunks, and this thread merges their outputs. Returns each file's outcome.
+    @discardableResult
+    static func read(
+        _ tasks: [ReadTask], into store: inout MergedEvents, definition: PipelineDefinition, options: RunOptions
+    ) -> [Int32: FileOutcome] {
+        var outcomes: [Int32: FileOutcome] = [:]
+        guard !tasks.isEmpty else { return outcomes }
         let jobs = max(1, options.jobs)
         var decoded: Int64 = 0
-        var consumed = [Int64](repeating: 0, count: files.count)
+        var consumed = [Int64](repeating: 0, count: store.statistics.count)
         var done: Int64 = 0
-        let total: Int64? = options.progress == nil ? nil : fileSizes(files)
+        let total: Int64? = options.progress == nil ? nil : fileSizes(tasks.map(\.path))
+        let pathOf = Dictionary(tasks.map { ($0.file, $0.path) }, uniquingKeysWith: { a, _ in a })
         func merge(_ output: ChunkOutput) {
             store.receive(output)
             decoded += output.bytes
@@ -363,29 +434,28 @@ public enum Runner {
                 done += output.fileOffset - consumed[file]
                 consumed[file] = output.fileOffset
             }
-            progress(ReadProgress(done: done, total: total, decoded: decoded, currentFile: displayName(files[file])))
+            progress(ReadProgress(done: done, total: total, decoded: decoded, currentFile: displayName(pathOf[output.file] ?? "")))
         }
         if jobs == 1 {
             // One thread does everything, in order: decode, parse, merge.
             let parser = ChunkParser(definition: definition, lineFilter: options.lineFilter)
-            for (index, path) in files.enumerated() {
-                let outcome = readFile(path, index: Int32(index), definition: definition, options: options) { merge(parser.parse($0)) }
-                store.record(outcome, for: index)
+            for task in tasks {
+                let outcome = readFile(task, definition: definition, options: options) { merge(parser.parse($0)) }
+                store.record(outcome, for: Int(task.file))
+                outcomes[task.file] = outcome
             }
-            store.services.finish()
-            store.resolveThreads()
-            return store
+            return outcomes
         }
-        let readerCount = min(jobs, files.count)
+        let readerCount = min(jobs, tasks.count)
         let chunks = BoundedQueue<Chunk>(capacity: jobs * 2, producers: readerCount)
         let outputs = BoundedQueue<ChunkOutput>(capacity: jobs * 4, producers: jobs)
-        let failures = Locked([FileOutcome](repeating: FileOutcome(), count: files.count))
+        let failures = Locked([FileOutcome](repeating: FileOutcome(), count: tasks.count))
         let nextFile = FileCounter()
         for reader in 0..<readerCount {
             DispatchQueue(label: "slalog.reader.\(reader)").async {
-                while let file = nextFile.take(below: files.count) {
-                    let outcome = readFile(files[file], index: Int32(file), definition: definition, options: options, emit: chunks.push)
-                    failures.withLock { $0[file] = outcome }
+                while let index = nextFile.take(below: tasks.count) {
+                    let outcome = readFile(tasks[index], definition: definition, options: options, emit: chunks.push)
+                    failures.withLock { $0[index] = outcome }
                 }
                 chunks.finishProducer()
             }
@@ -398,10 +468,11 @@ public enum Runner {
             }
         }
         while let output = outputs.pop() { merge(output) }
-        for (index, outcome) in failures.withLock({ $0 }).enumerated() { store.record(outcome, for: index) }
-        store.services.finish()
-        store.resolveThreads()
-        return store
+        for (index, outcome) in failures.withLock({ $0 }).enumerated() {
+            store.record(outcome, for: Int(tasks[index].file))
+            outcomes[tasks[index].file] = outcome
+        }
+        return outcomes
     }
 
     /// The inputs' sizes on disk, nil if one is not a regular file.
@@ -417,26 +488,27 @@ public enum Runner {
     }
 
     /// Reads one file, handing each chunk to `emit`; returns its format and why it stopped early, if it did.
-    static func readFile(
-        _ path: String, index: Int32, definition: PipelineDefinition, options: RunOptions, emit: (Chunk) -> Void
-    ) -> FileOutcome {
+    static func readFile(_ task: ReadTask, definition: PipelineDefinition, options: RunOptions, emit: (Chunk) -> Void) -> FileOutcome {
         var outcome = FileOutcome()
+        let path = task.path
         do throws(IngestError) {
-            let (stream, format) = try openInput(path: path)
+            let (stream, format) = try openInput(path: path, start: task.start, limit: task.limit)
             outcome.format = format
             let records = definition.recordFormat(ofFile: path)
             let reader = ChunkReader(
-                stream: stream, file: index, chunkSize: options.chunkSize, maxLineLength: definition.maxLineLength,
-                csvRecords: records.kind == .csv)
+                stream: stream, file: task.file, chunkSize: options.chunkSize, maxLineLength: definition.maxLineLength,
+                csvRecords: records.kind == .csv, startOffset: task.start)
             defer { outcome.compressedBytes = stream.fileOffset }
-            // CSV: every chunk carries the column names (the header row of the first chunk, or the pipeline's).
-            var columns = records.columns.map { $0.map { Array($0.utf8) } } ?? []
+            // CSV: every chunk carries the column names (the header row of the first chunk, or the pipeline's,
+            // or, resuming a file, those read the first time).
+            var columns = task.columns ?? records.columns.map { $0.map { Array($0.utf8) } } ?? []
             while var chunk = try reader.next() {
                 chunk.format = records.kind
                 chunk.delimiter = records.delimiter
-                if records.hasHeader && chunk.index == 0 {
+                if records.hasHeader && chunk.index == 0 && task.start == 0 {
                     columns = CSVScanner.headerRow(chunk.bytes, delimiter: records.delimiter)
                     chunk.startsWithHeader = true
+                    outcome.columns = columns
                 }
                 chunk.columns = columns
                 emit(chunk)
@@ -450,6 +522,8 @@ public enum Runner {
 
 struct FileOutcome: Sendable {
     var format: InputFormat?
+    /// CSV: the header row's column names (an event store keeps them for resuming the file).
+    var columns: [[UInt8]]?
     var compressedBytes: Int64 = 0
     var failure: IngestError?
 }

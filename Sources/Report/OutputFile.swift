@@ -135,14 +135,14 @@ enum FileSystem {
 /// Test hook: `SLALOG_TEST_FAULT=kill@STEP` kills the process (SIGKILL) when
 /// a report set reaches STEP, `enospc@NAME` makes writes to output NAME fail
 /// as on a full disk. Unset in normal use; read once.
-enum FaultInjection {
+public enum FaultInjection {
     nonisolated(unsafe) static let setting: (action: String, target: String)? = {
         guard let value = getenv("SLALOG_TEST_FAULT").map({ String(cString: $0) }), let at = value.firstIndex(of: "@") else { return nil }
         return (String(value[..<at]), String(value[value.index(after: at)...]))
     }()
 
     /// Steps of a report set's commit, in order.
-    static func reached(_ step: String) {
+    public static func reached(_ step: String) {
         if let setting, setting.action == "kill", setting.target == step { kill(getpid(), SIGKILL) }
     }
 

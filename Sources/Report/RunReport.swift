@@ -41,6 +41,17 @@ public enum RunReport {
             ]
         }
         root["warnings"] = result.warnings.map { ["code": $0.code.rawValue, "message": $0.message] }
+        if let store = result.store {
+            root["store"] =
+                [
+                    "path": store.path, "events": store.events, "tickets": store.tickets, "contents": store.sources,
+                    "new": store.count("new", "replaced", "truncated"), "resumed": store.count("resumed"),
+                    "skipped": store.count("skipped", "copy"),
+                    "inputs": store.inputs.map { input -> [String: Any] in
+                        ["path": input.path, "fate": input.fate, "known_as": input.knownAs ?? NSNull(), "from_byte": input.from]
+                    },
+                ] as [String: Any]
+        }
         let data =
             (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)

@@ -68,6 +68,35 @@ public struct RunStatistics: Sendable {
     public init() {}
 }
 
+/// What a run with an event store did (docs/semantics.md §11): each input's fate, and what the store holds after it.
+public struct StoreAccount: Sendable {
+    public struct Input: Sendable {
+        public var path: String
+        /// new, resumed, skipped, copy, replaced or truncated.
+        public var fate: String
+        /// The name the content was last seen under, when recognized.
+        public var knownAs: String?
+        /// Decoded offset reading started at.
+        public var from: Int64
+        public init(path: String, fate: String, knownAs: String?, from: Int64) {
+            self.path = path; self.fate = fate; self.knownAs = knownAs; self.from = from
+        }
+    }
+
+    public var path: String
+    public var inputs: [Input]
+    public var events: Int64
+    public var tickets: Int
+    public var sources: Int
+
+    public init(path: String, inputs: [Input], events: Int64, tickets: Int, sources: Int) {
+        self.path = path; self.inputs = inputs; self.events = events; self.tickets = tickets; self.sources = sources
+    }
+
+    /// How many inputs had a fate.
+    public func count(_ fates: String...) -> Int { inputs.count { fates.contains($0.fate) } }
+}
+
 /// The outcome of `Runner.run`.
 public struct RunResult: Sendable {
     public var statistics: RunStatistics
@@ -86,6 +115,8 @@ public struct RunResult: Sendable {
     public var warnings: [RunWarning] = []
     /// `--strict`: warnings make the exit code 3.
     public var strict = false
+    /// With `--store`: what was new, resumed, skipped, and what the store holds.
+    public var store: StoreAccount?
 
     public init(
         statistics: RunStatistics, problems: [Problem], asOf: Instant?, outputs: [String], isPartial: Bool, generation: String = "",

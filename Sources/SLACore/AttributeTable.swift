@@ -10,6 +10,11 @@ public struct AttributeTable: Sendable {
     public private(set) var values: [Symbol]
     /// The tuple id of each joined-values symbol (see `Event.attributes`), by symbol.
     private var ids: [UInt32] = []
+    /// The joined-values symbol of each tuple, by id (an event store keeps them).
+    public private(set) var joined: [Symbol] = [.none]
+
+    /// Tuples, including the empty tuple 0.
+    public var count: Int { joined.count }
 
     public static let customer = 0, priority = 1, channel = 2, agent = 3
 
@@ -37,6 +42,7 @@ public struct AttributeTable: Sendable {
         let id = UInt32(values.count / width)
         for slot in 0..<width { values.append(slot < decoded.count ? decoded[slot] : .none) }
         ids[raw] = id
+        joined.append(symbol)
         return id
     }
 

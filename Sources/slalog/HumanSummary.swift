@@ -31,6 +31,16 @@ enum HumanSummary {
         if s.duplicates + s.anomalies > 0 {
             lines.append("  set aside \(s.duplicates) duplicate events, \(s.anomalies) anomalies (see rejects.csv)")
         }
+        if let store = result.store {
+            lines.append(
+                "  store    \(store.count("new", "replaced", "truncated")) new, \(store.count("resumed")) resumed, \(store.count("skipped", "copy")) skipped input(s); holds \(store.events) events of \(store.tickets) tickets from \(store.sources) contents (\(store.path))"
+            )
+            for input in store.inputs where input.fate == "replaced" || input.fate == "truncated" || input.fate == "copy" {
+                lines.append(
+                    "  NOTE     \(input.path): \(input.fate)\(input.knownAs.map { " (same content as \($0))" } ?? ""); see run.json store.inputs"
+                )
+            }
+        }
         lines.append("  time     \(String(format: "%.2f", s.seconds)) s (\(String(format: "%.0f", rate)) MB/s)")
         lines.append("  wrote    \(result.outputs.joined(separator: ", "))")
         return lines.joined(separator: "\n")

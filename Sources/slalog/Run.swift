@@ -83,7 +83,19 @@ struct Run: ParsableCommand {
     )
     var strict = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Event store file (created if missing): read only what it has not read yet, then report from everything it holds (README, Nightly with cron).",
+            valueName: "file"))
+    var store: String?
+
+    @Flag(help: "With --store: when the store's rules differ from the pipeline's, empty it and read the inputs anew instead of refusing.")
+    var rebuildStore = false
+
     func validate() throws {
+        if rebuildStore && store == nil { throw ValidationError("--rebuild-store needs --store") }
+        if let store, store.isEmpty { throw ValidationError("--store needs a file name") }
         if let metrics, metrics.isEmpty { throw ValidationError("--metrics needs a file name") }
         if let out, out.isEmpty { throw ValidationError("--out needs a folder name") }
         guard lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be between 0 and 86400 seconds") }
@@ -115,28 +127,37 @@ struct Run: ParsableCommand {
         options.strict = strict
         Interruption.install()
         options.metricsFile = metrics
-        let progress = ProgressLine(forced: self.progress)
-        if progress.isEnabled { options.progress = { progress.update($0) } }
-        let result: RunResult
-        do {
-            result = try Runner.run(definition, options: options)
-        } catch let error as WriteError {
-            progress.clear()
-            printError("slalog: \(error); nothing was replaced, the previous reports are unchanged")
-            if let metrics { Runner.writeFailureMetrics(to: metrics) }
-            throw ExitCode(2)
-        } catch {
-            progress.clear()
-            printError("slalog: \(error)")
-            if let metrics { Runner.writeFailureMetrics(to: metrics) }
-            throw ExitCode(2)
-        }
-        progress.clear()
-        for problem in result.problems { printError("slalog: \(problem)") }
-        for warning in result.warnings { printError("slalog: \(warning)") }
-        if !quiet { printError(HumanSummary.text(result)) }
-        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+        options.store = store
+        options.rebuildStore = rebuildStore
+        try execute(definition, options: options, progress: self.progress, quiet: quiet)
     }
+}
+
+/// Runs the pipeline and maps the outcome to stderr lines and the exit code (`run` and `report`).
+func execute(_ definition: PipelineDefinition, options: RunOptions, progress showProgress: Bool?, quiet: Bool) throws {
+    var options = options
+    let metrics = options.metricsFile
+    let progress = ProgressLine(forced: showProgress)
+    if progress.isEnabled { options.progress = { progress.update($0) } }
+    let result: RunResult
+    do {
+        result = try Runner.run(definition, options: options)
+    } catch let error as WriteError {
+        progress.clear()
+        printError("slalog: \(error); nothing was replaced, the previous reports are unchanged")
+        if let metrics { Runner.writeFailureMetrics(to: metrics) }
+        throw ExitCode(2)
+    } catch {
+        progress.clear()
+        printError("slalog: \(error)")
+        if let metrics { Runner.writeFailureMetrics(to: metrics) }
+        throw ExitCode(2)
+    }
+    progress.clear()
+    for problem in result.problems { printError("slalog: \(problem)") }
+    for warning in result.warnings { printError("slalog: \(warning)") }
+    if !quiet { printError(HumanSummary.text(result)) }
+    if result.exitCode != 0 { throw ExitCode(result.exitCode) }
 }
 
 func loadPipeline(_ path: String) throws -> PipelineDefinition {

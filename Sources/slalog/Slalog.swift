@@ -26,7 +26,7 @@ struct Slalog: ParsableCommand {
             Exit codes: 0 complete, 1 partial (some input or line failed; reports written), \
             2 usage or pipeline error (nothing written).
             """,
-        subcommands: [Run.self, Check.self, Explain.self, Events.self]
+        subcommands: [Run.self, Report.self, StoreCommand.self, Check.self, Explain.self, Events.self]
     )
 
     static func main() {

@@ -48,10 +48,28 @@ public struct ServiceLog: Sendable {
 
     public init() {}
 
+    /// Everything the log holds before `finish`: what the event store keeps between runs.
+    public struct Snapshot: Sendable {
+        public var records: [Symbol: [ServiceRecord]] = [:]
+        public var open: [[ServiceRecord]] = []
+        public var checks = 0
+        public init() {}
+    }
+
+    public var snapshot: Snapshot {
+        var snapshot = Snapshot()
+        snapshot.records = records; snapshot.open = open; snapshot.checks = checks
+        return snapshot
+    }
+
+    public init(_ snapshot: Snapshot) {
+        records = snapshot.records; open = snapshot.open; checks = snapshot.checks
+    }
+
     /// Adds one service event (`event.ticket` is the service); `staleAfter` is its service's
     /// `stale_after` (a gap longer than it between two checks ends a run).
     /// `continuing`: the event closes a stretch of `dropped` + 1 checks that were already known to
-    /// continue the service's open run (a waiting batch compressed them, see `EventStore`), so it
+    /// continue the service's open run (a waiting batch compressed them, see `MergedEvents`), so it
     /// extends that run whatever the gap; `dropped` checks between are counted, not seen.
     /// `customer`: the customer named on the event's line, if any.
     public mutating func add(

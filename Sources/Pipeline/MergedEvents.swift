@@ -18,11 +18,11 @@ import SLACore
 /// Memory: one 32-byte `Event` per event line, in 64 Ki-event segments (no
 /// doubling on growth); noise lines cost nothing. `Event.ticket` holds the
 /// ticket's slot in `ticketSymbols`; every symbol indexes `symbols`.
-struct EventStore {
+struct MergedEvents {
     var symbols = ByteInterner(capacity: 1 << 16)
     /// The symbol of each ticket slot.
     var ticketSymbols: [Symbol] = []
-    private var slotOfSymbol: [UInt32] = []
+    var slotOfSymbol: [UInt32] = []
     var events = SegmentedEvents()
     var latest: Instant?
     var rejects: [(file: Int32, reject: ChunkOutput.PendingReject)] = []
@@ -30,10 +30,13 @@ struct EventStore {
     /// Lines each rule matched, over the verified text (see `ChunkOutput.ruleMatches`).
     var ruleMatches: [Int64] = []
     private var nextChunk: [Int]
-    private var lineBase: [Int64]
+    var lineBase: [Int64]
     private var parked: [Int32: [Int: ChunkOutput]] = [:]
     /// Per file: the highest verified decoded offset seen, and the chunks (in order) still waiting for it.
-    private var verified: [Int64]
+    var verified: [Int64]
+    /// Per file: just past the last line whose chunk counted, and the lines up to there (where an event store resumes).
+    var committedEnd: [Int64]
+    var committedLines: [Int64]
     private var waiting: [[WaitingBatch]]
     /// Forensic mode: text of damaged units is kept (and marked) instead of discarded.
     let keepUnverified: Bool
@@ -61,7 +64,9 @@ struct EventStore {
     func customer(of event: Event) -> Symbol { attributeTable.value(event.attributes, AttributeTable.customer) }
 
     /// Threads: the message each message answers, by ticket slot (docs/semantics.md §1, "Threads").
-    private var threadParent: [UInt32: UInt32] = [:]
+    var threadParent: [UInt32: UInt32] = [:]
+    /// The links added by this run, in order (an event store keeps them).
+    var addedThreadLinks: [(child: UInt32, parent: UInt32)] = []
 
     /// Puts every event of a thread on its root's slot (call once, after reading).
     mutating func resolveThreads() {
@@ -90,9 +95,9 @@ struct EventStore {
     /// file the current local day (from the file name or a date line) and the last time of day.
     var timeOnly = TimeOnlySettings()
     var ruleZones: [ZoneRules] = []
-    private var day: [Int64?]
+    var day: [Int64?]
     private let dayInFileName: [Int64?]
-    private var lastTimeOfDay: [Int64?]
+    var lastTimeOfDay: [Int64?]
     /// Each service's `stale_after`, by ticket slot (looked up once per service).
     private var staleAfterBySlot: [Milliseconds??] = []
 
@@ -107,6 +112,8 @@ struct EventStore {
         nextChunk = Array(repeating: 0, count: inputs.count)
         lineBase = Array(repeating: 0, count: inputs.count)
         verified = Array(repeating: 0, count: inputs.count)
+        committedEnd = Array(repeating: 0, count: inputs.count)
+        committedLines = Array(repeating: 0, count: inputs.count)
         waiting = Array(repeating: [], count: inputs.count)
         day = Array(repeating: nil, count: inputs.count)
         dayInFileName = inputs.map(TimeOnlySettings.day(inFileName:))
@@ -142,6 +149,8 @@ struct EventStore {
             statistics[file].rejects += Int64(undated.count)
             store(output.rejects, base: base, file: output.file)
             store(undated, base: 0, file: output.file)
+            committedEnd[file] = output.endOffset
+            committedLines[file] = lineBase[file]
             return
         }
         var batch = WaitingBatch(end: output.endOffset, output: output, base: base)
@@ -216,8 +225,12 @@ struct EventStore {
             runs = [:]
         }
 
+        /// The file's lines before this chunk.
+        var base: Int64
+
         init(end: Int64, output: ChunkOutput, base: Int64) {
             self.end = end
+            self.base = base
             counts = output
             counts.strings = ByteInterner(capacity: 1)
             counts.events = []
@@ -230,6 +243,8 @@ struct EventStore {
 
     private mutating func commit(_ batch: WaitingBatch, file: Int) {
         count(batch.counts, events: batch.eventCount, base: 0, into: file)
+        committedEnd[file] = batch.end
+        committedLines[file] = batch.base + batch.counts.lines
         var next = 0
         for (index, event) in batch.events.enumerated() {
             if next < batch.continuations.count && batch.continuations[next].index == index {
@@ -266,7 +281,7 @@ struct EventStore {
     /// that got no date (absolute lines).
     @discardableResult
     private mutating func remap(
-        _ output: ChunkOutput, base: Int64, _ body: (inout EventStore, Event) -> Void
+        _ output: ChunkOutput, base: Int64, _ body: (inout MergedEvents, Event) -> Void
     ) -> [ChunkOutput.PendingReject] {
         var undated: [ChunkOutput.PendingReject] = []
         let file = Int(output.file)
@@ -281,7 +296,10 @@ struct EventStore {
         // Threads: child slot → parent slot, the first link of a message wins.
         for link in output.links {
             let child = slot(for: map[Int(link.message.rawValue)]), parent = slot(for: map[Int(link.parent.rawValue)])
-            if threadParent[child] == nil && child != parent { threadParent[child] = parent }
+            if threadParent[child] == nil && child != parent {
+                threadParent[child] = parent
+                addedThreadLinks.append((child, parent))
+            }
         }
         // Attribute tuples: the chunk's joined-values symbol → the run's tuple id (decoded once per run).
         var tupleOf = [UInt32](repeating: UInt32.max, count: local.count)
@@ -399,7 +417,13 @@ struct EventStore {
         }
     }
 
-    private mutating func slot(for ticket: Symbol) -> UInt32 {
+    /// Closes the service runs and puts thread messages on their roots: call once, after reading (and after an event store kept the state).
+    mutating func finish() {
+        services.finish()
+        resolveThreads()
+    }
+
+    mutating func slot(for ticket: Symbol) -> UInt32 {
         let raw = Int(ticket.rawValue)
         if raw >= slotOfSymbol.count {
             slotOfSymbol.append(contentsOf: repeatElement(.max, count: max(raw + 1 - slotOfSymbol.count, slotOfSymbol.count)))

@@ -1,0 +1,384 @@
+import Aggregate
+import Definition
+import Foundation
+import Ingest
+import Report
+import SLACore
+import Store
+
+/// A file to read, into which input slot, and from where: the whole file, or what follows
+/// the part an event store has already read.
+struct ReadTask: Sendable {
+    var path: String
+    /// The input's index in the run's `MergedEvents` (with a store: the content's source id).
+    var file: Int32
+    /// Decoded offset to start at, and where to stop (a plain file in a store run: its last line break).
+    var start: Int64 = 0
+    var limit: Int64?
+    /// CSV resumed past its header: the column names read the first time.
+    var columns: [[UInt8]]?
+}
+
+/// What a store run did with each input (docs/semantics.md §11), for stderr and run.json.
+public struct StoredInputFate: Sendable {
+    public enum Fate: String, Sendable {
+        case new, resumed, skipped, copy, replaced, truncated
+    }
+
+    public var path: String
+    public var fate: Fate
+    /// The content it was recognized as (its earlier name), for resumed, skipped and copies.
+    public var knownAs: String?
+    /// Decoded offset reading started at.
+    public var from: Int64 = 0
+}
+
+/// A run's use of an event store: opened and locked before reading, loaded into the merger,
+/// planned (which inputs are new, resumed, skipped), and extended in the run's one transaction.
+final class StoreSession {
+    let file: StoreFile
+    private(set) var sources: [StoredSource]
+    private var rawFiles: [StoredRawFile]
+    private(set) var fates: [StoredInputFate] = []
+    /// Heads and raw hashes of the inputs this run reads, by source id.
+    private var peeks: [Int32: Fingerprint.Peek] = [:]
+    /// Sources the store held before this run.
+    private let storedCount: Int
+    /// Counts before this run, so that only what it added is written.
+    private var marks = (strings: 0, tickets: 0, tuples: 0, events: 0, rejects: 0)
+
+    /// Opens the store (creating it for a run that writes), takes its lock and checks the rule identity.
+    init(path: String, definition: PipelineDefinition, write: Bool, lockTimeout: Double, rebuild: Bool = false) throws(StoreError) {
+        if !write && !FileManager.default.fileExists(atPath: path) {
+            throw StoreError.cannotOpen(path: path, reason: "no such file")
+        }
+        file = try StoreFile(path: path, create: write, lockTimeout: lockTimeout)
+        if write { try file.beginWrite() } else { try file.beginRead() }
+        let stored = try file.metaText("identity")
+        if let stored, stored != definition.identity {
+            guard write && rebuild else { throw StoreError.otherRules(path: path, stored: stored, current: definition.identity) }
+            try file.clear()
+        }
+        if write {
+            try file.setMeta("identity", text: definition.identity)
+            try file.setMeta("version", text: slalogVersion)
+        }
+        sources = try file.sources()
+        rawFiles = try file.rawFiles()
+        storedCount = sources.count
+    }
+
+    // MARK: Planning
+
+    /// Decides for each input what to read (docs/semantics.md §11, "Read each byte once"); adds new contents as sources.
+    func plan(_ files: [String]) -> [ReadTask] {
+        var tasks: [ReadTask] = []
+        var claimed = Set<Int32>()
+        for path in files {
+            guard let peek = try? Fingerprint.peek(path: path) else {
+                // Unreadable here: read it as new content so the run reports why (nothing is kept if nothing is read).
+                tasks.append(ReadTask(path: path, file: addSource(path)))
+                fates.append(StoredInputFate(path: path, fate: .new))
+                continue
+            }
+            let limit = peek.format == .plain ? peek.size.map { Fingerprint.lastLineEnd(path: path, size: $0) } : nil
+            if peek.format != .plain, let size = peek.size,
+                let known = rawFiles.first(where: { $0.size == size && $0.headHash == peek.rawHeadHash && $0.tailHash == peek.rawTailHash })
+            {
+                let earlier = sources[Int(known.source)].name
+                let fate: StoredInputFate.Fate = claimed.insert(known.source).inserted ? .skipped : .copy
+                if fate == .skipped { sources[Int(known.source)].name = path }
+                fates.append(StoredInputFate(path: path, fate: fate, knownAs: earlier, from: sources[Int(known.source)].readLength))
+                continue
+            }
+            let (match, truncated) = bestMatch(for: path, peek: peek)
+            guard let match else {
+                let replaced = sources.contains { $0.name == path }
+                let id = addSource(path)
+                peeks[id] = peek
+                tasks.append(ReadTask(path: path, file: id, limit: limit))
+                fates.append(StoredInputFate(path: path, fate: truncated ? .truncated : replaced ? .replaced : .new))
+                continue
+            }
+            let earlier = sources[Int(match)].name
+            guard claimed.insert(match).inserted else {
+                fates.append(StoredInputFate(path: path, fate: .copy, knownAs: earlier))
+                continue
+            }
+            sources[Int(match)].name = path
+            let start = sources[Int(match)].readLength
+            if let limit, limit <= start {
+                fates.append(StoredInputFate(path: path, fate: .skipped, knownAs: earlier, from: start))
+                continue
+            }
+            peeks[match] = peek
+            let columns = sources[Int(match)].columns
+            tasks.append(ReadTask(path: path, file: match, start: start, limit: limit, columns: columns.isEmpty ? nil : columns))
+            fates.append(StoredInputFate(path: path, fate: .resumed, knownAs: earlier, from: start))
+        }
+        return tasks
+    }
+
+    /// The stored content a file continues: its head (and a plain file's tail) match. Prefers the content
+    /// last seen under the same name, then the one read furthest. `truncated`: a plain file's head matched
+    /// a content longer than the file now is.
+    private func bestMatch(for path: String, peek: Fingerprint.Peek) -> (match: Int32?, truncated: Bool) {
+        var best: StoredSource?
+        var truncated = false
+        let head = peek.head
+        for source in sources where source.headLength > 0 && source.headLength <= head.count {
+            guard Fingerprint.hash(head.prefix(source.headLength)) == source.headHash else { continue }
+            if peek.format == .plain {
+                guard let size = peek.size, size >= source.readLength else {
+                    truncated = true
+                    continue
+                }
+                if source.tailLength > 0 {
+                    let hash = Fingerprint.hashRange(
+                        path: path, from: source.readLength - Int64(source.tailLength), count: Int64(source.tailLength))
+                    guard hash == source.tailHash else { continue }
+                }
+            }
+            if let current = best {
+                let better =
+                    (source.name == path) != (current.name == path) ? source.name == path : source.readLength > current.readLength
+                if !better { continue }
+            }
+            best = source
+        }
+        return (best?.id, best == nil && truncated)
+    }
+
+    private func addSource(_ path: String) -> Int32 {
+        let id = Int32(sources.count)
+        sources.append(StoredSource(id: id, name: path))
+        return id
+    }
+
+    // MARK: Loading
+
+    /// Puts everything the store holds into a fresh merger whose inputs are the store's sources
+    /// (and the new ones `plan` added), positioned where each was left.
+    func load(into store: inout MergedEvents) throws(StoreError) {
+        try file.forEachSegment(.strings) { first, count, data in
+            var reader = ByteReader(data)
+            let lengths = (0..<count).map { _ in Int(reader.read(UInt32.self)) }
+            var position = reader.position
+            for (i, length) in lengths.enumerated() {
+                let symbol = store.symbols.intern(UnsafeRawBufferPointer(rebasing: data[position..<(position + length)]))
+                precondition(Int(symbol.rawValue) == first + i, "store strings out of order")
+                position += length
+            }
+        }
+        try file.forEachSegment(.tickets) { _, count, data in
+            var reader = ByteReader(data)
+            for _ in 0..<count { _ = store.slot(for: Symbol(rawValue: reader.read())) }
+        }
+        let width = store.attributeTable.width
+        try file.forEachSegment(.tuples) { _, count, data in
+            var reader = ByteReader(data)
+            for _ in 0..<count {
+                let joined = Symbol(rawValue: reader.read())
+                let values = (0..<width).map { _ in Symbol(rawValue: reader.read()) }
+                _ = store.attributeTable.add(joined, values: values)
+            }
+        }
+        try file.forEachSegment(.events) { _, count, data in
+            for i in 0..<count { store.events.append(EventCoding.decode(data, at: i)) }
+        }
+        try file.forEachSegment(.threadLinks) { _, count, data in
+            var reader = ByteReader(data)
+            for _ in 0..<count {
+                let child: UInt32 = reader.read(), parent: UInt32 = reader.read()
+                if store.threadParent[child] == nil { store.threadParent[child] = parent }
+            }
+        }
+        for reject in try file.rejects() {
+            store.rejects.append(
+                (
+                    reject.source,
+                    .init(line: reject.line, offset: reject.offset, rule: reject.rule, ticket: reject.ticket, reason: reject.reason)
+                ))
+        }
+        if let latest = try file.meta("latest") {
+            store.latest = latest.withUnsafeBytes { raw in
+                var reader = ByteReader(raw)
+                return Instant(milliseconds: reader.read())
+            }
+        }
+        if let matches = try file.meta("rule_matches") {
+            store.ruleMatches = matches.withUnsafeBytes { raw in
+                var reader = ByteReader(raw)
+                return (0..<(raw.count / 8)).map { _ in reader.read(Int64.self) }
+            }
+        }
+        if let services = try file.meta("service_log") { store.services = ServiceLog(ServiceLogCoding.decode(services)) }
+        for source in sources.prefix(storedCount) {
+            let file = Int(source.id)
+            store.statistics[file] = Self.statistics(source)
+            store.lineBase[file] = source.lines
+            store.verified[file] = source.readLength
+            store.committedEnd[file] = source.readLength
+            store.committedLines[file] = source.lines
+            store.day[file] = source.day
+            store.lastTimeOfDay[file] = source.lastTimeOfDay
+        }
+        marks = (store.symbols.count, store.ticketSymbols.count, store.attributeTable.count, store.events.count, store.rejects.count)
+    }
+
+    /// The order of `StoredSource.counts`.
+    static func counts(_ s: InputStatistics) -> [Int64] {
+        [
+            s.bytes, s.compressedBytes, s.lines, s.events, s.rejects, s.ignored, s.unmatched, s.longLines, s.firstLongLine ?? -1,
+            s.discardedLines, s.discardedEvents, s.unverifiedLinesKept,
+        ]
+    }
+
+    static func statistics(_ source: StoredSource) -> InputStatistics {
+        var s = InputStatistics(path: source.name)
+        let c = source.counts + Array(repeating: 0, count: max(0, 12 - source.counts.count))
+        s.bytes = c[0]; s.compressedBytes = c[1]; s.lines = c[2]; s.events = c[3]; s.rejects = c[4]; s.ignored = c[5]
+        s.unmatched = c[6]; s.longLines = c[7]; s.firstLongLine = c[8] < 0 ? nil : c[8]
+        s.discardedLines = c[9]; s.discardedEvents = c[10]; s.unverifiedLinesKept = c[11]
+        s.format = InputFormat(rawValue: source.format)
+        return s
+    }
+
+    // MARK: Saving
+
+    /// Writes what this run added (call after reading, before `MergedEvents.finish`), in the run's transaction.
+    func save(_ store: MergedEvents, tasks: [ReadTask], outcomes: [Int32: FileOutcome]) throws(StoreError) {
+        // New contents of which nothing was read (a file that could not be opened) are not kept; the
+        // new contents after them move down, so source ids stay dense (events of this run are renumbered).
+        var renumber = Array(0..<Int32(sources.count))
+        var kept = sources.prefix(storedCount).map(\.id)
+        for source in sources.dropFirst(storedCount) {
+            let file = Int(source.id)
+            if store.committedLines[file] == 0 && store.statistics[file].lines == 0 && store.statistics[file].discardedLines == 0 {
+                renumber[file] = -1
+            } else {
+                renumber[file] = Int32(kept.count)
+                kept.append(source.id)
+            }
+        }
+        func moved(_ location: SourceLocation) -> SourceLocation {
+            Int(location.file) < storedCount ? location : SourceLocation(file: renumber[Int(location.file)], line: location.line)
+        }
+        let run = try file.recordRun(
+            finished: Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)).iso8601,
+            new: fates.count { $0.fate == .new || $0.fate == .replaced || $0.fate == .truncated },
+            resumed: fates.count { $0.fate == .resumed }, skipped: fates.count { $0.fate == .skipped || $0.fate == .copy },
+            bytes: tasks.reduce(0) { $0 + store.statistics[Int($1.file)].bytes }, events: Int64(store.events.count - marks.events))
+
+        // Strings: lengths, then bytes.
+        if store.symbols.count > marks.strings {
+            var writer = ByteWriter()
+            let range = marks.strings..<store.symbols.count
+            for id in range { writer.append(UInt32(store.symbols.withBytes(Symbol(rawValue: UInt32(id))) { $0.count })) }
+            var bytes = writer.bytes
+            for id in range { store.symbols.withBytes(Symbol(rawValue: UInt32(id))) { bytes.append(contentsOf: $0) } }
+            try file.appendSegment(.strings, first: marks.strings, count: range.count, data: bytes, run: run)
+        }
+        if store.ticketSymbols.count > marks.tickets {
+            var writer = ByteWriter()
+            for symbol in store.ticketSymbols[marks.tickets...] { writer.append(symbol.rawValue) }
+            try file.appendSegment(
+                .tickets, first: marks.tickets, count: store.ticketSymbols.count - marks.tickets, data: writer.bytes, run: run)
+        }
+        let table = store.attributeTable
+        if table.count > marks.tuples {
+            var writer = ByteWriter()
+            for tuple in marks.tuples..<table.count {
+                writer.append(table.joined[tuple].rawValue)
+                for slot in 0..<table.width { writer.append(table.value(UInt32(tuple), slot).rawValue) }
+            }
+            try file.appendSegment(.tuples, first: marks.tuples, count: table.count - marks.tuples, data: writer.bytes, run: run)
+        }
+        var index = marks.events
+        while index < store.events.count {
+            let end = min(store.events.count, index + (1 << 16))
+            var writer = ByteWriter(capacity: (end - index) * EventCoding.size)
+            for i in index..<end {
+                var event = store.events[i]
+                event.source = moved(event.source)
+                EventCoding.append(event, to: &writer)
+            }
+            try file.appendSegment(.events, first: index, count: end - index, data: writer.bytes, run: run)
+            index = end
+        }
+        FaultInjection.reached("store-events-written")
+        if !store.addedThreadLinks.isEmpty {
+            var writer = ByteWriter()
+            for link in store.addedThreadLinks { writer.append(link.child); writer.append(link.parent) }
+            try file.appendSegment(.threadLinks, first: 0, count: store.addedThreadLinks.count, data: writer.bytes, run: run)
+        }
+        try file.append(
+            store.rejects[marks.rejects...].map { file, r in
+                StoredReject(
+                    source: moved(SourceLocation(file: file, line: 0)).file, line: r.line, offset: r.offset, rule: r.rule, ticket: r.ticket,
+                    reason: r.reason)
+            })
+        var latest = ByteWriter()
+        if let time = store.latest {
+            latest.append(time.milliseconds)
+            try file.setMeta("latest", latest.bytes)
+        }
+        try file.setMeta("rule_matches", ByteWriter.integers(store.ruleMatches))
+        var services = store.services.snapshot
+        services.records = services.records.mapValues { records in records.map { Self.moved($0, moved) } }
+        services.open = services.open.map { runs in runs.map { Self.moved($0, moved) } }
+        try file.setMeta("service_log", ServiceLogCoding.encode(services))
+
+        // The manifest: every content's statistics, where reading stopped, and how to recognize it.
+        let read = Dictionary(tasks.map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
+        for var source in sources where renumber[Int(source.id)] >= 0 {
+            let file = Int(source.id)
+            source.counts = Self.counts(store.statistics[file])
+            source.readLength = store.committedEnd[file]
+            source.lines = store.committedLines[file]
+            source.day = store.day[file]
+            source.lastTimeOfDay = store.lastTimeOfDay[file]
+            if let task = read[source.id], let outcome = outcomes[source.id] {
+                source.format = outcome.format?.rawValue ?? source.format
+                if source.columns.isEmpty { source.columns = outcome.columns ?? [] }
+                if let peek = peeks[source.id], peek.head.count > source.headLength {
+                    source.headLength = peek.head.count
+                    source.headHash = Fingerprint.hash(peek.head)
+                }
+                if outcome.format == .plain {
+                    source.tailLength = Int(min(Int64(Fingerprint.tailLength), source.readLength))
+                    source.tailHash =
+                        Fingerprint.hashRange(
+                            path: task.path, from: source.readLength - Int64(source.tailLength), count: Int64(source.tailLength))
+                        ?? 0
+                } else {
+                    source.tailLength = 0
+                    if outcome.failure == nil, let peek = peeks[source.id], let size = peek.size {
+                        try self.file.save(
+                            StoredRawFile(size: size, headHash: peek.rawHeadHash, tailHash: peek.rawTailHash, source: renumber[file]))
+                    }
+                }
+            }
+            source.id = renumber[file]
+            try self.file.save(source)
+        }
+    }
+
+    private static func moved(_ record: ServiceRecord, _ moved: (SourceLocation) -> SourceLocation) -> ServiceRecord {
+        var record = record
+        record.source = moved(record.source)
+        record.endSource = moved(record.endSource)
+        return record
+    }
+}
+
+extension ByteWriter {
+    static func integers(_ values: [Int64]) -> [UInt8] {
+        var writer = ByteWriter(capacity: values.count * 8)
+        for n in values { writer.append(n) }
+        return writer.bytes
+    }
+}
+
+/// The version written into stores and run.json.
+public let slalogVersion = "0.9.0"

@@ -1,0 +1,173 @@
+import Aggregate
+import SLACore
+
+/// Little-endian integers and byte strings in blobs: the store's encoding, independent of
+/// Swift's memory layout (a store outlives the build that wrote it).
+public struct ByteWriter {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    public mutating func append<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func append(bytes more: some Collection<UInt8>) {
+        append(UInt32(more.count))
+        bytes.append(contentsOf: more)
+    }
+}
+
+/// Reads what `ByteWriter` wrote; a short blob reads as zeros (never past its end).
+public struct ByteReader {
+    private let bytes: UnsafeRawBufferPointer
+    public private(set) var position = 0
+
+    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    public var atEnd: Bool { position >= bytes.count }
+
+    public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) -> T {
+        let size = MemoryLayout<T>.size
+        guard position + size <= bytes.count else {
+            position = bytes.count
+            return 0
+        }
+        defer { position += size }
+        return T(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: T.self))
+    }
+
+    public mutating func readBytes() -> [UInt8] {
+        let count = min(Int(read(UInt32.self)), bytes.count - position)
+        defer { position += count }
+        return Array(bytes[position..<(position + count)])
+    }
+}
+
+enum ByteCoding {
+    static func encode(integers: [Int64]) -> [UInt8] {
+        var writer = ByteWriter(capacity: integers.count * 8)
+        for n in integers { writer.append(n) }
+        return writer.bytes
+    }
+
+    static func integers(_ bytes: [UInt8]) -> [Int64] {
+        bytes.withUnsafeBytes { raw in
+            var reader = ByteReader(raw)
+            return (0..<(raw.count / 8)).map { _ in reader.read(Int64.self) }
+        }
+    }
+
+    static func encode(byteStrings: [[UInt8]]) -> [UInt8] {
+        var writer = ByteWriter()
+        for s in byteStrings { writer.append(bytes: s) }
+        return writer.bytes
+    }
+
+    static func byteStrings(_ bytes: [UInt8]) -> [[UInt8]] {
+        bytes.withUnsafeBytes { raw in
+            var reader = ByteReader(raw)
+            var strings: [[UInt8]] = []
+            while !reader.atEnd { strings.append(reader.readBytes()) }
+            return strings
+        }
+    }
+}
+
+/// An event as 32 little-endian bytes: time, source, ticket slot, attribute tuple, status, kind, requester, rule.
+public enum EventCoding {
+    public static let size = 32
+
+    public static func append(_ event: Event, to writer: inout ByteWriter) {
+        writer.append(event.time.milliseconds)
+        writer.append(event.source.packed)
+        writer.append(event.ticket.rawValue)
+        writer.append(event.attributes)
+        writer.append(event.status.rawValue)
+        writer.append(event.kind.rawValue)
+        writer.append(event.requester.rawValue)
+        writer.append(event.rule)
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Event {
+        let base = index * size
+        func load<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T {
+            T(littleEndian: bytes.loadUnaligned(fromByteOffset: base + offset, as: T.self))
+        }
+        var source = SourceLocation(file: 0, line: 0)
+        source.packed = load(8, UInt64.self)
+        return Event(
+            time: Instant(milliseconds: load(0, Int64.self)), ticket: Symbol(rawValue: load(16, UInt32.self)),
+            kind: EventKind(rawValue: load(28, UInt8.self)) ?? .update, requester: Requester(rawValue: load(29, UInt8.self)) ?? .customer,
+            rule: load(30, UInt16.self), attributes: load(20, UInt32.self), status: Symbol(rawValue: load(24, UInt32.self)),
+            source: source)
+    }
+}
+
+/// A service log (records and open check runs, before `finish`) as bytes, so a run of checks
+/// goes on across nights exactly as it would in one run over all the logs.
+public enum ServiceLogCoding {
+    public static func encode(_ snapshot: ServiceLog.Snapshot) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.append(Int64(snapshot.checks))
+        func put(_ record: ServiceRecord) {
+            switch record.kind {
+            case .down: writer.append(UInt8(0)); writer.append(Int64(0))
+            case .up: writer.append(UInt8(1)); writer.append(Int64(0))
+            case .maintenanceStart: writer.append(UInt8(2)); writer.append(Int64(0))
+            case .maintenanceEnd: writer.append(UInt8(3)); writer.append(Int64(0))
+            case let .checks(ok, count): writer.append(UInt8(ok ? 5 : 4)); writer.append(Int64(count))
+            }
+            writer.append(record.time.milliseconds)
+            writer.append(record.end.milliseconds)
+            writer.append(record.source.packed)
+            writer.append(record.endSource.packed)
+            writer.append(record.customer.rawValue)
+        }
+        writer.append(UInt32(snapshot.records.count))
+        for (service, records) in snapshot.records.sorted(by: { $0.key < $1.key }) {
+            writer.append(service.rawValue)
+            writer.append(UInt32(records.count))
+            records.forEach(put)
+        }
+        writer.append(UInt32(snapshot.open.count))
+        for runs in snapshot.open {
+            writer.append(UInt32(runs.count))
+            runs.forEach(put)
+        }
+        return writer.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) -> ServiceLog.Snapshot {
+        bytes.withUnsafeBytes { raw in
+            var reader = ByteReader(raw)
+            var snapshot = ServiceLog.Snapshot()
+            snapshot.checks = Int(reader.read(Int64.self))
+            func get() -> ServiceRecord {
+                let tag = reader.read(UInt8.self), count = Int(reader.read(Int64.self))
+                let kind: ServiceRecord.Kind =
+                    switch tag {
+                    case 0: .down
+                    case 1: .up
+                    case 2: .maintenanceStart
+                    case 3: .maintenanceEnd
+                    default: .checks(ok: tag == 5, count: count)
+                    }
+                let time = Instant(milliseconds: reader.read()), end = Instant(milliseconds: reader.read())
+                var source = SourceLocation(file: 0, line: 0), endSource = source
+                source.packed = reader.read()
+                endSource.packed = reader.read()
+                return ServiceRecord(
+                    kind: kind, time: time, end: end, source: source, endSource: endSource, customer: Symbol(rawValue: reader.read()))
+            }
+            for _ in 0..<reader.read(UInt32.self) where !reader.atEnd {
+                let service = Symbol(rawValue: reader.read())
+                snapshot.records[service] = (0..<reader.read(UInt32.self)).map { _ in get() }
+            }
+            for _ in 0..<reader.read(UInt32.self) where !reader.atEnd {
+                snapshot.open.append((0..<reader.read(UInt32.self)).map { _ in get() })
+            }
+            return snapshot
+        }
+    }
+}
