@@ -56,6 +56,6 @@ let package = Package(
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize", "SLACore"]),
         .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "SLACore", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Aggregate", "SLACore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Definition", "Report", "SLACore", "Aggregate", "Store", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Definition", "Report", "SLACore", "Aggregate", "Store", "Ingest", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import SLACore
 import Store
 import Testing
@@ -123,6 +124,16 @@ struct RotatingLog {
     }
 }
 
+/// The first line where two texts differ, both versions (nil when equal): short failure messages.
+func firstDifference(_ a: String, _ b: String) -> String? {
+    guard a != b else { return nil }
+    let x = a.split(separator: "\n", omittingEmptySubsequences: false), y = b.split(separator: "\n", omittingEmptySubsequences: false)
+    for i in 0..<max(x.count, y.count) where i >= x.count || i >= y.count || x[i] != y[i] {
+        return "line \(i + 1): \(i < x.count ? String(x[i]) : "<none>") | \(i < y.count ? String(y[i]) : "<none>")"
+    }
+    return "same lines, different bytes"
+}
+
 @Suite("Event store")
 struct StoreTests {
     static let reports = ["summary.csv", "tickets.csv", "rejects.csv"]
@@ -178,5 +189,201 @@ struct StoreTests {
         }
         // Each byte read once: the store's decoded bytes equal the complete lines written.
         #expect(decodedRead == log.completeBytes)
+    }
+}
+
+extension StoreTests {
+    static let readyPipelines = [
+        "pipelines/demo.yaml", "pipelines/chat-timeonly.yaml", "pipelines/mail-threads.yaml", "pipelines/nagios.yaml",
+        "pipelines/healthcheck.yaml", "pipelines/process-mining.yaml", "pipelines/status-export.yaml", "pipelines/json-logs.yaml",
+    ]
+
+    /// Just past the first record end after the middle of `bytes` (outside quotes for CSV), nil if none.
+    static func middleBoundary(_ bytes: [UInt8], csv: Bool) -> Int? {
+        var quotes = 0
+        for (i, byte) in bytes.enumerated() {
+            if byte == 0x22 { quotes += 1 }
+            if byte == 0x0a && i >= bytes.count / 2 && (!csv || quotes % 2 == 0) && i + 1 < bytes.count { return i + 1 }
+        }
+        return nil
+    }
+
+    /// Every ready pipeline's fixtures read over two nights (plain files half on the first, whole on the
+    /// second; compressed files on the second) give the reports of one run over the files in the store's
+    /// order; `slalog report` from the store gives them again. Covers what the store keeps besides
+    /// events: service runs, thread links, time-only days, CSV columns, attribute tuples, rejects.
+    @Test(arguments: readyPipelines)
+    func readyPipelineOverTwoNightsEqualsOneRun(_ pipeline: String) throws {
+        let scratch = Scratch()
+        let definition = try PipelineDefinition.load(path: fixture(pipeline))
+        let files = InputExpander.expand(definition.inputs).files
+        try FileManager.default.createDirectory(atPath: scratch.path + "/logs", withIntermediateDirectories: true)
+        var plain: [(path: String, whole: [UInt8])] = [], compressed: [(path: String, whole: [UInt8])] = []
+        for file in files {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            let copy = scratch.path + "/logs/" + (file as NSString).lastPathComponent
+            if InputFormat.detect(bytes) == .plain {
+                plain.append((copy, bytes))
+                let cut = Self.middleBoundary(bytes, csv: definition.recordFormat(ofFile: copy).kind == .csv) ?? bytes.count
+                scratch.write("logs/" + (file as NSString).lastPathComponent, Array(bytes[..<cut]))
+            } else {
+                compressed.append((copy, bytes))
+            }
+        }
+        let order = plain.map(\.path) + compressed.map(\.path)
+        let store = scratch.path + "/store.db"
+        func reports(_ out: String) -> [String] {
+            (Self.reports + ["availability.csv", "outages.csv"]).map {
+                (try? String(contentsOfFile: scratch.path + "/" + out + "/" + $0, encoding: .utf8)) ?? "(not written)"
+            }
+        }
+        func runInto(_ out: String, store: String?, storeOnly: Bool = false) throws -> RunResult {
+            var options = RunOptions()
+            options.inputs = storeOnly ? [] : order
+            options.outputDirectory = scratch.path + "/" + out
+            options.chunkSize = 512
+            options.store = store
+            options.storeOnly = storeOnly
+            options.asOf = Instant(year: 2026, month: 3, day: 6)
+            return try Runner.run(definition, options: options)
+        }
+        _ = try runInto("night1", store: store)
+        for (path, whole) in plain { FileManager.default.createFile(atPath: path, contents: Data(whole)) }
+        for (path, whole) in compressed { FileManager.default.createFile(atPath: path, contents: Data(whole)) }
+        let night2 = try runInto("night2", store: store)
+        _ = try runInto("whole", store: nil)
+        _ = try runInto("report", store: store, storeOnly: true)
+        for (name, (a, (b, c))) in zip(
+            Self.reports + ["availability.csv", "outages.csv"], zip(reports("whole"), zip(reports("night2"), reports("report"))))
+        {
+            #expect(firstDifference(a, b) == nil, "\(pipeline) \(name): store run")
+            #expect(firstDifference(a, c) == nil, "\(pipeline) \(name): slalog report")
+        }
+        #expect(night2.store?.count("resumed") == plain.filter { Self.middleBoundary($0.whole, csv: false) != nil }.count)
+    }
+
+    /// The store and reports after a run killed at `point` and run again equal one run over all (the
+    /// store holds the night either not at all or whole; a re-run with nothing new writes the reports).
+    @Test(arguments: ["store-events-written", "store-saved", "store-committed", "before-switch"])
+    func killedRunThenRerunEqualsOneRun(_ point: String) throws {
+        let scratch = Scratch()
+        let month = GeneratedMonth(days: 4, ticketsPerDay: 30, seed: 7)
+        let log = scratch.path + "/desk.log"
+        scratch.write("desk.log", Array((month.days[1] + month.days[2]).map { $0 + "\n" }.joined().utf8))
+        let store = scratch.path + "/s.db"
+        let asOf = GeneratedMonth.endOfDay(4).iso8601
+        let base = ["run", "pipelines/demo.yaml", log, "--store", store, "--as-of", asOf, "-q"]
+        #expect(try runSlalog(base + ["--out", scratch.path + "/out"]).status <= 1)
+        let before = try StoreFile(path: store, create: false, lockTimeout: 5).info(fileBytes: 0).events
+        let handle = FileHandle(forWritingAtPath: log)!
+        handle.seekToEndOfFile()
+        handle.write(Data((month.days[3] + month.days[4]).map { $0 + "\n" }.joined().utf8))
+        handle.closeFile()
+
+        let killed = try runSlalog(base + ["--out", scratch.path + "/out"], environment: ["SLALOG_TEST_FAULT": "kill@\(point)"])
+        #expect(killed.signal == SIGKILL, "\(killed.stderr)")
+        let afterKill = try StoreFile(path: store, create: false, lockTimeout: 5).info(fileBytes: 0).events
+        if point.hasPrefix("store-") && point != "store-committed" {
+            #expect(afterKill == before, "a run killed before its commit left the store as it was")
+        } else {
+            #expect(afterKill > before)
+        }
+        #expect(try runSlalog(base + ["--out", scratch.path + "/out"]).status <= 1)
+        #expect(try runSlalog(["run", "pipelines/demo.yaml", log, "--as-of", asOf, "-q", "--out", scratch.path + "/whole"]).status <= 1)
+        for name in Self.reports { #expect(read(scratch.path + "/out/" + name) == read(scratch.path + "/whole/" + name), "\(name)") }
+        // Idempotent: running the night again changes neither the store nor the reports.
+        #expect(try runSlalog(base + ["--out", scratch.path + "/again"]).status <= 1)
+        #expect(
+            try StoreFile(path: store, create: false, lockTimeout: 5).info(fileBytes: 0).events == afterKill || point.hasPrefix("store-"))
+        for name in Self.reports { #expect(read(scratch.path + "/again/" + name) == read(scratch.path + "/whole/" + name), "\(name)") }
+    }
+
+    /// SIGKILL at random moments of runs that add a night each: whatever was interrupted, the next
+    /// complete run's reports equal one run over everything.
+    @Test func killsAtRandomMomentsNeverLeaveAHalfStore() throws {
+        let scratch = Scratch()
+        let month = GeneratedMonth(days: 6, ticketsPerDay: 400, seed: 11)
+        let store = scratch.path + "/s.db"
+        var random = SeededGenerator(state: 99)
+        var files: [String] = []
+        for day in 1...6 {
+            files.append(scratch.write("desk-\(day).log", Array(month.days[day].map { $0 + "\n" }.joined().utf8)))
+            let arguments =
+                ["run", "pipelines/demo.yaml"] + files + [
+                    "--store", store, "--out", scratch.path + "/out", "-q", "--as-of", GeneratedMonth.endOfDay(6).iso8601,
+                ]
+            // Start a run and kill it after a random delay (it may also finish first).
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: slalogBinary)
+            process.arguments = arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 5_000...400_000, using: &random))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let arguments = ["run", "pipelines/demo.yaml"] + files + ["--as-of", GeneratedMonth.endOfDay(6).iso8601, "-q"]
+        #expect(try runSlalog(arguments + ["--store", store, "--out", scratch.path + "/out"]).status <= 1)
+        #expect(try runSlalog(arguments + ["--out", scratch.path + "/whole"]).status <= 1)
+        for name in Self.reports { #expect(read(scratch.path + "/out/" + name) == read(scratch.path + "/whole/" + name), "\(name)") }
+    }
+
+    /// A second run on a store in use waits for the lock timeout, then exits 2 and says why.
+    @Test func secondRunOnABusyStoreWaitsThenExits2() throws {
+        let scratch = Scratch()
+        let store = scratch.path + "/s.db"
+        #expect(try runSlalog(["run", "pipelines/demo.yaml", "--store", store, "--out", scratch.path + "/a", "-q"]).status <= 1)
+        let holder = try StoreFile(path: store, create: false, lockTimeout: 5)
+        try holder.beginWrite()
+        let started = Date()
+        let second = try runSlalog(["run", "pipelines/demo.yaml", "--store", store, "--out", scratch.path + "/b", "--lock-timeout", "1"])
+        #expect(second.status == 2)
+        #expect(second.stderr.contains("is in use by another run"))
+        #expect(Date().timeIntervalSince(started) >= 1)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/b/summary.csv"))
+        // A report reads a snapshot meanwhile.
+        #expect(try runSlalog(["report", "pipelines/demo.yaml", "--store", store, "--out", scratch.path + "/c", "-q"]).status <= 1)
+        holder.rollback()
+    }
+
+    /// Events of two rule sets are never mixed: another rule identity is refused (exit 2), or with
+    /// --rebuild-store read anew; a store of another format is refused with a message.
+    @Test func otherRulesAndOtherFormatsAreRefused() throws {
+        let scratch = Scratch()
+        let store = scratch.path + "/s.db"
+        #expect(try runSlalog(["run", "pipelines/demo.yaml", "--store", store, "--out", scratch.path + "/a", "-q"]).status <= 1)
+        let changed = read(fixture("pipelines/demo.yaml")).replacingOccurrences(of: "note: ignore", with: "note: update")
+        let pipeline = fixture("pipelines/changed-\(UUID().uuidString).yaml")
+        FileManager.default.createFile(atPath: pipeline, contents: Data(changed.utf8))
+        defer { try? FileManager.default.removeItem(atPath: pipeline) }
+        let refused = try runSlalog(["run", pipeline, "--store", store, "--out", scratch.path + "/b"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("other rules"), "\(refused.stderr)")
+        let rebuilt = try runSlalog(["run", pipeline, "--store", store, "--rebuild-store", "--out", scratch.path + "/b", "-q"])
+        #expect(rebuilt.status <= 1)
+        #expect(try runSlalog(["run", pipeline, "--out", scratch.path + "/c", "-q"]).status <= 1)
+        for name in Self.reports { #expect(read(scratch.path + "/b/" + name) == read(scratch.path + "/c/" + name)) }
+        // Policies are not part of the identity: another as_of or grouping needs no re-reading.
+        #expect(try runSlalog(["report", "pipelines/demo.yaml", "--store", store, "--out", scratch.path + "/d"]).status == 2)
+        scratch.shell("sqlite3 '\(store)' 'PRAGMA user_version = 99'")
+        let newer = try runSlalog(["report", pipeline, "--store", store, "--out", scratch.path + "/e"])
+        #expect(newer.status == 2)
+        #expect(newer.stderr.contains("made by a newer slalog"), "\(newer.stderr)")
+        let missing = try runSlalog(["report", pipeline, "--store", scratch.path + "/none.db", "--out", scratch.path + "/e"])
+        #expect(missing.status == 2 && missing.stderr.contains("no such file"))
+    }
+
+    /// A store the user may not write (as uid 65534): exit 2 with the reason, nothing written.
+    @Test(.enabled(if: getuid() == 0, "needs root to switch to uid 65534"))
+    func storeWithoutWritePermissionExits2() throws {
+        let scratch = Scratch()
+        let store = scratch.path + "/s.db"
+        #expect(try runSlalog(["run", "pipelines/demo.yaml", "--store", store, "--out", scratch.path + "/a", "-q"]).status <= 1)
+        scratch.shell("chmod 755 . && chmod 644 s.db && mkdir out && chmod 777 out")
+        let denied = try runSlalog(["run", "pipelines/demo.yaml", "--store", store, "--out", scratch.path + "/out"], asNobody: true)
+        #expect(denied.status == 2)
+        #expect(denied.stderr.contains("store"), "\(denied.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/out/summary.csv"))
     }
 }
