@@ -52,6 +52,8 @@ public struct PipelineDefinition: Sendable {
     public var tests: [RuleTest] = []
     /// What `slalog check` warns about beyond the rules' patterns (e.g. `d` on a business calendar).
     public var notes: [String] = []
+    /// `store.keep`: an event store drops tickets whose last event is older than this (docs/semantics.md §11, "Retention").
+    public var storeKeep: Milliseconds?
     /// How lines become events, as a hash (docs/semantics.md §11, "Identity"): an event store holds one.
     public var identity = ""
     /// When a run looks wrong enough to warn (docs/semantics.md §8).

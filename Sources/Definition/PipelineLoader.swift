@@ -13,6 +13,7 @@ struct PipelineLoader {
     static let topKeys = [
         "version", "timezone", "inputs", "rules", "calendars", "policies", "at_risk", "group_by",
         "group_zone", "outputs", "limits", "services", "warnings", "tickets", "tests", "time_only", "attributes",
+        "store",
     ]
 
     /// The pipeline's own attributes (`attributes:`, in declared order) and, per attribute (the
@@ -136,6 +137,14 @@ struct PipelineLoader {
             }
         }
         definition.identity = Self.identity(top)
+        if let node = top["store"] {
+            let fields = try node.fields(["keep"])
+            if let keep = fields["keep"] {
+                let value = try duration(keep)
+                guard value > 0 else { throw keep.error("keep is a positive duration, e.g. 400d") }
+                definition.storeKeep = value
+            }
+        }
         if let node = top["tests"] { definition.tests = try loadTests(node, groups: groups) }
         if let node = top["warnings"] {
             let fields = try node.fields(["incomplete", "anomalies"])

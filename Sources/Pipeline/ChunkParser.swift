@@ -37,6 +37,8 @@ struct ChunkOutput: Sendable {
         var rule: Int
         var ticket: String
         var reason: String
+        /// rejects.csv's category: `reject`, or `dropped_ticket` (an event for a ticket the store's retention dropped).
+        var category = "reject"
     }
 }
 

@@ -106,6 +106,7 @@ public enum Runner {
                         + reasons.joined(separator: "\n  "))
             }
             if !options.storeOnly {
+                if let keep = definition.storeKeep { opened.applyRetention(keep: keep, to: &store) }
                 do {
                     try opened.save(store, tasks: tasks, outcomes: outcomes)
                     FaultInjection.reached("store-saved")
@@ -153,6 +154,7 @@ public enum Runner {
         debugPhase("evaluate")
         var statistics = evaluation.statistics
         statistics.inputs = store.statistics
+        statistics.anomalies += store.rejects.count { $0.reject.category == "dropped_ticket" }
         var problems = expansionProblems
         for input in store.statistics {
             if let failure = input.failure { problems.append(problem(failure, input)) }
@@ -173,7 +175,8 @@ public enum Runner {
         }
         var rejectRows = store.rejects.map { file, r in
             RejectRow(
-                category: "reject", source: SourceLocation(file: file, line: r.line), offset: r.offset >= 0 ? r.offset : nil, rule: r.rule,
+                category: r.category, source: SourceLocation(file: file, line: r.line), offset: r.offset >= 0 ? r.offset : nil,
+                rule: r.rule,
                 ticket: r.ticket, reason: r.reason)
         }
         store.rejects = []

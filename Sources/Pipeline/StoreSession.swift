@@ -46,6 +46,10 @@ final class StoreSession {
     private let storedCount: Int
     /// Counts before this run, so that only what it added is written.
     private var marks = (strings: 0, tickets: 0, tuples: 0, events: 0, rejects: 0)
+    /// Tickets retention dropped, with the time of their last event (docs/semantics.md §11, "Retention").
+    private var droppedTickets: [String: Int64] = [:]
+    /// Retention dropped events the store held: its events are written again whole.
+    private var rewriteEvents = false
 
     /// Opens the store (creating it for a run that writes), takes its lock and checks the rule identity.
     init(path: String, definition: PipelineDefinition, write: Bool, lockTimeout: Double, rebuild: Bool = false) throws(StoreError) {
@@ -197,7 +201,9 @@ final class StoreSession {
             store.rejects.append(
                 (
                     reject.source,
-                    .init(line: reject.line, offset: reject.offset, rule: reject.rule, ticket: reject.ticket, reason: reject.reason)
+                    .init(
+                        line: reject.line, offset: reject.offset, rule: reject.rule, ticket: reject.ticket, reason: reject.reason,
+                        category: reject.category)
                 ))
         }
         if let latest = try file.meta("latest") {
@@ -213,6 +219,15 @@ final class StoreSession {
             }
         }
         if let services = try file.meta("service_log") { store.services = ServiceLog(ServiceLogCoding.decode(services)) }
+        if let dropped = try file.meta("dropped_tickets") {
+            dropped.withUnsafeBytes { raw in
+                var reader = ByteReader(raw)
+                while !reader.atEnd {
+                    let name = String(decoding: reader.readBytes(), as: UTF8.self)
+                    droppedTickets[name] = reader.read(Int64.self)
+                }
+            }
+        }
         for source in sources.prefix(storedCount) {
             let file = Int(source.id)
             store.statistics[file] = Self.statistics(source)
@@ -244,6 +259,59 @@ final class StoreSession {
         return s
     }
 
+    // MARK: Retention
+
+    /// Drops tickets whose last event is before the horizon and service records that end before it,
+    /// and sets aside new events of tickets dropped earlier (docs/semantics.md §11, "Retention").
+    func applyRetention(keep: Milliseconds, to store: inout MergedEvents) {
+        guard let latest = store.latest else { return }
+        let horizon = latest.milliseconds - keep
+        var last = [Int64](repeating: .min, count: store.ticketSymbols.count)
+        store.events.forEach { _, event in
+            let slot = Int(event.ticket.rawValue)
+            last[slot] = max(last[slot], event.time.milliseconds)
+        }
+        var drop = [Bool](repeating: false, count: store.ticketSymbols.count)
+        var late = [Bool](repeating: false, count: store.ticketSymbols.count)
+        for slot in 0..<store.ticketSymbols.count where last[slot] != .min {
+            let name = store.symbols.string(store.ticketSymbols[slot])
+            if droppedTickets[name] != nil {
+                late[slot] = true
+            } else if last[slot] < horizon {
+                drop[slot] = true
+                droppedTickets[name] = last[slot]
+            }
+        }
+        droppedTickets = droppedTickets.filter { $0.value >= horizon - keep }
+        guard drop.contains(true) || late.contains(true) else { return }
+        var kept = SegmentedEvents()
+        var removedStored = false
+        store.events.forEach { index, event in
+            let slot = Int(event.ticket.rawValue)
+            if late[slot] {
+                store.rejects.append(
+                    (
+                        event.source.file,
+                        .init(
+                            line: event.source.line, offset: -1, rule: Int(event.rule),
+                            ticket: store.symbols.string(store.ticketSymbols[slot]),
+                            reason: "event for a ticket the store's retention dropped (store.keep): not measured",
+                            category: "dropped_ticket")
+                    ))
+            }
+            if drop[slot] || late[slot] {
+                if index < marks.events { removedStored = true }
+            } else {
+                kept.append(event)
+            }
+        }
+        store.events = kept
+        if removedStored { rewriteEvents = true }
+        var services = store.services.snapshot
+        services.records = services.records.mapValues { $0.filter { $0.end.milliseconds >= horizon } }
+        store.services = ServiceLog(services)
+    }
+
     // MARK: Saving
 
     /// Writes what this run added (call after reading, before `MergedEvents.finish`), in the run's transaction.
@@ -268,7 +336,7 @@ final class StoreSession {
             finished: Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)).iso8601,
             new: fates.count { $0.fate == .new || $0.fate == .replaced || $0.fate == .truncated },
             resumed: fates.count { $0.fate == .resumed }, skipped: fates.count { $0.fate == .skipped || $0.fate == .copy },
-            bytes: tasks.reduce(0) { $0 + store.statistics[Int($1.file)].bytes }, events: Int64(store.events.count - marks.events))
+            bytes: tasks.reduce(0) { $0 + store.statistics[Int($1.file)].bytes }, events: Int64(max(0, store.events.count - marks.events)))
 
         // Strings: lengths, then bytes.
         if store.symbols.count > marks.strings {
@@ -295,6 +363,10 @@ final class StoreSession {
             try file.appendSegment(.tuples, first: marks.tuples, count: table.count - marks.tuples, data: writer.bytes, run: run)
         }
         var index = marks.events
+        if rewriteEvents {
+            try file.deleteSegments(.events)
+            index = 0
+        }
         while index < store.events.count {
             let end = min(store.events.count, index + (1 << 16))
             var writer = ByteWriter(capacity: (end - index) * EventCoding.size)
@@ -314,9 +386,11 @@ final class StoreSession {
         }
         try file.append(
             store.rejects[marks.rejects...].map { file, r in
-                StoredReject(
+                var reject = StoredReject(
                     source: moved(SourceLocation(file: file, line: 0)).file, line: r.line, offset: r.offset, rule: r.rule, ticket: r.ticket,
                     reason: r.reason)
+                reject.category = r.category
+                return reject
             })
         var latest = ByteWriter()
         if let time = store.latest {
@@ -324,6 +398,12 @@ final class StoreSession {
             try file.setMeta("latest", latest.bytes)
         }
         try file.setMeta("rule_matches", ByteWriter.integers(store.ruleMatches))
+        var dropped = ByteWriter()
+        for (name, time) in droppedTickets.sorted(by: { $0.key < $1.key }) {
+            dropped.append(bytes: Array(name.utf8))
+            dropped.append(time)
+        }
+        try file.setMeta("dropped_tickets", dropped.bytes)
         var services = store.services.snapshot
         services.records = services.records.mapValues { records in records.map { Self.moved($0, moved) } }
         services.open = services.open.map { runs in runs.map { Self.moved($0, moved) } }

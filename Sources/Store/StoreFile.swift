@@ -98,6 +98,7 @@ public struct StoredReject: Sendable {
     public var rule: Int
     public var ticket: String
     public var reason: String
+    public var category = "reject"
 
     public init(source: Int32, line: Int64, offset: Int64, rule: Int, ticket: String, reason: String) {
         self.source = source; self.line = line; self.offset = offset; self.rule = rule; self.ticket = ticket; self.reason = reason
@@ -178,7 +179,7 @@ public final class StoreFile {
             CREATE TABLE IF NOT EXISTS raw_files (size INTEGER, head_hash INTEGER, tail_hash INTEGER, source INTEGER,
                 PRIMARY KEY (size, head_hash, tail_hash));
             CREATE TABLE IF NOT EXISTS rejects (id INTEGER PRIMARY KEY, source INTEGER, line INTEGER, offset INTEGER, rule INTEGER,
-                ticket TEXT, reason TEXT);
+                ticket TEXT, reason TEXT, category TEXT NOT NULL DEFAULT 'reject');
             CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, finished TEXT, new INTEGER, resumed INTEGER, skipped INTEGER,
                 bytes INTEGER, events INTEGER);
             PRAGMA user_version = \(Self.format);
@@ -252,6 +253,13 @@ public final class StoreFile {
     public func setMeta(_ key: String, text: String) throws(StoreError) { try setMeta(key, Array(text.utf8)) }
 
     // MARK: Segments
+
+    /// Removes every segment of a kind (retention rewrites the events it keeps).
+    public func deleteSegments(_ kind: SegmentKind) throws(StoreError) {
+        try failing("dropping old events") { () throws(SQLiteError) in
+            try database.prepare("DELETE FROM segments WHERE kind = ?").run([.integer(kind.rawValue)])
+        }
+    }
 
     public func appendSegment(_ kind: SegmentKind, first: Int, count: Int, data: [UInt8], run: Int64) throws(StoreError) {
         try failing("writing events") { () throws(SQLiteError) in
@@ -337,11 +345,12 @@ public final class StoreFile {
     public func rejects() throws(StoreError) -> [StoredReject] {
         try failing("reading rejects") { () throws(SQLiteError) in
             var rejects: [StoredReject] = []
-            try database.prepare("SELECT source, line, offset, rule, ticket, reason FROM rejects ORDER BY id").query { row in
-                rejects.append(
-                    StoredReject(
-                        source: Int32(row.integer(0)), line: row.integer(1), offset: row.integer(2), rule: Int(row.integer(3)),
-                        ticket: row.text(4), reason: row.text(5)))
+            try database.prepare("SELECT source, line, offset, rule, ticket, reason, category FROM rejects ORDER BY id").query { row in
+                var reject = StoredReject(
+                    source: Int32(row.integer(0)), line: row.integer(1), offset: row.integer(2), rule: Int(row.integer(3)),
+                    ticket: row.text(4), reason: row.text(5))
+                reject.category = row.text(6)
+                rejects.append(reject)
             }
             return rejects
         }
@@ -349,9 +358,13 @@ public final class StoreFile {
 
     public func append(_ rejects: [StoredReject]) throws(StoreError) {
         try failing("writing rejects") { () throws(SQLiteError) in
-            let insert = try database.prepare("INSERT INTO rejects (source, line, offset, rule, ticket, reason) VALUES (?,?,?,?,?,?)")
+            let insert = try database.prepare(
+                "INSERT INTO rejects (source, line, offset, rule, ticket, reason, category) VALUES (?,?,?,?,?,?,?)")
             for r in rejects {
-                try insert.run([.int(Int(r.source)), .integer(r.line), .integer(r.offset), .int(r.rule), .text(r.ticket), .text(r.reason)])
+                try insert.run([
+                    .int(Int(r.source)), .integer(r.line), .integer(r.offset), .int(r.rule), .text(r.ticket), .text(r.reason),
+                    .text(r.category),
+                ])
             }
         }
     }

@@ -387,3 +387,67 @@ extension StoreTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/out/summary.csv"))
     }
 }
+
+extension StoreTests {
+    /// Retention, checked against a model of the rule written here (docs/semantics.md §11): ten
+    /// nightly runs with `store.keep: 3d`; a ticket leaves when its last event is more than 3 days
+    /// before the newest event; a later event of a dropped ticket is a `dropped_ticket` row.
+    /// The time of a generated line (`2026-03-01T12:34:56Z …`), read here independently of slalog's parser.
+    static func instant(_ line: String) -> Instant {
+        let n = line.prefix(19).split { "-T:".contains($0) }.map { Int($0)! }
+        return Instant(year: n[0], month: n[1], day: n[2], hour: n[3], minute: n[4], second: n[5])
+    }
+
+    @Test func retentionDropsQuietTicketsAndSetsAsideTheirLateEvents() throws {
+        let scratch = Scratch()
+        let text = read(fixture("pipelines/demo.yaml")) + "\nstore:\n  keep: 3d\n"
+        let pipeline = scratch.write("keep.yaml", Array(text.utf8))
+        let definition = try PipelineDefinition.load(path: pipeline)
+        var month = GeneratedMonth(days: 10, ticketsPerDay: 20, seed: 5)
+        // A ticket quiet for five days: dropped after night 4, its reply on day 6 comes too late.
+        month.days[1].insert("2026-03-01T00:00:05Z desk[311]: event=created ticket=T-LATE customer=acme via=customer", at: 0)
+        month.days[6].append("2026-03-06T23:59:00Z desk[311]: event=reply ticket=T-LATE agent=alice")
+        var files: [String] = []
+        // The model: last event time per ticket (escalated lines are rejects, not events; health lines are noise).
+        var last: [String: Int64] = [:]
+        var dropped: [String: Int64] = [:]  // remembered with their last event time
+        var lateEvents = 0
+        var latest = Int64.min
+        let keep: Int64 = 3 * 86_400_000
+        for night in 1...10 {
+            files.append(scratch.write("desk-\(night).log", Array(month.days[night].map { $0 + "\n" }.joined().utf8)))
+            var today: [String: Int64] = [:]
+            for line in month.days[night] where line.contains(" desk[") && !line.contains("to=escalated") {
+                let time = Self.instant(line)
+                let ticket = String(line.split(separator: " ").first { $0.hasPrefix("ticket=") }!.dropFirst(7))
+                latest = max(latest, time.milliseconds)
+                if dropped[ticket] != nil { lateEvents += 1; continue }
+                today[ticket] = max(today[ticket] ?? .min, time.milliseconds)
+            }
+            for (ticket, time) in today { last[ticket] = max(last[ticket] ?? .min, time) }
+            for (ticket, time) in last where time < latest - keep {
+                dropped[ticket] = time
+                last[ticket] = nil
+            }
+            dropped = dropped.filter { $0.value >= latest - 2 * keep }  // forgotten once keep older than the horizon
+
+            var options = RunOptions()
+            options.inputs = files
+            options.outputDirectory = scratch.path + "/out"
+            options.store = scratch.path + "/s.db"
+            options.asOf = GeneratedMonth.endOfDay(night)
+            _ = try Runner.run(definition, options: options)
+            let tickets = Set(parseCSV(read(scratch.path + "/out/tickets.csv")).dropFirst().map { $0[0] })
+            #expect(tickets == Set(last.keys), "night \(night)")
+            let late = parseCSV(read(scratch.path + "/out/rejects.csv")).filter { $0[0] == "dropped_ticket" }
+            #expect(late.count == lateEvents, "night \(night)")
+        }
+        #expect(lateEvents > 0 && dropped.count > 20, "the month exercises both rules")
+        let info = try StoreFile(path: scratch.path + "/s.db", create: false, lockTimeout: 5).info(fileBytes: 0)
+        let held = month.days.dropFirst().joined().count { line in
+            guard line.contains(" desk["), !line.contains("to=escalated") else { return false }
+            return last[String(line.split(separator: " ").first { $0.hasPrefix("ticket=") }!.dropFirst(7))] != nil
+        }
+        #expect(info.events == Int64(held), "the store holds only the kept tickets' events")
+    }
+}
