@@ -27,19 +27,59 @@ struct Evaluation {
     static let blockSize = 2048
 
     static func run(
-        store: MergedEvents, definition: PipelineDefinition, asOf: Instant, jobs: Int, groupBy: [GroupDimension],
+        source: TicketSource, definition: PipelineDefinition, asOf: Instant, jobs: Int, groupBy: [GroupDimension],
         context: ReportContext, tickets: OutputFile
     ) throws -> Evaluation {
-        let (starts, order, firstSeen) = store.groupByTicket()
-        let strings = store.strings()
-        let sequence = (0..<UInt32(store.ticketSymbols.count)).sorted { firstSeen[Int($0)] < firstSeen[Int($1)] }
-        debugPhase("group by ticket")
+        let strings = source.strings
+        let sequence = source.sequence
         var header = CSVWriter(neutralizeFormulas: context.neutralizeFormulas)
         header.header(TicketsReport.header(context))
         try tickets.write(header.bytes)
 
         var evaluation = Evaluation()
-        let blocks = (sequence.count + blockSize - 1) / blockSize
+        var summarizers: [Summarizer] = []
+        for pass in source.passes {
+            let events = try source.load(pass)
+            debugPhase("pass loaded")
+            try measure(
+                pass, events: events, source: source, definition: definition, asOf: asOf, jobs: jobs, groupBy: groupBy, context: context,
+                tickets: tickets, into: &evaluation, summarizers: &summarizers)
+        }
+        debugPhase("measured")
+        // The worst tickets again, with an audit trail each (a handful: cheap).
+        let evaluator = TimelineEvaluator(
+            policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping,
+            attributes: source.attributeTable)
+        for index in evaluation.highlights.worst.indices {
+            let worst = evaluation.highlights.worst[index]
+            let trail = TrailRecorder()
+            let name = strings[Int(source.ticketSymbols[Int(worst.slot)].rawValue)]
+            let (result, _) = evaluator.evaluate(worst.events, ticket: name, trail: trail)
+            evaluation.highlights.worst[index].trail =
+                ExplainReport(
+                    ticket: name, result: result, trail: trail.entries, policies: definition.policies, strings: strings, context: context,
+                    asOf: asOf, asOfSource: "the run's as_of", attributes: source.attributeTable
+                ).text
+        }
+        debugPhase("trails")
+        var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
+        for partial in summarizers { summarizer.merge(partial) }
+        evaluation.setAside.sort { $0.source < $1.source }
+        evaluation.statistics.duplicates = evaluation.setAside.count { $0.reason == .duplicate }
+        evaluation.statistics.anomalies = evaluation.setAside.count - evaluation.statistics.duplicates
+        evaluation.groups = summarizer.rows()
+        return evaluation
+    }
+
+    /// Measures the tickets of one pass (positions `pass` of the report order) in parallel blocks,
+    /// writing their rows in order and folding them into the evaluation.
+    private static func measure(
+        _ pass: Range<Int>, events: PassEvents, source: TicketSource, definition: PipelineDefinition, asOf: Instant, jobs: Int,
+        groupBy: [GroupDimension], context: ReportContext, tickets: OutputFile, into evaluation: inout Evaluation,
+        summarizers: inout [Summarizer]
+    ) throws {
+        let strings = source.strings, sequence = source.sequence, ticketSymbols = source.ticketSymbols, table = source.attributeTable
+        let blocks = (pass.count + blockSize - 1) / blockSize
         let handoff = OrderedHandoff<BlockResult>(window: 2 * max(1, jobs))
         let next = FileCounter()
         let workers = DispatchGroup()
@@ -51,27 +91,28 @@ struct Evaluation {
             DispatchQueue(label: "slalog.aggregate.\(worker)").async(group: workers) {
                 let evaluator = TimelineEvaluator(
                     policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping,
-                    attributes: store.attributeTable)
+                    attributes: table)
                 var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
                 defer { summaries.withLock { $0[worker] = summarizer } }
                 var scratch: [Event] = []
                 while let block = next.take(below: blocks) {
                     handoff.waitForRoom(block)
                     var result = BlockResult(csv: CSVWriter(neutralizeFormulas: context.neutralizeFormulas, capacity: blockSize * 320))
-                    for position in (block * blockSize)..<min(sequence.count, (block + 1) * blockSize) {
+                    let first = pass.lowerBound + block * blockSize
+                    for position in first..<min(pass.upperBound, first + blockSize) {
                         let slot = sequence[position]
                         scratch.removeAll(keepingCapacity: true)
-                        for i in starts[Int(slot)]..<starts[Int(slot) + 1] { scratch.append(store.events[Int(order[i])]) }
+                        events.append(position: position, slot: slot, to: &scratch)
                         result.afterAsOf += scratch.count { $0.time > asOf }
                         guard scratch.contains(where: { $0.time <= asOf }) else { continue }
-                        let (measured, aside) = evaluator.evaluate(scratch, ticket: strings[Int(store.ticketSymbols[Int(slot)].rawValue)])
+                        let (measured, aside) = evaluator.evaluate(scratch, ticket: strings[Int(ticketSymbols[Int(slot)].rawValue)])
                         TicketsReport.appendRow(measured, context: context, to: &result.csv)
                         summarizer.add(measured)
                         result.setAside += aside
                         result.count(measured)
                         if measured.isBreached {
                             result.highlights.add(
-                                measured, position: position, slot: slot, zone: definition.groupZone, asOf: asOf,
+                                measured, events: scratch, position: position, slot: slot, zone: definition.groupZone, asOf: asOf,
                                 keepTimes: definition.measuresServices)
                         }
                     }
@@ -97,31 +138,7 @@ struct Evaluation {
         }
         workers.wait()
         if let failure { throw failure }
-        debugPhase("measured")
-        // The worst tickets again, with an audit trail each (a handful: cheap).
-        let evaluator = TimelineEvaluator(
-            policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping,
-            attributes: store.attributeTable)
-        for index in evaluation.highlights.worst.indices {
-            let slot = Int(evaluation.highlights.worst[index].slot)
-            let events = (starts[slot]..<starts[slot + 1]).map { store.events[Int(order[$0])] }
-            let trail = TrailRecorder()
-            let name = strings[Int(store.ticketSymbols[slot].rawValue)]
-            let (result, _) = evaluator.evaluate(events, ticket: name, trail: trail)
-            evaluation.highlights.worst[index].trail =
-                ExplainReport(
-                    ticket: name, result: result, trail: trail.entries, policies: definition.policies, strings: strings, context: context,
-                    asOf: asOf, asOfSource: "the run's as_of", attributes: store.attributeTable
-                ).text
-        }
-        debugPhase("trails")
-        var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
-        for partial in summaries.withLock({ $0 }) { summarizer.merge(partial!) }
-        evaluation.setAside.sort { $0.source < $1.source }
-        evaluation.statistics.duplicates = evaluation.setAside.count { $0.reason == .duplicate }
-        evaluation.statistics.anomalies = evaluation.setAside.count - evaluation.statistics.duplicates
-        evaluation.groups = summarizer.rows()
-        return evaluation
+        summarizers += summaries.withLock { $0 }.compactMap { $0 }
     }
 }
 
@@ -209,10 +226,14 @@ struct Highlights: Sendable {
         var slot: UInt32
         var ticket: TicketResult
         var worstOver: Milliseconds
+        /// The ticket's events, for its audit trail in the HTML report.
+        var events: [Event] = []
         var trail = ""
     }
 
-    mutating func add(_ ticket: TicketResult, position: Int, slot: UInt32, zone: ZoneRules, asOf: Instant, keepTimes: Bool) {
+    mutating func add(
+        _ ticket: TicketResult, events: [Event], position: Int, slot: UInt32, zone: ZoneRules, asOf: Instant, keepTimes: Bool
+    ) {
         var worstOver: Milliseconds = 0
         ticket.forEachInstance { instance in
             guard instance.outcome.isBreach else { return }
@@ -221,12 +242,14 @@ struct Highlights: Sendable {
             if keepTimes { breachTimes[ticket.customer ?? "", default: []].append(stop) }
             worstOver = max(worstOver, instance.overTarget ?? 0)
         }
-        insert(WorstTicket(position: position, slot: slot, ticket: ticket, worstOver: worstOver))
+        insert(WorstTicket(position: position, slot: slot, ticket: ticket, worstOver: worstOver), events: events)
     }
 
-    private mutating func insert(_ candidate: WorstTicket) {
+    private mutating func insert(_ candidate: WorstTicket, events: [Event]? = nil) {
         if worst.count == Self.worstCount, let last = worst.last, !Self.ranksBefore(candidate, last) { return }
         let at = worst.firstIndex { Self.ranksBefore(candidate, $0) } ?? worst.count
+        var candidate = candidate
+        if let events { candidate.events = events }
         worst.insert(candidate, at: at)
         if worst.count > Self.worstCount { worst.removeLast() }
     }
@@ -239,5 +262,57 @@ struct Highlights: Sendable {
         for (day, count) in other.breachesPerDay { breachesPerDay[day, default: 0] += count }
         for (customer, times) in other.breachTimes { breachTimes[customer, default: []] += times }
         for candidate in other.worst { insert(candidate) }
+    }
+}
+
+/// Where the aggregate stage finds each ticket's events: the merger's memory (a run without a
+/// store: one pass), or the event store, read in passes of tickets whose events fit the memory
+/// budget (docs/semantics.md §11, "Bounded memory").
+struct TicketSource {
+    var strings: [String]
+    var ticketSymbols: [Symbol]
+    var attributeTable: AttributeTable
+    /// Ticket slots in report order: where each first appears in the input (file, line), ties by ticket id.
+    var sequence: [UInt32]
+    /// Consecutive ranges of `sequence`, measured one after the other.
+    var passes: [Range<Int>]
+    /// The events of the tickets of a pass.
+    var load: (Range<Int>) throws -> PassEvents
+
+    /// Report order: slots by first appearance, ties by ticket id (never by thread timing).
+    static func reportOrder(_ slots: [UInt32], firstSeen: [SourceLocation], strings: [String], ticketSymbols: [Symbol]) -> [UInt32] {
+        slots.sorted { a, b in
+            let x = firstSeen[Int(a)], y = firstSeen[Int(b)]
+            if x != y { return x < y }
+            return Array(strings[Int(ticketSymbols[Int(a)].rawValue)].utf8)
+                .lexicographicallyPrecedes(Array(strings[Int(ticketSymbols[Int(b)].rawValue)].utf8))
+        }
+    }
+
+    /// Every ticket of the merger's memory, in one pass.
+    static func inMemory(_ store: MergedEvents) -> TicketSource {
+        let (starts, order, firstSeen) = store.groupByTicket()
+        let strings = store.strings()
+        let sequence = reportOrder(
+            Array(0..<UInt32(store.ticketSymbols.count)), firstSeen: firstSeen, strings: strings, ticketSymbols: store.ticketSymbols)
+        let events = PassEvents(pool: store.events, order: order, starts: starts, bySlot: true, base: 0)
+        return TicketSource(
+            strings: strings, ticketSymbols: store.ticketSymbols, attributeTable: store.attributeTable, sequence: sequence,
+            passes: [0..<sequence.count], load: { _ in events })
+    }
+}
+
+/// The events of one pass: ticket `k`'s are `pool[order[starts[k] ..< starts[k + 1]]]`, in arrival
+/// order, where `k` is the ticket's slot (`bySlot`) or its position in the report order minus `base`.
+struct PassEvents: Sendable {
+    var pool: SegmentedEvents
+    var order: [UInt32]
+    var starts: [Int]
+    var bySlot: Bool
+    var base: Int
+
+    func append(position: Int, slot: UInt32, to scratch: inout [Event]) {
+        let k = bySlot ? Int(slot) : position - base
+        for i in starts[k]..<starts[k + 1] { scratch.append(pool[Int(order[i])]) }
     }
 }

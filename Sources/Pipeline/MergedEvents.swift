@@ -70,7 +70,15 @@ struct MergedEvents {
 
     /// Puts every event of a thread on its root's slot (call once, after reading).
     mutating func resolveThreads() {
-        guard !threadParent.isEmpty else { return }
+        let roots = threadRoots()
+        guard !roots.isEmpty else { return }
+        events.update { event in
+            if let root = roots[event.ticket.rawValue] { event.ticket = Symbol(rawValue: root) }
+        }
+    }
+
+    /// The root slot of every ticket slot that answers another (docs/semantics.md §1, "Threads").
+    func threadRoots() -> [UInt32: UInt32] {
         var root: [UInt32: UInt32] = [:]
         func find(_ start: UInt32) -> UInt32 {
             if let known = root[start] { return known }
@@ -84,11 +92,8 @@ struct MergedEvents {
             for node in path { root[node] = current }
             return current
         }
-        events.update { event in
-            let slot = event.ticket.rawValue
-            guard threadParent[slot] != nil else { return }
-            event.ticket = Symbol(rawValue: find(slot))
-        }
+        for child in threadParent.keys { _ = find(child) }
+        return root.filter { $0.key != $0.value }
     }
 
     /// Time-only stamps: how far back counts as midnight, the zone of each rule's times, and per

@@ -40,6 +40,8 @@ public struct RunOptions: Sendable {
     public var storeOnly = false
     /// Empty a store whose rule identity differs and read every input anew into it.
     public var rebuildStore = false
+    /// With a store: the memory the measuring aims to stay within (bytes); tickets are measured in passes.
+    public var memory = 512 << 20
 
     public init() {}
 }
@@ -80,6 +82,7 @@ public enum Runner {
         names = names.map { "\(outputDirectory)/\($0)" }
 
         var session: StoreSession?
+        var census: StoreSession.Census?
         var store: MergedEvents
         if let path = options.store {
             guard !files.contains(standardInputName) else {
@@ -105,8 +108,11 @@ public enum Runner {
                     description: "no input could be read; nothing written, the store and the previous reports are unchanged\n  "
                         + reasons.joined(separator: "\n  "))
             }
+            var counted: StoreSession.Census
+            do { counted = try opened.census(store, includeNew: true) } catch { throw RunError(description: error.description) }
+            debugPhase("census")
             if !options.storeOnly {
-                if let keep = definition.storeKeep { opened.applyRetention(keep: keep, to: &store) }
+                if let keep = definition.storeKeep { opened.applyRetention(keep: keep, census: &counted, to: &store) }
                 do {
                     try opened.save(store, tasks: tasks, outcomes: outcomes)
                     FaultInjection.reached("store-saved")
@@ -116,6 +122,7 @@ public enum Runner {
                 debugPhase("store saved")
             }
             session = opened
+            census = counted
         } else {
             let tasks = files.enumerated().map { ReadTask(path: $1, file: Int32($0)) }
             store = merger(inputs: files.map(displayName), definition: definition, options: options)
@@ -146,8 +153,11 @@ public enum Runner {
             neutralizeFormulas: out.neutralizeFormulas, unverifiedTextKept: options.keepUnverified && store.unverifiedLinesKept > 0,
             attributes: definition.attributes)
         let ticketsFile = try reports.create(out.tickets)
+        var source = TicketSource.inMemory(store)
+        if let session, let census { source = session.ticketSource(store, census: census, memory: options.memory) }
+        debugPhase("group by ticket")
         let evaluation = try Evaluation.run(
-            store: store, definition: definition, asOf: asOf, jobs: options.jobs,
+            source: source, definition: definition, asOf: asOf, jobs: options.jobs,
             groupBy: dimensions, context: context, tickets: ticketsFile)
         try ticketsFile.finish()
 
@@ -193,7 +203,15 @@ public enum Runner {
         try reports.write(RejectsReport.csv(rejectRows, context: context), to: out.rejects)
         var services = ServiceResults()
         if definition.measuresServices {
-            services = measureServices(store, definition: definition, asOf: asOf, breachTimes: evaluation.highlights.breachTimes)
+            var customers = census?.customers ?? []
+            if census == nil {
+                store.events.forEach { _, event in
+                    let customer = store.customer(of: event)
+                    if customer != .none { customers.insert(customer) }
+                }
+            }
+            services = measureServices(
+                store, customers: customers, definition: definition, asOf: asOf, breachTimes: evaluation.highlights.breachTimes)
             statistics.services = Set(services.periods.map(\.service)).count
             statistics.servicePeriods = services.periods.count
             statistics.servicePeriodsBreached = services.periods.filter { $0.outcome == "breached" }.count
@@ -216,7 +234,7 @@ public enum Runner {
             result.store = StoreAccount(
                 path: session.file.path,
                 inputs: session.fates.map { StoreAccount.Input(path: $0.path, fate: $0.fate.rawValue, knownAs: $0.knownAs, from: $0.from) },
-                events: Int64(store.events.count), tickets: store.ticketSymbols.count, sources: session.sources.count)
+                events: Int64(census?.events ?? 0), tickets: census?.count.count { $0 > 0 } ?? 0, sources: session.sources.count)
         }
         try reports.write(Array(RunReport.json(result, pipeline: definition.path).utf8), to: out.runReport)
         debugPhase("reports written")
@@ -307,7 +325,7 @@ public enum Runner {
     }
 
     static func measureServices(
-        _ store: MergedEvents, definition: PipelineDefinition, asOf: Instant, breachTimes: [String: [Int64]] = [:]
+        _ store: MergedEvents, customers: Set<Symbol>, definition: PipelineDefinition, asOf: Instant, breachTimes: [String: [Int64]] = [:]
     ) -> ServiceResults {
         var results = ServiceResults()
         let byName = store.services.records.map { (store.symbols.string($0.key), $0.value) }.sorted {
@@ -319,10 +337,7 @@ public enum Runner {
         for service in definition.services {
             candidates.formUnion(service.customers.map(\.text).filter { !$0.contains { "*?".contains($0) } })
         }
-        store.events.forEach { _, event in
-            let customer = store.customer(of: event)
-            if customer != .none { candidates.insert(store.symbols.string(customer)) }
-        }
+        for customer in customers { candidates.insert(store.symbols.string(customer)) }
         for (name, records) in byName {
             let contract = definition.contract(forService: name)
             let measurer = ServiceMeasurer(contract: contract, asOf: asOf, atRiskFraction: definition.policies.atRiskFraction)

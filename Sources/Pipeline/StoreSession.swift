@@ -45,11 +45,11 @@ final class StoreSession {
     /// Sources the store held before this run.
     private let storedCount: Int
     /// Counts before this run, so that only what it added is written.
-    private var marks = (strings: 0, tickets: 0, tuples: 0, events: 0, rejects: 0)
+    private var marks = (strings: 0, tickets: 0, tuples: 0, rejects: 0)
     /// Tickets retention dropped, with the time of their last event (docs/semantics.md §11, "Retention").
     private var droppedTickets: [String: Int64] = [:]
-    /// Retention dropped events the store held: its events are written again whole.
-    private var rewriteEvents = false
+    /// Ticket slots (thread roots) retention dropped: their stored events are removed by `save`.
+    private var dropSlots: [Bool] = []
 
     /// Opens the store (creating it for a run that writes), takes its lock and checks the rule identity.
     init(path: String, definition: PipelineDefinition, write: Bool, lockTimeout: Double, rebuild: Bool = false) throws(StoreError) {
@@ -187,9 +187,6 @@ final class StoreSession {
                 _ = store.attributeTable.add(joined, values: values)
             }
         }
-        try file.forEachSegment(.events) { _, count, data in
-            for i in 0..<count { store.events.append(EventCoding.decode(data, at: i)) }
-        }
         try file.forEachSegment(.threadLinks) { _, count, data in
             var reader = ByteReader(data)
             for _ in 0..<count {
@@ -238,7 +235,7 @@ final class StoreSession {
             store.day[file] = source.day
             store.lastTimeOfDay[file] = source.lastTimeOfDay
         }
-        marks = (store.symbols.count, store.ticketSymbols.count, store.attributeTable.count, store.events.count, store.rejects.count)
+        marks = (store.symbols.count, store.ticketSymbols.count, store.attributeTable.count, store.rejects.count)
     }
 
     /// The order of `StoredSource.counts`.
@@ -259,35 +256,125 @@ final class StoreSession {
         return s
     }
 
+    // MARK: Measuring from the store
+
+    /// What one pass over every event (the store's and the run's new ones) learns per ticket slot,
+    /// threads resolved to their roots.
+    struct Census: Sendable {
+        var firstSeen: [SourceLocation]
+        var last: [Int64]
+        var count: [Int]
+        /// Customers named on any ticket event (the candidates a service's customer rows are made for).
+        var customers = Set<Symbol>()
+        var events: Int { count.reduce(0, +) }
+    }
+
+    /// Counts every ticket's events, first place and last time (events are read, not kept).
+    func census(_ store: MergedEvents, includeNew: Bool) throws(StoreError) -> Census {
+        let slots = store.ticketSymbols.count
+        var census = Census(
+            firstSeen: Array(repeating: SourceLocation(file: 0xFF_FFFF, line: 0xFF_FFFF_FFFF), count: slots),
+            last: Array(repeating: .min, count: slots), count: Array(repeating: 0, count: slots))
+        let roots = store.threadRoots()
+        let table = store.attributeTable
+        func note(_ event: Event) {
+            let raw = event.ticket.rawValue
+            let slot = Int(roots[raw] ?? raw)
+            census.count[slot] += 1
+            if event.source < census.firstSeen[slot] { census.firstSeen[slot] = event.source }
+            census.last[slot] = max(census.last[slot], event.time.milliseconds)
+            let customer = table.value(event.attributes, AttributeTable.customer)
+            if customer != .none { census.customers.insert(customer) }
+        }
+        try file.forEachSegment(.events) { _, count, data in
+            for i in 0..<count { note(EventCoding.decode(data, at: i)) }
+        }
+        if includeNew { store.events.forEach { _, event in note(event) } }
+        return census
+    }
+
+    /// The store's tickets in report order, measured in passes whose events fit in `memory` bytes
+    /// (call after the run's events are committed).
+    func ticketSource(_ store: MergedEvents, census: Census, memory: Int) -> TicketSource {
+        let strings = store.strings()
+        let slots = (0..<UInt32(store.ticketSymbols.count)).filter { census.count[Int($0)] > 0 }
+        let sequence = TicketSource.reportOrder(slots, firstSeen: census.firstSeen, strings: strings, ticketSymbols: store.ticketSymbols)
+        var rank = [Int32](repeating: -1, count: store.ticketSymbols.count)
+        for (position, slot) in sequence.enumerated() { rank[Int(slot)] = Int32(position) }
+        // About 36 bytes an event while its pass is measured (the event, its index); a quarter of the budget.
+        let perPass = max(256, memory / 4 / 36)
+        var passes: [Range<Int>] = []
+        var start = 0, events = 0
+        for (position, slot) in sequence.enumerated() {
+            if events > 0 && events + census.count[Int(slot)] > perPass {
+                passes.append(start..<position)
+                start = position
+                events = 0
+            }
+            events += census.count[Int(slot)]
+        }
+        if start < sequence.count || passes.isEmpty { passes.append(start..<sequence.count) }
+        let roots = store.threadRoots()
+        let file = self.file
+        let rankOf = rank
+        let counts = census.count
+        return TicketSource(
+            strings: strings, ticketSymbols: store.ticketSymbols, attributeTable: store.attributeTable, sequence: sequence,
+            passes: passes,
+            load: { pass in
+                // Tickets of the pass by position: a counting sort of the pass's events as read.
+                var starts = [Int](repeating: 0, count: pass.count + 1)
+                for position in pass { starts[position - pass.lowerBound + 1] = counts[Int(sequence[position])] }
+                for i in 1..<starts.count { starts[i] += starts[i - 1] }
+                var fill = starts
+                var pool = SegmentedEvents()
+                var order = [UInt32](repeating: 0, count: starts.last!)
+                try file.forEachSegment(.events) { _, count, data in
+                    for i in 0..<count {
+                        var event = EventCoding.decode(data, at: i)
+                        let raw = event.ticket.rawValue
+                        let slot = roots[raw] ?? raw
+                        let position = Int(rankOf[Int(slot)])
+                        guard pass.contains(position) else { continue }
+                        event.ticket = Symbol(rawValue: slot)
+                        let k = position - pass.lowerBound
+                        order[fill[k]] = UInt32(pool.count)
+                        fill[k] += 1
+                        pool.append(event)
+                    }
+                }
+                return PassEvents(pool: pool, order: order, starts: starts, bySlot: false, base: pass.lowerBound)
+            })
+    }
+
     // MARK: Retention
 
     /// Drops tickets whose last event is before the horizon and service records that end before it,
     /// and sets aside new events of tickets dropped earlier (docs/semantics.md §11, "Retention").
-    func applyRetention(keep: Milliseconds, to store: inout MergedEvents) {
+    /// Stored events of dropped tickets are removed by `save`.
+    func applyRetention(keep: Milliseconds, census: inout Census, to store: inout MergedEvents) {
         guard let latest = store.latest else { return }
         let horizon = latest.milliseconds - keep
-        var last = [Int64](repeating: .min, count: store.ticketSymbols.count)
-        store.events.forEach { _, event in
-            let slot = Int(event.ticket.rawValue)
-            last[slot] = max(last[slot], event.time.milliseconds)
-        }
-        var drop = [Bool](repeating: false, count: store.ticketSymbols.count)
-        var late = [Bool](repeating: false, count: store.ticketSymbols.count)
-        for slot in 0..<store.ticketSymbols.count where last[slot] != .min {
+        var late = [Bool](repeating: false, count: census.count.count)
+        dropSlots = Array(repeating: false, count: census.count.count)
+        for slot in 0..<census.count.count where census.count[slot] > 0 {
             let name = store.symbols.string(store.ticketSymbols[slot])
             if droppedTickets[name] != nil {
-                late[slot] = true
-            } else if last[slot] < horizon {
-                drop[slot] = true
-                droppedTickets[name] = last[slot]
+                late[slot] = true  // its stored events left when it was dropped: these are new
+            } else if census.last[slot] < horizon {
+                dropSlots[slot] = true
+                droppedTickets[name] = census.last[slot]
+            } else {
+                continue
             }
+            census.count[slot] = 0
         }
         droppedTickets = droppedTickets.filter { $0.value >= horizon - keep }
-        guard drop.contains(true) || late.contains(true) else { return }
+        let roots = store.threadRoots()
         var kept = SegmentedEvents()
-        var removedStored = false
-        store.events.forEach { index, event in
-            let slot = Int(event.ticket.rawValue)
+        store.events.forEach { _, event in
+            let raw = event.ticket.rawValue
+            let slot = Int(roots[raw] ?? raw)
             if late[slot] {
                 store.rejects.append(
                     (
@@ -299,14 +386,9 @@ final class StoreSession {
                             category: "dropped_ticket")
                     ))
             }
-            if drop[slot] || late[slot] {
-                if index < marks.events { removedStored = true }
-            } else {
-                kept.append(event)
-            }
+            if !late[slot] && !dropSlots[slot] { kept.append(event) }
         }
         store.events = kept
-        if removedStored { rewriteEvents = true }
         var services = store.services.snapshot
         services.records = services.records.mapValues { $0.filter { $0.end.milliseconds >= horizon } }
         store.services = ServiceLog(services)
@@ -336,7 +418,7 @@ final class StoreSession {
             finished: Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)).iso8601,
             new: fates.count { $0.fate == .new || $0.fate == .replaced || $0.fate == .truncated },
             resumed: fates.count { $0.fate == .resumed }, skipped: fates.count { $0.fate == .skipped || $0.fate == .copy },
-            bytes: tasks.reduce(0) { $0 + store.statistics[Int($1.file)].bytes }, events: Int64(max(0, store.events.count - marks.events)))
+            bytes: tasks.reduce(0) { $0 + store.statistics[Int($1.file)].bytes }, events: Int64(store.events.count))
 
         // Strings: lengths, then bytes.
         if store.symbols.count > marks.strings {
@@ -362,11 +444,25 @@ final class StoreSession {
             }
             try file.appendSegment(.tuples, first: marks.tuples, count: table.count - marks.tuples, data: writer.bytes, run: run)
         }
-        var index = marks.events
-        if rewriteEvents {
-            try file.deleteSegments(.events)
-            index = 0
+        if dropSlots.contains(true) {
+            let roots = store.threadRoots()
+            for id in try file.segmentIDs(.events) {
+                let (count, data) = try file.segment(id: id)
+                var writer = ByteWriter(capacity: data.count)
+                var kept = 0
+                data.withUnsafeBytes { raw in
+                    for i in 0..<count {
+                        let event = EventCoding.decode(raw, at: i)
+                        let slot = Int(roots[event.ticket.rawValue] ?? event.ticket.rawValue)
+                        guard slot >= dropSlots.count || !dropSlots[slot] else { continue }
+                        EventCoding.append(event, to: &writer)
+                        kept += 1
+                    }
+                }
+                if kept < count { try file.replaceSegment(id: id, count: kept, data: writer.bytes) }
+            }
         }
+        var index = 0
         while index < store.events.count {
             let end = min(store.events.count, index + (1 << 16))
             var writer = ByteWriter(capacity: (end - index) * EventCoding.size)

@@ -254,10 +254,36 @@ public final class StoreFile {
 
     // MARK: Segments
 
-    /// Removes every segment of a kind (retention rewrites the events it keeps).
-    public func deleteSegments(_ kind: SegmentKind) throws(StoreError) {
+    /// The row ids of a kind's segments, in the order written.
+    public func segmentIDs(_ kind: SegmentKind) throws(StoreError) -> [Int64] {
+        try failing("reading segments") { () throws(SQLiteError) in
+            var ids: [Int64] = []
+            try database.prepare("SELECT id FROM segments WHERE kind = ? ORDER BY id").query([.integer(kind.rawValue)]) {
+                ids.append($0.integer(0))
+            }
+            return ids
+        }
+    }
+
+    /// One segment's count and bytes.
+    public func segment(id: Int64) throws(StoreError) -> (count: Int, data: [UInt8]) {
+        try failing("reading segments") { () throws(SQLiteError) in
+            var result = (count: 0, data: [UInt8]())
+            try database.prepare("SELECT count, data FROM segments WHERE id = ?").query([.integer(id)]) {
+                result = (Int($0.integer(0)), $0.blob(1))
+            }
+            return result
+        }
+    }
+
+    /// Replaces a segment's contents in place (retention), or removes it when empty.
+    public func replaceSegment(id: Int64, count: Int, data: [UInt8]) throws(StoreError) {
         try failing("dropping old events") { () throws(SQLiteError) in
-            try database.prepare("DELETE FROM segments WHERE kind = ?").run([.integer(kind.rawValue)])
+            if count == 0 {
+                try database.prepare("DELETE FROM segments WHERE id = ?").run([.integer(id)])
+            } else {
+                try database.prepare("UPDATE segments SET count = ?, data = ? WHERE id = ?").run([.int(count), .blob(data), .integer(id)])
+            }
         }
     }
 

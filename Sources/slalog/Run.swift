@@ -90,10 +90,18 @@ struct Run: ParsableCommand {
             valueName: "file"))
     var store: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With a store: the memory measuring aims to stay within, in MB; tickets are measured in passes of that size (default 512).",
+            valueName: "MB"))
+    var memory: Int = 512
+
     @Flag(help: "With --store: when the store's rules differ from the pipeline's, empty it and read the inputs anew instead of refusing.")
     var rebuildStore = false
 
     func validate() throws {
+        guard memory >= 16, memory <= 1 << 20 else { throw ValidationError("--memory is in MB, between 16 and 1048576") }
         if rebuildStore && store == nil { throw ValidationError("--rebuild-store needs --store") }
         if let store, store.isEmpty { throw ValidationError("--store needs a file name") }
         if let metrics, metrics.isEmpty { throw ValidationError("--metrics needs a file name") }
@@ -128,6 +136,7 @@ struct Run: ParsableCommand {
         Interruption.install()
         options.metricsFile = metrics
         options.store = store
+        options.memory = memory << 20
         options.rebuildStore = rebuildStore
         try execute(definition, options: options, progress: self.progress, quiet: quiet)
     }

@@ -47,10 +47,18 @@ struct Report: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write a Prometheus textfile here, atomically.", valueName: "file"))
     var metrics: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With a store: the memory measuring aims to stay within, in MB; tickets are measured in passes of that size (default 512).",
+            valueName: "MB"))
+    var memory: Int = 512
+
     @Flag(help: "Exit 3 when the run looks wrong (as for run).")
     var strict = false
 
     func validate() throws {
+        guard memory >= 16, memory <= 1 << 20 else { throw ValidationError("--memory is in MB, between 16 and 1048576") }
         guard jobs >= 1, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
         guard lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be between 0 and 86400 seconds") }
     }
@@ -73,6 +81,7 @@ struct Report: ParsableCommand {
         options.strict = strict
         options.metricsFile = metrics
         options.store = store
+        options.memory = memory << 20
         options.storeOnly = true
         Interruption.install()
         try execute(definition, options: options, progress: false, quiet: quiet)
