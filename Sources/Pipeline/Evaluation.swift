@@ -28,7 +28,7 @@ struct Evaluation {
 
     static func run(
         source: TicketSource, definition: PipelineDefinition, asOf: Instant, jobs: Int, groupBy: [GroupDimension],
-        context: ReportContext, tickets: OutputFile
+        context: ReportContext, tickets: OutputFile, window: ReportWindow? = nil
     ) throws -> Evaluation {
         let strings = source.strings
         let sequence = source.sequence
@@ -43,7 +43,7 @@ struct Evaluation {
             debugPhase("pass loaded")
             try measure(
                 pass, events: events, source: source, definition: definition, asOf: asOf, jobs: jobs, groupBy: groupBy, context: context,
-                tickets: tickets, into: &evaluation, summarizers: &summarizers)
+                tickets: tickets, window: window, into: &evaluation, summarizers: &summarizers)
         }
         debugPhase("measured")
         // The worst tickets again, with an audit trail each (a handful: cheap).
@@ -75,7 +75,7 @@ struct Evaluation {
     /// writing their rows in order and folding them into the evaluation.
     private static func measure(
         _ pass: Range<Int>, events: PassEvents, source: TicketSource, definition: PipelineDefinition, asOf: Instant, jobs: Int,
-        groupBy: [GroupDimension], context: ReportContext, tickets: OutputFile, into evaluation: inout Evaluation,
+        groupBy: [GroupDimension], context: ReportContext, tickets: OutputFile, window: ReportWindow?, into evaluation: inout Evaluation,
         summarizers: inout [Summarizer]
     ) throws {
         let strings = source.strings, sequence = source.sequence, ticketSymbols = source.ticketSymbols, table = source.attributeTable
@@ -105,10 +105,12 @@ struct Evaluation {
                         events.append(position: position, slot: slot, to: &scratch)
                         result.afterAsOf += scratch.count { $0.time > asOf }
                         guard scratch.contains(where: { $0.time <= asOf }) else { continue }
-                        let (measured, aside) = evaluator.evaluate(scratch, ticket: strings[Int(ticketSymbols[Int(slot)].rawValue)])
-                        TicketsReport.appendRow(measured, context: context, to: &result.csv)
-                        summarizer.add(measured)
+                        let (whole, aside) = evaluator.evaluate(scratch, ticket: strings[Int(ticketSymbols[Int(slot)].rawValue)])
                         result.setAside += aside
+                        // A report window keeps the instances that count in it (docs/semantics.md §6); the row stays whole.
+                        guard let measured = window.map({ $0.restrict(whole) }) ?? whole else { continue }
+                        TicketsReport.appendRow(whole, context: context, to: &result.csv)
+                        summarizer.add(measured)
                         result.count(measured)
                         if measured.isBreached {
                             result.highlights.add(

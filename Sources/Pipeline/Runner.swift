@@ -40,6 +40,8 @@ public struct RunOptions: Sendable {
     public var storeOnly = false
     /// Empty a store whose rule identity differs and read every input anew into it.
     public var rebuildStore = false
+    /// Which metric instances the reports count (docs/semantics.md §6, "Report windows"); nil: all.
+    public var window: ReportWindow?
     /// With a store: the memory the measuring aims to stay within (bytes); tickets are measured in passes.
     public var memory = 512 << 20
 
@@ -73,6 +75,11 @@ public enum Runner {
         }
         guard !outputDirectory.isEmpty else { throw RunError(description: "the output folder name is empty (--out '')") }
         while outputDirectory.count > 1 && outputDirectory.hasSuffix("/") { outputDirectory.removeLast() }
+        if let window = options.window, let asOf = options.asOf, let end = window.asOf, asOf > end {
+            throw RunError(
+                description:
+                    "--as-of \(asOf.iso8601) is after the report window's end (\(end.iso8601)); leave --as-of out or widen the window")
+        }
         let (files, expansionProblems) = options.storeOnly ? ([], []) : try inputFiles(definition, options)
         let out = definition.outputs
         var names = [out.summary, out.tickets, out.rejects, out.runReport] + [out.html, out.metrics].compactMap { $0 }
@@ -145,7 +152,7 @@ public enum Runner {
             )
         }
         // nil when no event could be read: nothing is measured, and run.json says so instead of 1970.
-        let reportedAsOf = options.asOf ?? store.latest
+        let reportedAsOf = options.asOf ?? options.window?.asOf ?? store.latest
         let asOf = reportedAsOf ?? Instant(milliseconds: 0)
         let dimensions = options.groupBy ?? definition.groupBy
         let context = ReportContext(
@@ -158,7 +165,7 @@ public enum Runner {
         debugPhase("group by ticket")
         let evaluation = try Evaluation.run(
             source: source, definition: definition, asOf: asOf, jobs: options.jobs,
-            groupBy: dimensions, context: context, tickets: ticketsFile)
+            groupBy: dimensions, context: context, tickets: ticketsFile, window: options.window)
         try ticketsFile.finish()
 
         debugPhase("evaluate")
@@ -230,6 +237,7 @@ public enum Runner {
         var result = RunResult(
             statistics: statistics, problems: problems, asOf: reportedAsOf, outputs: names, isPartial: isPartial,
             generation: reports.generation, unverifiedTextKept: context.unverifiedTextKept, warnings: warnings, strict: options.strict)
+        result.window = options.window
         if let session {
             result.store = StoreAccount(
                 path: session.file.path,

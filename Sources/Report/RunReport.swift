@@ -41,6 +41,10 @@ public enum RunReport {
             ]
         }
         root["warnings"] = result.warnings.map { ["code": $0.code.rawValue, "message": $0.message] }
+        root["window"] =
+            result.window.map { window -> [String: Any] in
+                ["from": window.from?.iso8601 ?? NSNull(), "to": window.to?.iso8601 ?? NSNull()]
+            } ?? NSNull()
         if let store = result.store {
             root["store"] =
                 [

@@ -1,3 +1,4 @@
+import Aggregate
 import Ingest
 import SLACore
 
@@ -117,6 +118,8 @@ public struct RunResult: Sendable {
     public var strict = false
     /// With `--store`: what was new, resumed, skipped, and what the store holds.
     public var store: StoreAccount?
+    /// The report window the summaries count (docs/semantics.md §6), if any.
+    public var window: ReportWindow?
 
     public init(
         statistics: RunStatistics, problems: [Problem], asOf: Instant?, outputs: [String], isPartial: Bool, generation: String = "",

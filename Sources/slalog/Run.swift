@@ -40,6 +40,8 @@ struct Run: ParsableCommand {
 
     @OptionGroup var asOf: AsOfOption
 
+    @OptionGroup var window: WindowOptions
+
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -120,6 +122,7 @@ struct Run: ParsableCommand {
         options.inputs = inputs
         options.outputDirectory = out
         options.asOf = asOf.instant
+        options.window = try window.window(zone: definition.groupZone)
         if let groupBy {
             guard let dimensions = parseDimensions(groupBy, attributes: definition.attributes) else {
                 printError(

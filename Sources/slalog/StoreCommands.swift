@@ -32,6 +32,8 @@ struct Report: ParsableCommand {
 
     @OptionGroup var asOf: AsOfOption
 
+    @OptionGroup var window: WindowOptions
+
     @Option(name: .long, help: ArgumentHelp("Summary grouping (as for run).", valueName: "list"))
     var groupBy: String?
 
@@ -68,6 +70,7 @@ struct Report: ParsableCommand {
         var options = RunOptions()
         options.outputDirectory = out
         options.asOf = asOf.instant
+        options.window = try window.window(zone: definition.groupZone)
         if let groupBy {
             guard let dimensions = parseDimensions(groupBy, attributes: definition.attributes) else {
                 printError(

@@ -1,3 +1,4 @@
+import Aggregate
 import Foundation
 import Ingest
 import SLACore
@@ -454,5 +455,90 @@ extension StoreTests {
             return last[String(line.split(separator: " ").first { $0.hasPrefix("ticket=") }!.dropFirst(7))] != nil
         }
         #expect(info.events == Int64(held), "the store holds only the kept tickets' events")
+    }
+}
+
+extension StoreTests {
+    /// A report window (docs/semantics.md §6) on a store: first-response and resolution counts per
+    /// customer re-derived here from the unwindowed tickets.csv at the same as_of (each instance's
+    /// stop: first_response_at, or resolved_at when resolved without a reply, or none while running),
+    /// keeping instances that stopped at or after `from` or still run; tickets.csv lists the tickets
+    /// with such an instance, rows whole; a period is read in the pipeline's group_zone.
+    @Test func reportWindowCountsInstancesThatStopInItOrStillRun() throws {
+        let scratch = Scratch()
+        let month = GeneratedMonth(days: 20, ticketsPerDay: 25, seed: 20)
+        let files = (1...20).map { scratch.write("desk-\($0).log", Array(month.days[$0].map { $0 + "\n" }.joined().utf8)) }
+        let store = scratch.path + "/s.db"
+        let from = Instant(year: 2026, month: 3, day: 10), to = Instant(year: 2026, month: 3, day: 16)
+        let end = Instant(milliseconds: to.milliseconds - 1)
+        _ = try run(files, store: store, asOf: end, out: scratch.path + "/all")
+        let definition = try PipelineDefinition.load(path: fixture("pipelines/demo.yaml"))
+        var options = RunOptions()
+        options.store = store
+        options.storeOnly = true
+        options.outputDirectory = scratch.path + "/window"
+        options.window = ReportWindow(from: from, to: to)
+        let windowed = try Runner.run(definition, options: options)
+        #expect(windowed.asOf == end)
+
+        let all = parseCSV(read(scratch.path + "/all/tickets.csv"))
+        let column = Dictionary(uniqueKeysWithValues: all[0].enumerated().map { ($1, $0) })
+        // A first response "resolved without reply" stopped at the ticket's first resolve line (read from the logs:
+        // resolved_at is the latest resolve, and empty once the ticket was reopened).
+        var firstResolve: [String: String] = [:]
+        for line in month.days.joined() where line.contains("to=solved") || line.contains("to=closed") {
+            let ticket = String(line.split(separator: " ").first { $0.hasPrefix("ticket=") }!.dropFirst(7))
+            if firstResolve[ticket] == nil { firstResolve[ticket] = Self.instant(line).iso8601 }
+        }
+        func stop(_ row: [String], _ metric: String) -> String? {
+            if metric == "resolution" { return row[column["resolved_at"]!].isEmpty ? nil : row[column["resolved_at"]!] }
+            switch row[column["first_response_stop"]!] {
+            case "completed": return row[column["first_response_at"]!]
+            case "resolved_without_reply": return firstResolve[row[0]]
+            default: return nil
+            }
+        }
+        let fromText = from.iso8601
+        var expected: [String: [String: Int]] = [:]
+        var listed = Set<String>()
+        for row in all.dropFirst() {
+            var counted = false
+            for metric in ["first_response", "resolution"] {
+                let outcome = row[column[metric + "_outcome"]!]
+                guard outcome != "unmeasured" || stop(row, metric) == nil || stop(row, metric)! >= fromText else { continue }
+                if let stopped = stop(row, metric), stopped < fromText { continue }
+                if outcome != "unmeasured" || metric == "resolution" { counted = true }
+                let customer = row[column["customer"]!]
+                if outcome == "met" || outcome == "breached" || outcome == "ongoing_breach" {
+                    expected[customer, default: [:]][metric + "_measured", default: 0] += 1
+                }
+                if outcome == "breached" || outcome == "ongoing_breach" {
+                    expected[customer, default: [:]][metric + "_breached", default: 0] += 1
+                }
+            }
+            if counted { listed.insert(row[0]) }
+        }
+        let summary = parseCSV(read(scratch.path + "/window/summary.csv"))
+        let names = summary[0]
+        for row in summary.dropFirst() {
+            for metric in ["first_response_measured", "first_response_breached", "resolution_measured", "resolution_breached"] {
+                #expect(Int(row[names.firstIndex(of: metric)!]) == expected[row[0]]?[metric] ?? 0, "\(row[0]) \(metric)")
+            }
+        }
+        let windowTickets = parseCSV(read(scratch.path + "/window/tickets.csv"))
+        #expect(Set(windowTickets.dropFirst().map { $0[0] }) == listed)
+        #expect(listed.count > 50 && listed.count < all.count - 50, "the window cuts the month")
+        // Rows stay whole: each listed ticket's row is the unwindowed row.
+        let rows = Dictionary(uniqueKeysWithValues: all.dropFirst().map { ($0[0], $0) })
+        for row in windowTickets.dropFirst() { #expect(rows[row[0]] == row) }
+
+        // --period reads the group zone (the demo's Europe/Berlin): March 2026 starts at 23:00 UTC on Feb 28.
+        let march = try #require(ReportWindow(period: "2026-03", zone: definition.groupZone))
+        #expect(march.from == Instant(year: 2026, month: 2, day: 28, hour: 23))
+        #expect(march.to == Instant(year: 2026, month: 3, day: 31, hour: 22))  // after the switch to summer time
+        #expect(ReportWindow(period: "2026-W10", zone: .utc)?.from == Instant(year: 2026, month: 3, day: 2))
+        #expect(ReportWindow(period: "2026-Q4", zone: .utc)?.to == Instant(year: 2027, month: 1, day: 1))
+        #expect(ReportWindow(period: "2026-02-29", zone: .utc) == nil)
+        #expect(ReportWindow(period: "2026-13", zone: .utc) == nil)
     }
 }
