@@ -90,6 +90,7 @@ public enum Runner {
 
         var session: StoreSession?
         var census: StoreSession.Census?
+        let spill = EventSpill(memory: options.memory)
         var store: MergedEvents
         if let path = options.store {
             guard !files.contains(standardInputName) else {
@@ -133,8 +134,15 @@ public enum Runner {
         } else {
             let tasks = files.enumerated().map { ReadTask(path: $1, file: Int32($0)) }
             store = merger(inputs: files.map(displayName), definition: definition, options: options)
-            read(tasks, into: &store, definition: definition, options: options)
+            read(tasks, into: &store, definition: definition, options: options, spill: spill)
             debugPhase("read")
+            if let file = spill.file {
+                spill.flush(&store.events)
+                if let failure = spill.failure { throw RunError(description: "the run's events did not fit --memory and \(failure)") }
+                do { census = try StoreSession.census(of: file, store, includeNew: false) } catch {
+                    throw RunError(description: error.description)
+                }
+            }
         }
         store.finish()
         guard session != nil || store.statistics.contains(where: { !$0.couldNotOpen }) else {
@@ -162,6 +170,7 @@ public enum Runner {
         let ticketsFile = try reports.create(out.tickets)
         var source = TicketSource.inMemory(store)
         if let session, let census { source = session.ticketSource(store, census: census, memory: options.memory) }
+        if let file = spill.file, let census { source = StoreSession.ticketSource(of: file, store, census: census, memory: options.memory) }
         debugPhase("group by ticket")
         let evaluation = try Evaluation.run(
             source: source, definition: definition, asOf: asOf, jobs: options.jobs,
@@ -441,7 +450,7 @@ public enum Runner {
     /// `jobs` workers parse chunks, and this thread merges their outputs. Returns each file's outcome.
     @discardableResult
     static func read(
-        _ tasks: [ReadTask], into store: inout MergedEvents, definition: PipelineDefinition, options: RunOptions
+        _ tasks: [ReadTask], into store: inout MergedEvents, definition: PipelineDefinition, options: RunOptions, spill: EventSpill? = nil
     ) -> [Int32: FileOutcome] {
         var outcomes: [Int32: FileOutcome] = [:]
         guard !tasks.isEmpty else { return outcomes }
@@ -453,6 +462,7 @@ public enum Runner {
         let pathOf = Dictionary(tasks.map { ($0.file, $0.path) }, uniquingKeysWith: { a, _ in a })
         func merge(_ output: ChunkOutput) {
             store.receive(output)
+            if let spill, store.events.count >= spill.threshold { spill.flush(&store.events) }
             decoded += output.bytes
             guard let progress = options.progress else { return }
             let file = Int(output.file)

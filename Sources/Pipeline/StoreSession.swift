@@ -271,6 +271,11 @@ final class StoreSession {
 
     /// Counts every ticket's events, first place and last time (events are read, not kept).
     func census(_ store: MergedEvents, includeNew: Bool) throws(StoreError) -> Census {
+        try Self.census(of: file, store, includeNew: includeNew)
+    }
+
+    /// The census of the events in `file` (and, with `includeNew`, those in the merger's memory).
+    static func census(of file: StoreFile, _ store: MergedEvents, includeNew: Bool) throws(StoreError) -> Census {
         let slots = store.ticketSymbols.count
         var census = Census(
             firstSeen: Array(repeating: SourceLocation(file: 0xFF_FFFF, line: 0xFF_FFFF_FFFF), count: slots),
@@ -296,6 +301,11 @@ final class StoreSession {
     /// The store's tickets in report order, measured in passes whose events fit in `memory` bytes
     /// (call after the run's events are committed).
     func ticketSource(_ store: MergedEvents, census: Census, memory: Int) -> TicketSource {
+        Self.ticketSource(of: file, store, census: census, memory: memory)
+    }
+
+    /// Tickets whose events are in `file`, in report order, in passes that fit `memory`.
+    static func ticketSource(of file: StoreFile, _ store: MergedEvents, census: Census, memory: Int) -> TicketSource {
         let strings = store.strings()
         let slots = (0..<UInt32(store.ticketSymbols.count)).filter { census.count[Int($0)] > 0 }
         let sequence = TicketSource.reportOrder(slots, firstSeen: census.firstSeen, strings: strings, ticketSymbols: store.ticketSymbols)
@@ -315,7 +325,6 @@ final class StoreSession {
         }
         if start < sequence.count || passes.isEmpty { passes.append(start..<sequence.count) }
         let roots = store.threadRoots()
-        let file = self.file
         let rankOf = rank
         let counts = census.count
         return TicketSource(

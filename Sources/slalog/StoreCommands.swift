@@ -52,7 +52,7 @@ struct Report: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "With a store: the memory measuring aims to stay within, in MB; tickets are measured in passes of that size (default 512).",
+            "Memory to stay within, in MB (default 512): beyond it, events go to a temporary store (or the --store) and tickets are measured in passes.",
             valueName: "MB"))
     var memory: Int = 512
 
