@@ -544,3 +544,33 @@ extension StoreTests {
         #expect(ReportWindow(period: "2026-13", zone: .utc) == nil)
     }
 }
+
+extension StoreTests {
+    /// A real full filesystem under the store (a 1 MiB tmpfs): exit 2 with the reason, the store
+    /// holds what it held before (SQLite rolls the run back), and the next run with room goes on.
+    @Test(.enabled(if: UnattendedTests.canMountTmpfs, "needs root to mount a small tmpfs"))
+    func aFullDiskUnderTheStoreLeavesItAsItWas() throws {
+        let scratch = Scratch()
+        let disk = scratch.path + "/disk"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        #expect(Process.succeeds("mount -t tmpfs -o size=1m tmpfs \(disk)"))
+        defer { _ = Process.succeeds("umount \(disk)") }
+        let month = GeneratedMonth(days: 3, ticketsPerDay: 8000, seed: 3)
+        let small = scratch.write("day1.log", Array(month.days[1].prefix(200).map { $0 + "\n" }.joined().utf8))
+        let big = scratch.write("rest.log", Array((month.days[2] + month.days[3]).map { $0 + "\n" }.joined().utf8))
+        let store = disk + "/s.db"
+        let base = ["run", "pipelines/demo.yaml", "--store", store, "--out", scratch.path + "/out", "-q"]
+        #expect(try runSlalog(base + [small]).status <= 1)
+        let before = try StoreFile(path: store, create: false, lockTimeout: 5).info(fileBytes: 0)
+        let full = try runSlalog(base + [small, big])
+        #expect(full.status == 2, "\(full.stderr)")
+        #expect(full.stderr.contains("disk is full") && full.stderr.contains("the store is unchanged"), "\(full.stderr)")
+        let after = try StoreFile(path: store, create: false, lockTimeout: 5).info(fileBytes: 0)
+        #expect(after.events == before.events && after.sources.map(\.readLength) == before.sources.map(\.readLength))
+        // With room again (the store moved to a bigger disk), the same night goes through.
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: store + suffix) {
+            try FileManager.default.copyItem(atPath: store + suffix, toPath: scratch.path + "/moved.db" + suffix)
+        }
+        #expect(try runSlalog(base.map { $0 == store ? scratch.path + "/moved.db" : $0 } + [small, big]).status <= 1)
+    }
+}
