@@ -403,7 +403,8 @@ extension StoreTests {
     /// The time of a generated line (`2026-03-01T12:34:56Z …`), read here independently of slalog's parser.
     static func instant(_ line: String) -> Instant {
         let n = line.prefix(19).split { "-T:".contains($0) }.map { Int($0)! }
-        return Instant(year: n[0], month: n[1], day: n[2], hour: n[3], minute: n[4], second: n[5])
+        let millisecond = line.dropFirst(19).first == "." ? Int(line.dropFirst(20).prefix(3))! : 0
+        return Instant(year: n[0], month: n[1], day: n[2], hour: n[3], minute: n[4], second: n[5], millisecond: millisecond)
     }
 
     @Test func retentionDropsQuietTicketsAndSetsAsideTheirLateEvents() throws {
@@ -572,5 +573,29 @@ extension StoreTests {
             try FileManager.default.copyItem(atPath: store + suffix, toPath: scratch.path + "/moved.db" + suffix)
         }
         #expect(try runSlalog(base.map { $0 == store ? scratch.path + "/moved.db" : $0 } + [small, big]).status <= 1)
+    }
+}
+
+extension StoreTests {
+    /// `slalog store info`: events, tickets, oldest and newest event, the contents read with their
+    /// bytes and lines, all counted here from the generated lines.
+    @Test func storeInfoShowsWhatTheStoreHolds() throws {
+        let scratch = Scratch()
+        let month = GeneratedMonth(days: 2, ticketsPerDay: 30, seed: 2)
+        let text = month.days[1...2].joined().map { $0 + "\n" }.joined()
+        let log = scratch.write("desk.log", Array(text.utf8))
+        let store = scratch.path + "/s.db"
+        #expect(try runSlalog(["run", "pipelines/demo.yaml", log, "--store", store, "--out", scratch.path + "/out", "-q"]).status <= 1)
+        let events = month.days[1...2].joined().filter { $0.contains(" desk[") && !$0.contains("to=escalated") }
+        let tickets = Set(events.map { String($0.split(separator: " ").first { $0.hasPrefix("ticket=") }!.dropFirst(7)) })
+        let times = events.map { Self.instant($0) }
+        let info = try runSlalog(["store", "info", store])
+        #expect(info.status == 0)
+        #expect(info.stdout.contains("events    \(events.count) ticket events of \(tickets.count) tickets"), "\(info.stdout)")
+        #expect(info.stdout.contains("oldest    \(times.min()!.iso8601)"))
+        #expect(info.stdout.contains("newest    \(times.max()!.iso8601)"))
+        #expect(info.stdout.contains("\(log)  plain  \(text.utf8.count) bytes, \(month.days[1].count + month.days[2].count) lines read"))
+        let missing = try runSlalog(["store", "info", scratch.path + "/none.db"])
+        #expect(missing.status == 2 && missing.stderr.contains("no such file"))
     }
 }
