@@ -2,34 +2,47 @@ import Foundation
 import SLACore
 import Store
 
-/// Without `--store`, events beyond the memory budget go to a temporary store (in `$TMPDIR`)
-/// while reading, and tickets are then measured in passes from it, as with a store
-/// (docs/semantics.md §11, "Bounded memory"). Removed when the run ends.
+/// Events beyond the memory budget leave the merger while reading (docs/semantics.md §11,
+/// "Bounded memory"): with `--store`, into the store (in the run's transaction); without, into a
+/// temporary store in `$TMPDIR`, removed when the run ends. Tickets are then measured in passes.
 final class EventSpill {
     /// Events held in memory before they are written out.
     let threshold: Int
-    private let path: String
+    /// The temporary store's path (nil: spilling into the run's own store).
+    private let temporary: String?
+    private let run: Int64
     private(set) var file: StoreFile?
-    /// Why writing the spill failed (a full temporary folder), if it did.
+    /// Why writing the spill failed (a full disk), if it did.
     private(set) var failure: StoreError?
 
+    /// Spills into a temporary store, created when first needed.
     init(memory: Int) {
         threshold = max(256, memory / 4 / 32)
-        path = FileManager.default.temporaryDirectory.path + "/slalog-spill-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).db"
+        temporary = FileManager.default.temporaryDirectory.path + "/slalog-spill-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).db"
+        run = 0
+    }
+
+    /// Spills into the run's store, as segments of run `run`.
+    init(into file: StoreFile, run: Int64, memory: Int) {
+        threshold = max(256, memory / 4 / 32)
+        temporary = nil
+        self.file = file
+        self.run = run
     }
 
     deinit {
+        guard let temporary else { return }
         file?.rollback()
         file = nil
-        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
     }
 
     /// Moves the merger's events to the spill file (one uncommitted transaction: nothing is synced).
     func flush(_ events: inout SegmentedEvents) {
         guard failure == nil, events.count > 0 else { return }
         do throws(StoreError) {
-            if file == nil {
-                let created = try StoreFile(path: path, create: true, lockTimeout: 0)
+            if file == nil, let temporary {
+                let created = try StoreFile(path: temporary, create: true, lockTimeout: 0)
                 try created.beginWrite()
                 file = created
             }
@@ -38,7 +51,7 @@ final class EventSpill {
                 let end = min(events.count, index + (1 << 16))
                 var writer = ByteWriter(capacity: (end - index) * EventCoding.size)
                 for i in index..<end { EventCoding.append(events[i], to: &writer) }
-                try file!.appendSegment(.events, first: index, count: end - index, data: writer.bytes, run: 0)
+                try file!.appendSegment(.events, first: index, count: end - index, data: writer.bytes, run: run)
                 index = end
             }
             events = SegmentedEvents()

@@ -107,22 +107,24 @@ public enum Runner {
             store = merger(inputs: opened.sources.map(\.name), definition: definition, options: options)
             do { try opened.load(into: &store) } catch { throw RunError(description: error.description) }
             debugPhase("store loaded")
-            let outcomes = read(tasks, into: &store, definition: definition, options: options)
-            debugPhase("read")
-            if !files.isEmpty && tasks.count == files.count && tasks.allSatisfy({ store.statistics[Int($0.file)].couldNotOpen }) {
-                let reasons =
-                    expansionProblems.map(\.description) + tasks.compactMap { store.statistics[Int($0.file)].failure.map { "\($0)" } }
+            if !options.storeOnly && opened.unreadable.count == files.count {
+                let reasons = expansionProblems.map(\.description) + opened.unreadable.map { "\($0.error)" }
                 throw RunError(
                     description: "no input could be read; nothing written, the store and the previous reports are unchanged\n  "
                         + reasons.joined(separator: "\n  "))
             }
+            // New events go to the store while reading once they exceed the memory budget (in this run's transaction).
+            let spill = options.storeOnly ? nil : EventSpill(into: opened.file, run: opened.runNumber, memory: options.memory)
+            let outcomes = read(tasks, into: &store, definition: definition, options: options, spill: spill)
+            if let failure = spill?.failure { throw RunError(description: failure.description) }
+            debugPhase("read")
             var counted: StoreSession.Census
             do { counted = try opened.census(store, includeNew: true) } catch { throw RunError(description: error.description) }
             debugPhase("census")
             if !options.storeOnly {
                 if let keep = definition.storeKeep { opened.applyRetention(keep: keep, census: &counted, to: &store) }
                 do {
-                    try opened.save(store, tasks: tasks, outcomes: outcomes)
+                    try opened.save(&store, tasks: tasks, outcomes: outcomes)
                     FaultInjection.reached("store-saved")
                     try opened.file.commit()
                 } catch { throw RunError(description: error.description) }
@@ -182,6 +184,7 @@ public enum Runner {
         statistics.inputs = store.statistics
         statistics.anomalies += store.rejects.count { $0.reject.category == "dropped_ticket" }
         var problems = expansionProblems
+        for (path, error) in session?.unreadable ?? [] { problems.append(problem(error, InputStatistics(path: path))) }
         for input in store.statistics {
             if let failure = input.failure { problems.append(problem(failure, input)) }
             if input.longLines > 0 {

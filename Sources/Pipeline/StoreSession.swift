@@ -22,7 +22,7 @@ struct ReadTask: Sendable {
 /// What a store run did with each input (docs/semantics.md §11), for stderr and run.json.
 public struct StoredInputFate: Sendable {
     public enum Fate: String, Sendable {
-        case new, resumed, skipped, copy, replaced, truncated
+        case new, resumed, skipped, copy, replaced, truncated, unreadable
     }
 
     public var path: String
@@ -40,6 +40,10 @@ final class StoreSession {
     private(set) var sources: [StoredSource]
     private var rawFiles: [StoredRawFile]
     private(set) var fates: [StoredInputFate] = []
+    /// Inputs that could not be opened or whose head could not be read, with why.
+    private(set) var unreadable: [(path: String, error: IngestError)] = []
+    /// The number the run will have in the store's history (segments written while reading carry it).
+    private(set) var runNumber: Int64 = 0
     /// Heads and raw hashes of the inputs this run reads, by source id.
     private var peeks: [Int32: Fingerprint.Peek] = [:]
     /// Sources the store held before this run.
@@ -48,8 +52,10 @@ final class StoreSession {
     private var marks = (strings: 0, tickets: 0, tuples: 0, rejects: 0)
     /// Tickets retention dropped, with the time of their last event (docs/semantics.md §11, "Retention").
     private var droppedTickets: [String: Int64] = [:]
-    /// Ticket slots (thread roots) retention dropped: their stored events are removed by `save`.
+    /// Ticket slots (thread roots) retention dropped, and those dropped earlier that got new events:
+    /// their events in the store are removed by `save` (the latter's as `dropped_ticket` rejects).
     private var dropSlots: [Bool] = []
+    private var lateSlots: [Bool] = []
 
     /// Opens the store (creating it for a run that writes), takes its lock and checks the rule identity.
     init(path: String, definition: PipelineDefinition, write: Bool, lockTimeout: Double, rebuild: Bool = false) throws(StoreError) {
@@ -70,6 +76,7 @@ final class StoreSession {
         sources = try file.sources()
         rawFiles = try file.rawFiles()
         storedCount = sources.count
+        runNumber = try file.lastRun() + 1
     }
 
     // MARK: Planning
@@ -79,10 +86,13 @@ final class StoreSession {
         var tasks: [ReadTask] = []
         var claimed = Set<Int32>()
         for path in files {
-            guard let peek = try? Fingerprint.peek(path: path) else {
-                // Unreadable here: read it as new content so the run reports why (nothing is kept if nothing is read).
-                tasks.append(ReadTask(path: path, file: addSource(path)))
-                fates.append(StoredInputFate(path: path, fate: .new))
+            let peek: Fingerprint.Peek
+            do throws(IngestError) {
+                peek = try Fingerprint.peek(path: path)
+            } catch {
+                // Unreadable now: a problem of this run, not a content of the store (it is looked at again next run).
+                unreadable.append((path, error))
+                fates.append(StoredInputFate(path: path, fate: .unreadable))
                 continue
             }
             let limit = peek.format == .plain ? peek.size.map { Fingerprint.lastLineEnd(path: path, size: $0) } : nil
@@ -96,8 +106,13 @@ final class StoreSession {
                 continue
             }
             let (match, truncated) = bestMatch(for: path, peek: peek)
+            if match == nil && (peek.head.isEmpty || limit == 0) {
+                // Nothing to read yet (an empty file, or one unfinished line): no content to recognize.
+                fates.append(StoredInputFate(path: path, fate: .skipped))
+                continue
+            }
             guard let match else {
-                let replaced = sources.contains { $0.name == path }
+                let replaced = sources.contains { $0.name == path && $0.readLength > 0 }
                 let id = addSource(path)
                 peeks[id] = peek
                 tasks.append(ReadTask(path: path, file: id, limit: limit))
@@ -366,6 +381,7 @@ final class StoreSession {
         let horizon = latest.milliseconds - keep
         var late = [Bool](repeating: false, count: census.count.count)
         dropSlots = Array(repeating: false, count: census.count.count)
+        defer { lateSlots = late }
         for slot in 0..<census.count.count where census.count[slot] > 0 {
             let name = store.symbols.string(store.ticketSymbols[slot])
             if droppedTickets[name] != nil {
@@ -386,14 +402,7 @@ final class StoreSession {
             let slot = Int(roots[raw] ?? raw)
             if late[slot] {
                 store.rejects.append(
-                    (
-                        event.source.file,
-                        .init(
-                            line: event.source.line, offset: -1, rule: Int(event.rule),
-                            ticket: store.symbols.string(store.ticketSymbols[slot]),
-                            reason: "event for a ticket the store's retention dropped (store.keep): not measured",
-                            category: "dropped_ticket")
-                    ))
+                    (event.source.file, Self.droppedTicketReject(event, ticket: store.symbols.string(store.ticketSymbols[slot]))))
             }
             if !late[slot] && !dropSlots[slot] { kept.append(event) }
         }
@@ -403,26 +412,17 @@ final class StoreSession {
         store.services = ServiceLog(services)
     }
 
+    /// The rejects.csv row of an event read for a ticket retention dropped.
+    static func droppedTicketReject(_ event: Event, ticket: String) -> ChunkOutput.PendingReject {
+        .init(
+            line: event.source.line, offset: -1, rule: Int(event.rule), ticket: ticket,
+            reason: "event for a ticket the store's retention dropped (store.keep): not measured", category: "dropped_ticket")
+    }
+
     // MARK: Saving
 
     /// Writes what this run added (call after reading, before `MergedEvents.finish`), in the run's transaction.
-    func save(_ store: MergedEvents, tasks: [ReadTask], outcomes: [Int32: FileOutcome]) throws(StoreError) {
-        // New contents of which nothing was read (a file that could not be opened) are not kept; the
-        // new contents after them move down, so source ids stay dense (events of this run are renumbered).
-        var renumber = Array(0..<Int32(sources.count))
-        var kept = sources.prefix(storedCount).map(\.id)
-        for source in sources.dropFirst(storedCount) {
-            let file = Int(source.id)
-            if store.committedLines[file] == 0 && store.statistics[file].lines == 0 && store.statistics[file].discardedLines == 0 {
-                renumber[file] = -1
-            } else {
-                renumber[file] = Int32(kept.count)
-                kept.append(source.id)
-            }
-        }
-        func moved(_ location: SourceLocation) -> SourceLocation {
-            Int(location.file) < storedCount ? location : SourceLocation(file: renumber[Int(location.file)], line: location.line)
-        }
+    func save(_ store: inout MergedEvents, tasks: [ReadTask], outcomes: [Int32: FileOutcome]) throws(StoreError) {
         let run = try file.recordRun(
             finished: Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)).iso8601,
             new: fates.count { $0.fate == .new || $0.fate == .replaced || $0.fate == .truncated },
@@ -453,20 +453,28 @@ final class StoreSession {
             }
             try file.appendSegment(.tuples, first: marks.tuples, count: table.count - marks.tuples, data: writer.bytes, run: run)
         }
-        if dropSlots.contains(true) {
+        if dropSlots.contains(true) || lateSlots.contains(true) {
             let roots = store.threadRoots()
             for id in try file.segmentIDs(.events) {
                 let (count, data) = try file.segment(id: id)
                 var writer = ByteWriter(capacity: data.count)
                 var kept = 0
+                var late: [Event] = []
                 data.withUnsafeBytes { raw in
                     for i in 0..<count {
                         let event = EventCoding.decode(raw, at: i)
                         let slot = Int(roots[event.ticket.rawValue] ?? event.ticket.rawValue)
-                        guard slot >= dropSlots.count || !dropSlots[slot] else { continue }
+                        if slot < lateSlots.count && lateSlots[slot] { late.append(event) }
+                        guard slot >= dropSlots.count || (!dropSlots[slot] && !lateSlots[slot]) else { continue }
                         EventCoding.append(event, to: &writer)
                         kept += 1
                     }
+                }
+                // Events of this run written while reading, for tickets dropped earlier: set aside.
+                for event in late {
+                    let slot = Int(roots[event.ticket.rawValue] ?? event.ticket.rawValue)
+                    store.rejects.append(
+                        (event.source.file, Self.droppedTicketReject(event, ticket: store.symbols.string(store.ticketSymbols[slot]))))
                 }
                 if kept < count { try file.replaceSegment(id: id, count: kept, data: writer.bytes) }
             }
@@ -477,7 +485,6 @@ final class StoreSession {
             var writer = ByteWriter(capacity: (end - index) * EventCoding.size)
             for i in index..<end {
                 var event = store.events[i]
-                event.source = moved(event.source)
                 EventCoding.append(event, to: &writer)
             }
             try file.appendSegment(.events, first: index, count: end - index, data: writer.bytes, run: run)
@@ -492,7 +499,7 @@ final class StoreSession {
         try file.append(
             store.rejects[marks.rejects...].map { file, r in
                 var reject = StoredReject(
-                    source: moved(SourceLocation(file: file, line: 0)).file, line: r.line, offset: r.offset, rule: r.rule, ticket: r.ticket,
+                    source: file, line: r.line, offset: r.offset, rule: r.rule, ticket: r.ticket,
                     reason: r.reason)
                 reject.category = r.category
                 return reject
@@ -509,14 +516,11 @@ final class StoreSession {
             dropped.append(time)
         }
         try file.setMeta("dropped_tickets", dropped.bytes)
-        var services = store.services.snapshot
-        services.records = services.records.mapValues { records in records.map { Self.moved($0, moved) } }
-        services.open = services.open.map { runs in runs.map { Self.moved($0, moved) } }
-        try file.setMeta("service_log", ServiceLogCoding.encode(services))
+        try file.setMeta("service_log", ServiceLogCoding.encode(store.services.snapshot))
 
         // The manifest: every content's statistics, where reading stopped, and how to recognize it.
         let read = Dictionary(tasks.map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
-        for var source in sources where renumber[Int(source.id)] >= 0 {
+        for var source in sources {
             let file = Int(source.id)
             source.counts = Self.counts(store.statistics[file])
             source.readLength = store.committedEnd[file]
@@ -540,20 +544,12 @@ final class StoreSession {
                     source.tailLength = 0
                     if outcome.failure == nil, let peek = peeks[source.id], let size = peek.size {
                         try self.file.save(
-                            StoredRawFile(size: size, headHash: peek.rawHeadHash, tailHash: peek.rawTailHash, source: renumber[file]))
+                            StoredRawFile(size: size, headHash: peek.rawHeadHash, tailHash: peek.rawTailHash, source: source.id))
                     }
                 }
             }
-            source.id = renumber[file]
             try self.file.save(source)
         }
-    }
-
-    private static func moved(_ record: ServiceRecord, _ moved: (SourceLocation) -> SourceLocation) -> ServiceRecord {
-        var record = record
-        record.source = moved(record.source)
-        record.endSource = moved(record.endSource)
-        return record
     }
 }
 

@@ -397,6 +397,15 @@ public final class StoreFile {
 
     // MARK: Runs
 
+    /// The number of the last run in the store's history (0 for a new store).
+    public func lastRun() throws(StoreError) -> Int64 {
+        try failing("reading its history") { () throws(SQLiteError) in
+            var id: Int64 = 0
+            try database.prepare("SELECT coalesce(max(id), 0) FROM runs").query { id = $0.integer(0) }
+            return id
+        }
+    }
+
     /// Notes a run in the store's history; returns its number.
     public func recordRun(finished: String, new: Int, resumed: Int, skipped: Int, bytes: Int64, events: Int64) throws(StoreError) -> Int64 {
         try failing("writing its history") { () throws(SQLiteError) in
