@@ -17,14 +17,14 @@ final class EventSpill {
 
     /// Spills into a temporary store, created when first needed.
     init(memory: Int) {
-        threshold = max(256, memory / 4 / 32)
+        threshold = max(256, memory / 8 / 32)
         temporary = FileManager.default.temporaryDirectory.path + "/slalog-spill-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).db"
         run = 0
     }
 
     /// Spills into the run's store, as segments of run `run`.
     init(into file: StoreFile, run: Int64, memory: Int) {
-        threshold = max(256, memory / 4 / 32)
+        threshold = max(256, memory / 8 / 32)
         temporary = nil
         self.file = file
         self.run = run

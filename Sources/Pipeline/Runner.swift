@@ -170,9 +170,14 @@ public enum Runner {
             neutralizeFormulas: out.neutralizeFormulas, unverifiedTextKept: options.keepUnverified && store.unverifiedLinesKept > 0,
             attributes: definition.attributes)
         let ticketsFile = try reports.create(out.tickets)
-        var source = TicketSource.inMemory(store)
-        if let session, let census { source = session.ticketSource(store, census: census, memory: options.memory) }
-        if let file = spill.file, let census { source = StoreSession.ticketSource(of: file, store, census: census, memory: options.memory) }
+        let source: TicketSource
+        if let session, let census {
+            source = session.ticketSource(store, census: census, memory: options.memory)
+        } else if let file = spill.file, let census {
+            source = StoreSession.ticketSource(of: file, store, census: census, memory: options.memory)
+        } else {
+            source = TicketSource.inMemory(store)
+        }
         debugPhase("group by ticket")
         let evaluation = try Evaluation.run(
             source: source, definition: definition, asOf: asOf, jobs: options.jobs,

@@ -326,8 +326,8 @@ final class StoreSession {
         let sequence = TicketSource.reportOrder(slots, firstSeen: census.firstSeen, strings: strings, ticketSymbols: store.ticketSymbols)
         var rank = [Int32](repeating: -1, count: store.ticketSymbols.count)
         for (position, slot) in sequence.enumerated() { rank[Int(slot)] = Int32(position) }
-        // About 36 bytes an event while its pass is measured (the event, its index); a quarter of the budget.
-        let perPass = max(256, memory / 4 / 36)
+        // About 36 bytes an event while its pass is measured (the event, its index); an eighth of the budget.
+        let perPass = max(256, memory / 8 / 36)
         var passes: [Range<Int>] = []
         var start = 0, events = 0
         for (position, slot) in sequence.enumerated() {
