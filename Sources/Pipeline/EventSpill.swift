@@ -15,9 +15,10 @@ final class EventSpill {
     /// Why writing the spill failed (a full disk), if it did.
     private(set) var failure: StoreError?
 
-    /// Spills into a temporary store, created when first needed.
+    /// Spills into a temporary store, created when first needed: only past a quarter of the budget
+    /// (writing the spill costs time a run that fits in memory need not spend).
     init(memory: Int) {
-        threshold = max(256, memory / 8 / 32)
+        threshold = max(256, memory / 4 / 32)
         temporary = FileManager.default.temporaryDirectory.path + "/slalog-spill-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).db"
         run = 0
     }
