@@ -39,8 +39,8 @@ public struct MetricInstance: Sendable, Equatable {
     /// When it stopped; nil while running at `as_of`.
     public var stop: Instant?
     public var stopReason: StopReason
-    /// Wall-clock spans that counted before the calendar is applied
-    /// (one span for reply metrics; the `active` spans for resolution).
+    /// Wall-clock spans that counted before the calendar is applied (one span for reply metrics;
+    /// the `active` spans for resolution). Kept only when an audit trail is recorded.
     public var spans: [Span]
     /// Business time counted, in milliseconds (elapsed so far if running).
     public var value: Milliseconds

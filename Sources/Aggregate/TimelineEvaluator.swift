@@ -9,11 +9,14 @@ public final class TimelineEvaluator {
     public let asOf: Instant
     /// Transitions and `open: first_event` (docs/semantics.md §1).
     public let mapping: TicketMapping
-    private var policyCache: [PolicyKey: Int?] = [:]
-    private var transitionCache: [TransitionKey: [EventKind]?] = [:]
-    private var timeline: [Event] = []
-    private var kept: [Event] = []
-    private var mapped: [Event] = []
+    // One evaluator per thread, and no method re-enters another: the buffers need no dynamic exclusivity checks.
+    @exclusivity(unchecked) private var policyCache: [PolicyKey: Int?] = [:]
+    @exclusivity(unchecked) private var transitionCache: [TransitionKey: [EventKind]?] = [:]
+    @exclusivity(unchecked) private var timeline: [Event] = []
+    @exclusivity(unchecked) private var kept: [Event] = []
+    @exclusivity(unchecked) private var mapped: [Event] = []
+    /// The last policy lookup (a ticket asks once per metric instance, with the same attributes).
+    @exclusivity(unchecked) private var lastPolicy: (key: PolicyKey, policy: Int?)?
 
     /// The attribute values of the events' tuple ids.
     public let attributeTable: AttributeTable
@@ -126,11 +129,16 @@ public final class TimelineEvaluator {
         let key = PolicyKey(
             customer: attributes.customer, channel: attributes.channel, priority: attributes.priority,
             extras: policies.readsExtras ? attributes.extras : nil)
-        if let cached = policyCache[key] { return cached }
+        if let last = lastPolicy, last.key == key { return last.policy }
+        if let cached = policyCache[key] {
+            lastPolicy = (key, cached)
+            return cached
+        }
         let found = policies.match(
             customer: string(attributes.customer), channel: string(attributes.channel),
             priority: string(attributes.priority), extras: attributes.extras ?? [])
         policyCache[key] = found
+        lastPolicy = (key, found)
         return found
     }
 

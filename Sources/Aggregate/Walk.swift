@@ -115,15 +115,15 @@ struct Walk {
         let stop: Instant? = reason == .running ? nil : time
         if let start = firstResponseStart {
             firstResponse = instance(
-                .firstResponse, start: start, stop: stop, reason: reason,
-                spans: [.init(start: start, end: time)], attributes: attributes, stopSource: source)
+                .firstResponse, start: start, stop: stop, reason: reason, span: .init(start: start, end: time), attributes: attributes,
+                stopSource: source)
             firstResponseStart = nil
         }
         if let start = nextReplyStart {
             nextReplies.append(
                 instance(
-                    .nextReply, start: start, stop: stop, reason: reason,
-                    spans: [.init(start: start, end: time)], attributes: attributes, stopSource: source))
+                    .nextReply, start: start, stop: stop, reason: reason, span: .init(start: start, end: time), attributes: attributes,
+                    stopSource: source))
             nextReplyStart = nil
         }
     }
@@ -165,14 +165,17 @@ struct Walk {
 
     /// Measures one instance on the calendar of the policy that matches the
     /// attributes at its stop (or at `as_of` while running).
+    /// `span`: the one span of a reply metric, else `spans` (kept on the instance only for an audit trail).
     private func instance(
-        _ metric: Metric, start: Instant, stop: Instant?, reason: StopReason,
-        spans: [MetricInstance.Span], attributes: Attributes, stopSource: SourceLocation?
+        _ metric: Metric, start: Instant, stop: Instant?, reason: StopReason, span: MetricInstance.Span? = nil,
+        spans: [MetricInstance.Span] = [], attributes: Attributes, stopSource: SourceLocation?
     ) -> MetricInstance {
         let policyIndex = evaluator.policyIndex(attributes)
         let policy = policyIndex.map { evaluator.policies.policies[$0] }
         let calendar = policy?.calendar ?? .alwaysOpen
-        let value = spans.reduce(Milliseconds(0)) { $0 + calendar.duration(from: $1.start, to: $1.end) }
+        var value = spans.reduce(Milliseconds(0)) { $0 + calendar.duration(from: $1.start, to: $1.end) }
+        if let span { value += calendar.duration(from: span.start, to: span.end) }
+        let spans = trail == nil ? [] : span.map { [$0] } ?? spans
         let target = policy?.targets[metric]
         let outcome: Outcome
         switch (reason, target) {

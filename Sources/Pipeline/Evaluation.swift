@@ -315,6 +315,6 @@ struct PassEvents: Sendable {
 
     func append(position: Int, slot: UInt32, to scratch: inout [Event]) {
         let k = bySlot ? Int(slot) : position - base
-        for i in starts[k]..<starts[k + 1] { scratch.append(pool[Int(order[i])]) }
+        pool.append(order[starts[k]..<starts[k + 1]], to: &scratch)
     }
 }

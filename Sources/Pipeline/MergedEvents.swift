@@ -496,6 +496,17 @@ struct SegmentedEvents: Sendable {
         }
     }
 
+    /// Appends the events at `indices` (positions in this array) to `output`.
+    func append(_ indices: ArraySlice<UInt32>, to output: inout [Event]) {
+        let mask = (1 << Self.segmentBits) - 1
+        segments.withUnsafeBufferPointer { segments in
+            for index in indices {
+                let i = Int(index)
+                segments[i >> Self.segmentBits].withUnsafeBufferPointer { output.append($0[i & mask]) }
+            }
+        }
+    }
+
     func forEach(_ body: (Int, Event) -> Void) {
         var index = 0
         for segment in segments {

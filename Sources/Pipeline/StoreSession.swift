@@ -484,7 +484,7 @@ final class StoreSession {
             let end = min(store.events.count, index + (1 << 16))
             var writer = ByteWriter(capacity: (end - index) * EventCoding.size)
             for i in index..<end {
-                var event = store.events[i]
+                let event = store.events[i]
                 EventCoding.append(event, to: &writer)
             }
             try file.appendSegment(.events, first: index, count: end - index, data: writer.bytes, run: run)
