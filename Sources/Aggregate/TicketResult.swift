@@ -39,9 +39,6 @@ public struct MetricInstance: Sendable, Equatable {
     /// When it stopped; nil while running at `as_of`.
     public var stop: Instant?
     public var stopReason: StopReason
-    /// Wall-clock spans that counted before the calendar is applied (one span for reply metrics;
-    /// the `active` spans for resolution). Kept only when an audit trail is recorded.
-    public var spans: [Span]
     /// Business time counted, in milliseconds (elapsed so far if running).
     public var value: Milliseconds
     public var target: Milliseconds?
@@ -60,6 +57,8 @@ public struct MetricInstance: Sendable, Equatable {
     /// Whether the value is a completed duration (feeds mean/percentiles).
     public var isStoppedDuration: Bool { stopReason == .completed }
 
+    /// A wall-clock stretch that counted before the calendar is applied (one for reply metrics, the
+    /// `active` stretches for resolution); an audit trail records them with the instance.
     public struct Span: Sendable, Equatable {
         public var start: Instant
         public var end: Instant

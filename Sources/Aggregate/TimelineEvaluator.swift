@@ -17,6 +17,7 @@ public final class TimelineEvaluator {
     @exclusivity(unchecked) private var mapped: [Event] = []
     /// The last policy lookup (a ticket asks once per metric instance, with the same attributes).
     @exclusivity(unchecked) private var lastPolicy: (key: PolicyKey, policy: Int?)?
+    @exclusivity(unchecked) private var symbolPolicies = SymbolPolicyTable()
 
     /// The attribute values of the events' tuple ids.
     public let attributeTable: AttributeTable
@@ -126,6 +127,15 @@ public final class TimelineEvaluator {
 
     /// The policy for a set of attribute symbols (customer, channel, priority).
     func policyIndex(_ attributes: Attributes) -> Int? {
+        if !policies.readsExtras {
+            // The common case: three symbols, looked up in a flat table (no Hasher per lookup).
+            if let found = symbolPolicies.find(attributes.customer, attributes.channel, attributes.priority) { return found }
+            let found = policies.match(
+                customer: string(attributes.customer), channel: string(attributes.channel),
+                priority: string(attributes.priority), extras: [])
+            symbolPolicies.insert(attributes.customer, attributes.channel, attributes.priority, policy: found)
+            return found
+        }
         let key = PolicyKey(
             customer: attributes.customer, channel: attributes.channel, priority: attributes.priority,
             extras: policies.readsExtras ? attributes.extras : nil)
@@ -143,6 +153,55 @@ public final class TimelineEvaluator {
     }
 
     func string(_ symbol: Symbol) -> String? { symbol.isNone ? nil : strings[Int(symbol.rawValue)] }
+}
+
+/// Policies by (customer, channel, priority) symbols: open addressing with a multiplicative hash.
+struct SymbolPolicyTable {
+    private var keys: [(UInt32, UInt32, UInt32)] = Array(repeating: (0, 0, 0), count: 64)
+    /// The policy + 2 (1: no policy; 0: empty slot).
+    private var values: [Int32] = Array(repeating: 0, count: 64)
+    private var count = 0
+
+    private func slot(_ a: Symbol, _ b: Symbol, _ c: Symbol) -> Int {
+        var h = UInt64(a.rawValue) &* 0x9E37_79B9_7F4A_7C15
+        h = (h ^ UInt64(b.rawValue)) &* 0xBF58_476D_1CE4_E5B9
+        h = (h ^ UInt64(c.rawValue)) &* 0x94D0_49BB_1331_11EB
+        return Int(truncatingIfNeeded: h ^ (h >> 31)) & (values.count - 1)
+    }
+
+    /// The cached policy: nil when not cached, `.some(nil)` for "no policy".
+    func find(_ a: Symbol, _ b: Symbol, _ c: Symbol) -> Int?? {
+        var i = slot(a, b, c)
+        while values[i] != 0 {
+            let k = keys[i]
+            if k.0 == a.rawValue && k.1 == b.rawValue && k.2 == c.rawValue { return .some(values[i] == 1 ? nil : Int(values[i] - 2)) }
+            i = (i + 1) & (values.count - 1)
+        }
+        return nil
+    }
+
+    mutating func insert(_ a: Symbol, _ b: Symbol, _ c: Symbol, policy: Int?) {
+        if (count + 1) * 2 > values.count { grow() }
+        var i = slot(a, b, c)
+        while values[i] != 0 { i = (i + 1) & (values.count - 1) }
+        keys[i] = (a.rawValue, b.rawValue, c.rawValue)
+        values[i] = policy.map { Int32($0 + 2) } ?? 1
+        count += 1
+    }
+
+    private mutating func grow() {
+        let old = zip(keys, values).filter { $0.1 != 0 }
+        keys = Array(repeating: (0, 0, 0), count: values.count * 2)
+        values = Array(repeating: 0, count: values.count * 2)
+        count = 0
+        for (k, v) in old {
+            var i = slot(Symbol(rawValue: k.0), Symbol(rawValue: k.1), Symbol(rawValue: k.2))
+            while values[i] != 0 { i = (i + 1) & (values.count - 1) }
+            keys[i] = k
+            values[i] = v
+            count += 1
+        }
+    }
 }
 
 /// A status event's rule, the ticket's previous status and its new one: what decides its kinds.

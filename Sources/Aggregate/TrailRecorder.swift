@@ -8,8 +8,8 @@ public final class TrailRecorder {
         case event(Event, note: String?)
         /// A consequence of the previous event (state change, metric start).
         case step(String)
-        /// A finished measurement with its policy and calendar.
-        case measurement(MetricInstance, policyName: String, calendar: BusinessCalendar)
+        /// A finished measurement with the spans it counted, its policy and calendar.
+        case measurement(MetricInstance, spans: [MetricInstance.Span], policyName: String, calendar: BusinessCalendar)
     }
 
     public private(set) var entries: [Entry] = []
@@ -18,7 +18,7 @@ public final class TrailRecorder {
 
     func note(_ event: Event, _ note: String?) { entries.append(.event(event, note: note)) }
     func say(_ text: String) { entries.append(.step(text)) }
-    func measured(_ instance: MetricInstance, policyName: String, calendar: BusinessCalendar) {
-        entries.append(.measurement(instance, policyName: policyName, calendar: calendar))
+    func measured(_ instance: MetricInstance, spans: [MetricInstance.Span], policyName: String, calendar: BusinessCalendar) {
+        entries.append(.measurement(instance, spans: spans, policyName: policyName, calendar: calendar))
     }
 }

@@ -165,7 +165,7 @@ struct Walk {
 
     /// Measures one instance on the calendar of the policy that matches the
     /// attributes at its stop (or at `as_of` while running).
-    /// `span`: the one span of a reply metric, else `spans` (kept on the instance only for an audit trail).
+    /// `span`: the one span of a reply metric, else `spans` (given to the audit trail, if any).
     private func instance(
         _ metric: Metric, start: Instant, stop: Instant?, reason: StopReason, span: MetricInstance.Span? = nil,
         spans: [MetricInstance.Span] = [], attributes: Attributes, stopSource: SourceLocation?
@@ -175,7 +175,6 @@ struct Walk {
         let calendar = policy?.calendar ?? .alwaysOpen
         var value = spans.reduce(Milliseconds(0)) { $0 + calendar.duration(from: $1.start, to: $1.end) }
         if let span { value += calendar.duration(from: span.start, to: span.end) }
-        let spans = trail == nil ? [] : span.map { [$0] } ?? spans
         let target = policy?.targets[metric]
         let outcome: Outcome
         switch (reason, target) {
@@ -195,13 +194,13 @@ struct Walk {
             }
         }
         let measured = MetricInstance(
-            metric: metric, start: start, stop: stop, stopReason: reason, spans: spans, value: value,
+            metric: metric, start: start, stop: stop, stopReason: reason, value: value,
             target: target, policy: policyIndex, outcome: outcome, stopSource: stopSource)
         if let stop {
             let why = reason == .resolvedWithoutReply ? " (resolved before any reply)" : ""
             trail?.say("\(metric.rawValue) stops at \(stop.iso8601)\(why): \(formatSeconds(value)) s counted")
         }
-        trail?.measured(measured, policyName: policy?.name ?? "none", calendar: calendar)
+        trail?.measured(measured, spans: span.map { [$0] } ?? spans, policyName: policy?.name ?? "none", calendar: calendar)
         return measured
     }
 }

@@ -73,8 +73,8 @@ public struct ExplainReport {
         out.append("")
         out.append("Measurements")
         for entry in trail {
-            guard case let .measurement(instance, policyName, calendar) = entry else { continue }
-            out += measurementLines(instance, policyName: policyName, calendar: calendar)
+            guard case let .measurement(instance, spans, policyName, calendar) = entry else { continue }
+            out += measurementLines(instance, spans: spans, policyName: policyName, calendar: calendar)
         }
         if r.firstResponse == nil && r.state != .incomplete {
             out.append("  first_response: not measured (the ticket was opened by an agent)")
@@ -113,7 +113,9 @@ public struct ExplainReport {
         return lines
     }
 
-    private func measurementLines(_ i: MetricInstance, policyName: String, calendar: BusinessCalendar) -> [String] {
+    private func measurementLines(_ i: MetricInstance, spans: [MetricInstance.Span], policyName: String, calendar: BusinessCalendar)
+        -> [String]
+    {
         var lines: [String] = []
         let target = i.target.map { "target \(formatSeconds($0)) s" } ?? "no target"
         let verdict: String
@@ -135,7 +137,7 @@ public struct ExplainReport {
         )
         lines.append("      from \(i.start.iso8601) to \(stop)")
         var previousEnd: Instant?
-        for span in i.spans {
+        for span in spans {
             if let previousEnd, previousEnd < span.start {
                 lines.append("      not counted  \(previousEnd.iso8601) → \(span.start.iso8601)  (ticket waiting or resolved)")
             }
