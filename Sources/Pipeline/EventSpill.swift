@@ -47,14 +47,7 @@ final class EventSpill {
                 try created.beginWrite()
                 file = created
             }
-            var index = 0
-            while index < events.count {
-                let end = min(events.count, index + (1 << 16))
-                var writer = ByteWriter(capacity: (end - index) * EventCoding.size)
-                for i in index..<end { EventCoding.append(events[i], to: &writer) }
-                try file!.appendSegment(.events, first: index, count: end - index, data: writer.bytes, run: run)
-                index = end
-            }
+            try file!.append(events, run: run)
             events = SegmentedEvents()
         } catch {
             failure = error

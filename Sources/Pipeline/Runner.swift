@@ -88,64 +88,13 @@ public enum Runner {
         let reports = try ReportSet(directory: outputDirectory, names: names, lockTimeout: options.lockTimeout)
         names = names.map { "\(outputDirectory)/\($0)" }
 
-        var session: StoreSession?
-        var census: StoreSession.Census?
         let spill = EventSpill(memory: options.memory)
-        var store: MergedEvents
-        if let path = options.store {
-            guard !files.contains(standardInputName) else {
-                throw RunError(
-                    description: "standard input cannot be read into a store (it could not be recognized next time): name the files")
+        var (store, session, census) =
+            if let path = options.store {
+                try readIntoStore(path, files: files, problems: expansionProblems, definition: definition, options: options)
+            } else {
+                try readIntoMemory(files, spill: spill, definition: definition, options: options)
             }
-            let opened: StoreSession
-            do {
-                opened = try StoreSession(
-                    path: path, definition: definition, write: !options.storeOnly, lockTimeout: options.lockTimeout,
-                    rebuild: options.rebuildStore)
-            } catch { throw RunError(description: error.description) }
-            let tasks = opened.plan(files)
-            store = merger(inputs: opened.sources.map(\.name), definition: definition, options: options)
-            do { try opened.load(into: &store) } catch { throw RunError(description: error.description) }
-            debugPhase("store loaded")
-            if !options.storeOnly && opened.unreadable.count == files.count {
-                let reasons = expansionProblems.map(\.description) + opened.unreadable.map { "\($0.error)" }
-                throw RunError(
-                    description: "no input could be read; nothing written, the store and the previous reports are unchanged\n  "
-                        + reasons.joined(separator: "\n  "))
-            }
-            // New events go to the store while reading once they exceed the memory budget (in this run's transaction).
-            let spill = options.storeOnly ? nil : EventSpill(into: opened.file, run: opened.runNumber, memory: options.memory)
-            let outcomes = read(tasks, into: &store, definition: definition, options: options, spill: spill)
-            if let failure = spill?.failure { throw RunError(description: failure.description) }
-            debugPhase("read")
-            var counted: StoreSession.Census
-            do { counted = try opened.census(store, includeNew: true) } catch { throw RunError(description: error.description) }
-            debugPhase("census")
-            if !options.storeOnly {
-                if let keep = definition.storeKeep { opened.applyRetention(keep: keep, census: &counted, to: &store) }
-                do {
-                    try opened.save(&store, tasks: tasks, outcomes: outcomes)
-                    FaultInjection.reached("store-saved")
-                    try opened.file.commit()
-                } catch { throw RunError(description: error.description) }
-                FaultInjection.reached("store-committed")
-                debugPhase("store saved")
-            }
-            session = opened
-            census = counted
-        } else {
-            let tasks = files.enumerated().map { ReadTask(path: $1, file: Int32($0)) }
-            store = merger(inputs: files.map(displayName), definition: definition, options: options)
-            read(tasks, into: &store, definition: definition, options: options, spill: spill)
-            debugPhase("read")
-            if let file = spill.file {
-                spill.flush(&store.events)
-                if let failure = spill.failure { throw RunError(description: "the run's events did not fit --memory and \(failure)") }
-                do { census = try StoreSession.census(of: file, store, includeNew: false) } catch {
-                    throw RunError(description: error.description)
-                }
-            }
-        }
         store.finish()
         guard session != nil || store.statistics.contains(where: { !$0.couldNotOpen }) else {
             var reasons = expansionProblems.map(\.description)
@@ -286,6 +235,67 @@ public enum Runner {
             try AtomicFile.write(text, to: file)
         }
         return result
+    }
+
+    /// Reads what the store has not read yet into it (docs/semantics.md §11) and commits the run's
+    /// additions; returns the merger (the store's tables and what is left of the new events in memory),
+    /// the session, and the census of every event the store holds.
+    static func readIntoStore(
+        _ path: String, files: [String], problems expansionProblems: [Problem], definition: PipelineDefinition, options: RunOptions
+    ) throws -> (MergedEvents, StoreSession?, StoreSession.Census?) {
+        guard !files.contains(standardInputName) else {
+            throw RunError(description: "standard input cannot be read into a store (it could not be recognized next time): name the files")
+        }
+        let opened: StoreSession
+        do {
+            opened = try StoreSession(
+                path: path, definition: definition, write: !options.storeOnly, lockTimeout: options.lockTimeout,
+                rebuild: options.rebuildStore)
+        } catch { throw RunError(description: error.description) }
+        let tasks = opened.plan(files)
+        var store = merger(inputs: opened.sources.map(\.name), definition: definition, options: options)
+        do { try opened.load(into: &store) } catch { throw RunError(description: error.description) }
+        debugPhase("store loaded")
+        if !options.storeOnly && opened.unreadable.count == files.count {
+            let reasons = expansionProblems.map(\.description) + opened.unreadable.map { "\($0.error)" }
+            throw RunError(
+                description: "no input could be read; nothing written, the store and the previous reports are unchanged\n  "
+                    + reasons.joined(separator: "\n  "))
+        }
+        // New events go to the store while reading once they exceed the memory budget (in this run's transaction).
+        let spill = options.storeOnly ? nil : EventSpill(into: opened.file, run: opened.runNumber, memory: options.memory)
+        let outcomes = read(tasks, into: &store, definition: definition, options: options, spill: spill)
+        if let failure = spill?.failure { throw RunError(description: failure.description) }
+        debugPhase("read")
+        var census: StoreSession.Census
+        do { census = try opened.census(store, includeNew: true) } catch { throw RunError(description: error.description) }
+        debugPhase("census")
+        guard !options.storeOnly else { return (store, opened, census) }
+        if let keep = definition.storeKeep { opened.applyRetention(keep: keep, census: &census, to: &store) }
+        do {
+            try opened.save(&store, tasks: tasks, outcomes: outcomes)
+            FaultInjection.reached("store-saved")
+            try opened.file.commit()
+        } catch { throw RunError(description: error.description) }
+        FaultInjection.reached("store-committed")
+        debugPhase("store saved")
+        return (store, opened, census)
+    }
+
+    /// Reads every file into a new merger; past the memory budget, events go to `spill` (then the census is of its events).
+    static func readIntoMemory(
+        _ files: [String], spill: EventSpill, definition: PipelineDefinition, options: RunOptions
+    ) throws -> (MergedEvents, StoreSession?, StoreSession.Census?) {
+        let tasks = files.enumerated().map { ReadTask(path: $1, file: Int32($0)) }
+        var store = merger(inputs: files.map(displayName), definition: definition, options: options)
+        read(tasks, into: &store, definition: definition, options: options, spill: spill)
+        debugPhase("read")
+        guard let file = spill.file else { return (store, nil, nil) }
+        spill.flush(&store.events)
+        if let failure = spill.failure { throw RunError(description: "the run's events did not fit --memory and \(failure)") }
+        do { return (store, nil, try StoreSession.census(of: file, store, includeNew: false)) } catch {
+            throw RunError(description: error.description)
+        }
     }
 
     /// The one-page HTML report of a run.

@@ -179,16 +179,20 @@ final class StoreSession {
     /// Puts everything the store holds into a fresh merger whose inputs are the store's sources
     /// (and the new ones `plan` added), positioned where each was left.
     func load(into store: inout MergedEvents) throws(StoreError) {
+        var damaged = false
         try file.forEachSegment(.strings) { first, count, data in
             var reader = ByteReader(data)
             let lengths = (0..<count).map { _ in Int(reader.read(UInt32.self)) }
             var position = reader.position
             for (i, length) in lengths.enumerated() {
+                guard position + length <= data.count else { damaged = true; return }
                 let symbol = store.symbols.intern(UnsafeRawBufferPointer(rebasing: data[position..<(position + length)]))
-                precondition(Int(symbol.rawValue) == first + i, "store strings out of order")
+                // Ids are the order strings were first seen: a string table that does not replay so is damaged.
+                if Int(symbol.rawValue) != first + i { damaged = true }
                 position += length
             }
         }
+        if damaged { throw StoreError.cannotOpen(path: file.path, reason: "its string table is damaged") }
         try file.forEachSegment(.tickets) { _, count, data in
             var reader = ByteReader(data)
             for _ in 0..<count { _ = store.slot(for: Symbol(rawValue: reader.read())) }
@@ -218,18 +222,8 @@ final class StoreSession {
                         category: reject.category)
                 ))
         }
-        if let latest = try file.meta("latest") {
-            store.latest = latest.withUnsafeBytes { raw in
-                var reader = ByteReader(raw)
-                return Instant(milliseconds: reader.read())
-            }
-        }
-        if let matches = try file.meta("rule_matches") {
-            store.ruleMatches = matches.withUnsafeBytes { raw in
-                var reader = ByteReader(raw)
-                return (0..<(raw.count / 8)).map { _ in reader.read(Int64.self) }
-            }
-        }
+        if let latest = try file.meta("latest").flatMap({ ByteCoding.integers($0).first }) { store.latest = Instant(milliseconds: latest) }
+        if let matches = try file.meta("rule_matches") { store.ruleMatches = ByteCoding.integers(matches) }
         if let services = try file.meta("service_log") { store.services = ServiceLog(ServiceLogCoding.decode(services)) }
         if let dropped = try file.meta("dropped_tickets") {
             dropped.withUnsafeBytes { raw in
@@ -479,17 +473,7 @@ final class StoreSession {
                 if kept < count { try file.replaceSegment(id: id, count: kept, data: writer.bytes) }
             }
         }
-        var index = 0
-        while index < store.events.count {
-            let end = min(store.events.count, index + (1 << 16))
-            var writer = ByteWriter(capacity: (end - index) * EventCoding.size)
-            for i in index..<end {
-                let event = store.events[i]
-                EventCoding.append(event, to: &writer)
-            }
-            try file.appendSegment(.events, first: index, count: end - index, data: writer.bytes, run: run)
-            index = end
-        }
+        try file.append(store.events, run: run)
         FaultInjection.reached("store-events-written")
         if !store.addedThreadLinks.isEmpty {
             var writer = ByteWriter()
@@ -504,12 +488,8 @@ final class StoreSession {
                 reject.category = r.category
                 return reject
             })
-        var latest = ByteWriter()
-        if let time = store.latest {
-            latest.append(time.milliseconds)
-            try file.setMeta("latest", latest.bytes)
-        }
-        try file.setMeta("rule_matches", ByteWriter.integers(store.ruleMatches))
+        if let time = store.latest { try file.setMeta("latest", ByteCoding.encode(integers: [time.milliseconds])) }
+        try file.setMeta("rule_matches", ByteCoding.encode(integers: store.ruleMatches))
         var dropped = ByteWriter()
         for (name, time) in droppedTickets.sorted(by: { $0.key < $1.key }) {
             dropped.append(bytes: Array(name.utf8))
@@ -553,11 +533,17 @@ final class StoreSession {
     }
 }
 
-extension ByteWriter {
-    static func integers(_ values: [Int64]) -> [UInt8] {
-        var writer = ByteWriter(capacity: values.count * 8)
-        for n in values { writer.append(n) }
-        return writer.bytes
+extension StoreFile {
+    /// Appends events as segments of up to 64 Ki events each (the run's end, and spills while reading).
+    func append(_ events: SegmentedEvents, run: Int64) throws(StoreError) {
+        var index = 0
+        while index < events.count {
+            let end = min(events.count, index + (1 << 16))
+            var writer = ByteWriter(capacity: (end - index) * EventCoding.size)
+            for i in index..<end { EventCoding.append(events[i], to: &writer) }
+            try appendSegment(.events, first: index, count: end - index, data: writer.bytes, run: run)
+            index = end
+        }
     }
 }
 

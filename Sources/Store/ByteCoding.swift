@@ -44,27 +44,28 @@ public struct ByteReader {
     }
 }
 
-enum ByteCoding {
-    static func encode(integers: [Int64]) -> [UInt8] {
+/// Lists of integers and of byte strings as blobs.
+public enum ByteCoding {
+    public static func encode(integers: [Int64]) -> [UInt8] {
         var writer = ByteWriter(capacity: integers.count * 8)
         for n in integers { writer.append(n) }
         return writer.bytes
     }
 
-    static func integers(_ bytes: [UInt8]) -> [Int64] {
+    public static func integers(_ bytes: [UInt8]) -> [Int64] {
         bytes.withUnsafeBytes { raw in
             var reader = ByteReader(raw)
             return (0..<(raw.count / 8)).map { _ in reader.read(Int64.self) }
         }
     }
 
-    static func encode(byteStrings: [[UInt8]]) -> [UInt8] {
+    public static func encode(byteStrings: [[UInt8]]) -> [UInt8] {
         var writer = ByteWriter()
         for s in byteStrings { writer.append(bytes: s) }
         return writer.bytes
     }
 
-    static func byteStrings(_ bytes: [UInt8]) -> [[UInt8]] {
+    public static func byteStrings(_ bytes: [UInt8]) -> [[UInt8]] {
         bytes.withUnsafeBytes { raw in
             var reader = ByteReader(raw)
             var strings: [[UInt8]] = []
