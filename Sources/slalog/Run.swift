@@ -92,18 +92,12 @@ struct Run: ParsableCommand {
             valueName: "file"))
     var store: String?
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Memory to stay within, in MB (default 512): beyond it, events go to a temporary store (or the --store) and tickets are measured in passes.",
-            valueName: "MB"))
-    var memory: Int = 512
+    @OptionGroup var memory: MemoryOption
 
     @Flag(help: "With --store: when the store's rules differ from the pipeline's, empty it and read the inputs anew instead of refusing.")
     var rebuildStore = false
 
     func validate() throws {
-        guard memory >= 16, memory <= 1 << 20 else { throw ValidationError("--memory is in MB, between 16 and 1048576") }
         if rebuildStore && store == nil { throw ValidationError("--rebuild-store needs --store") }
         if let store, store.isEmpty { throw ValidationError("--store needs a file name") }
         if let metrics, metrics.isEmpty { throw ValidationError("--metrics needs a file name") }
@@ -123,15 +117,7 @@ struct Run: ParsableCommand {
         options.outputDirectory = out
         options.asOf = asOf.instant
         options.window = try window.window(zone: definition.groupZone)
-        if let groupBy {
-            guard let dimensions = parseDimensions(groupBy, attributes: definition.attributes) else {
-                printError(
-                    "slalog: --group-by takes \((GroupDimension.allCases.map(\.rawValue) + definition.attributes).joined(separator: ", ")), not '\(groupBy)'"
-                )
-                throw ExitCode(2)
-            }
-            options.groupBy = dimensions
-        }
+        options.groupBy = try groupBy.map { try dimensions($0, of: definition) }
         options.jobs = jobs
         options.lockTimeout = lockTimeout
         options.keepUnverified = keepUnverified
@@ -139,7 +125,7 @@ struct Run: ParsableCommand {
         Interruption.install()
         options.metricsFile = metrics
         options.store = store
-        options.memory = memory << 20
+        options.memory = memory.bytes
         options.rebuildStore = rebuildStore
         try execute(definition, options: options, progress: self.progress, quiet: quiet)
     }
@@ -178,6 +164,33 @@ func loadPipeline(_ path: String) throws -> PipelineDefinition {
     } catch {
         printError(error.description)
         throw ExitCode(2)
+    }
+}
+
+/// `--group-by` read against the pipeline's attributes; a wrong name is exit 2 with the choices.
+func dimensions(_ text: String, of definition: PipelineDefinition) throws -> [GroupDimension] {
+    guard let dimensions = parseDimensions(text, attributes: definition.attributes) else {
+        printError(
+            "slalog: --group-by takes \((GroupDimension.allCases.map(\.rawValue) + definition.attributes).joined(separator: ", ")), not '\(text)'"
+        )
+        throw ExitCode(2)
+    }
+    return dimensions
+}
+
+/// `--memory MB`, shared by `run` and `report`.
+struct MemoryOption: ParsableArguments {
+    @Option(
+        name: .customLong("memory"),
+        help: ArgumentHelp(
+            "Memory to stay within, in MB (default 512): beyond it, events go to a temporary store (or the --store) and tickets are measured in passes.",
+            valueName: "MB"))
+    var megabytes: Int = 512
+
+    var bytes: Int { megabytes << 20 }
+
+    func validate() throws {
+        guard megabytes >= 16, megabytes <= 1 << 20 else { throw ValidationError("--memory is in MB, between 16 and 1048576") }
     }
 }
 

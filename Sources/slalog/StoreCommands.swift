@@ -49,18 +49,12 @@ struct Report: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write a Prometheus textfile here, atomically.", valueName: "file"))
     var metrics: String?
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Memory to stay within, in MB (default 512): beyond it, events go to a temporary store (or the --store) and tickets are measured in passes.",
-            valueName: "MB"))
-    var memory: Int = 512
+    @OptionGroup var memory: MemoryOption
 
     @Flag(help: "Exit 3 when the run looks wrong (as for run).")
     var strict = false
 
     func validate() throws {
-        guard memory >= 16, memory <= 1 << 20 else { throw ValidationError("--memory is in MB, between 16 and 1048576") }
         guard jobs >= 1, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
         guard lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be between 0 and 86400 seconds") }
     }
@@ -71,20 +65,13 @@ struct Report: ParsableCommand {
         options.outputDirectory = out
         options.asOf = asOf.instant
         options.window = try window.window(zone: definition.groupZone)
-        if let groupBy {
-            guard let dimensions = parseDimensions(groupBy, attributes: definition.attributes) else {
-                printError(
-                    "slalog: --group-by takes \((GroupDimension.allCases.map(\.rawValue) + definition.attributes).joined(separator: ", "))")
-                throw ExitCode(2)
-            }
-            options.groupBy = dimensions
-        }
+        options.groupBy = try groupBy.map { try dimensions($0, of: definition) }
         options.jobs = jobs
         options.lockTimeout = lockTimeout
         options.strict = strict
         options.metricsFile = metrics
         options.store = store
-        options.memory = memory << 20
+        options.memory = memory.bytes
         options.storeOnly = true
         Interruption.install()
         try execute(definition, options: options, progress: false, quiet: quiet)
