@@ -35,6 +35,49 @@ struct Run: ParsableCommand {
     @Argument(help: "Log files, folders or globs. Default: the pipeline's inputs.")
     var inputs: [String] = []
 
+    @OptionGroup var report: ReportOptions
+
+    @Flag(
+        name: .long,
+        help:
+            "Forensic use: keep the text of compressed units that failed their checksum instead of discarding it (every report says so).")
+    var keepUnverified = false
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Show a progress line (percent, MB/s, ETA, file) on stderr. Default: only when stderr is a terminal.")
+    var progress: Bool?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Event store file (created if missing): read only what it has not read yet, then report from everything it holds (README, Nightly with cron).",
+            valueName: "file"))
+    var store: String?
+
+    @Flag(help: "With --store: when the store's rules differ from the pipeline's, empty it and read the inputs anew instead of refusing.")
+    var rebuildStore = false
+
+    func validate() throws {
+        if rebuildStore && store == nil { throw ValidationError("--rebuild-store needs --store") }
+        if let store, store.isEmpty { throw ValidationError("--store needs a file name") }
+    }
+
+    func run() throws {
+        let definition = try loadPipeline(pipeline)
+        var options = RunOptions()
+        options.inputs = inputs
+        try report.apply(to: &options, definition: definition)
+        options.keepUnverified = keepUnverified
+        options.store = store
+        options.rebuildStore = rebuildStore
+        Interruption.install()
+        try execute(definition, options: options, progress: self.progress, quiet: report.quiet)
+    }
+}
+
+/// What `run` and `report` share: where the reports go and what they measure.
+struct ReportOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Folder for the reports (default: the pipeline's outputs.dir).", valueName: "dir"))
     var out: String?
 
@@ -58,14 +101,8 @@ struct Run: ParsableCommand {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Seconds to wait while another run holds the output folder, then exit 2.", valueName: "seconds"))
+        help: ArgumentHelp("Seconds to wait while another run holds the output folder (or the store), then exit 2.", valueName: "seconds"))
     var lockTimeout: Double = 60
-
-    @Flag(
-        name: .long,
-        help:
-            "Forensic use: keep the text of compressed units that failed their checksum instead of discarding it (every report says so).")
-    var keepUnverified = false
 
     @Option(
         name: .long,
@@ -75,31 +112,14 @@ struct Run: ParsableCommand {
     var metrics: String?
 
     @Flag(
-        inversion: .prefixedNo,
-        help: "Show a progress line (percent, MB/s, ETA, file) on stderr. Default: only when stderr is a terminal.")
-    var progress: Bool?
-
-    @Flag(
         help:
             "Exit 3 when the run looks wrong (no events, many incomplete tickets or anomalies, a rule that never matched, a policy that never applied)."
     )
     var strict = false
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Event store file (created if missing): read only what it has not read yet, then report from everything it holds (README, Nightly with cron).",
-            valueName: "file"))
-    var store: String?
-
     @OptionGroup var memory: MemoryOption
 
-    @Flag(help: "With --store: when the store's rules differ from the pipeline's, empty it and read the inputs anew instead of refusing.")
-    var rebuildStore = false
-
     func validate() throws {
-        if rebuildStore && store == nil { throw ValidationError("--rebuild-store needs --store") }
-        if let store, store.isEmpty { throw ValidationError("--store needs a file name") }
         if let metrics, metrics.isEmpty { throw ValidationError("--metrics needs a file name") }
         if let out, out.isEmpty { throw ValidationError("--out needs a folder name") }
         guard lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be between 0 and 86400 seconds") }
@@ -110,24 +130,17 @@ struct Run: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let definition = try loadPipeline(pipeline)
-        var options = RunOptions()
-        options.inputs = inputs
+    /// Puts these options into a run's options (a wrong --group-by or --period is exit 2).
+    func apply(to options: inout RunOptions, definition: PipelineDefinition) throws {
         options.outputDirectory = out
         options.asOf = asOf.instant
         options.window = try window.window(zone: definition.groupZone)
         options.groupBy = try groupBy.map { try dimensions($0, of: definition) }
         options.jobs = jobs
         options.lockTimeout = lockTimeout
-        options.keepUnverified = keepUnverified
         options.strict = strict
-        Interruption.install()
         options.metricsFile = metrics
-        options.store = store
         options.memory = memory.bytes
-        options.rebuildStore = rebuildStore
-        try execute(definition, options: options, progress: self.progress, quiet: quiet)
     }
 }
 

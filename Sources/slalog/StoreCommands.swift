@@ -27,54 +27,16 @@ struct Report: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The event store file.", valueName: "file"))
     var store: String
 
-    @Option(name: .long, help: ArgumentHelp("Folder for the reports (default: the pipeline's outputs.dir).", valueName: "dir"))
-    var out: String?
-
-    @OptionGroup var asOf: AsOfOption
-
-    @OptionGroup var window: WindowOptions
-
-    @Option(name: .long, help: ArgumentHelp("Summary grouping (as for run).", valueName: "list"))
-    var groupBy: String?
-
-    @Option(name: .shortAndLong, help: "Threads measuring tickets (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Flag(name: .shortAndLong, help: "Do not print the summary on stderr.")
-    var quiet = false
-
-    @Option(name: .long, help: ArgumentHelp("Seconds to wait while another run holds the output folder.", valueName: "seconds"))
-    var lockTimeout: Double = 60
-
-    @Option(name: .long, help: ArgumentHelp("Also write a Prometheus textfile here, atomically.", valueName: "file"))
-    var metrics: String?
-
-    @OptionGroup var memory: MemoryOption
-
-    @Flag(help: "Exit 3 when the run looks wrong (as for run).")
-    var strict = false
-
-    func validate() throws {
-        guard jobs >= 1, jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
-        guard lockTimeout >= 0, lockTimeout <= 86_400 else { throw ValidationError("--lock-timeout must be between 0 and 86400 seconds") }
-    }
+    @OptionGroup var report: ReportOptions
 
     func run() throws {
         let definition = try loadPipeline(pipeline)
         var options = RunOptions()
-        options.outputDirectory = out
-        options.asOf = asOf.instant
-        options.window = try window.window(zone: definition.groupZone)
-        options.groupBy = try groupBy.map { try dimensions($0, of: definition) }
-        options.jobs = jobs
-        options.lockTimeout = lockTimeout
-        options.strict = strict
-        options.metricsFile = metrics
+        try report.apply(to: &options, definition: definition)
         options.store = store
-        options.memory = memory.bytes
         options.storeOnly = true
         Interruption.install()
-        try execute(definition, options: options, progress: false, quiet: quiet)
+        try execute(definition, options: options, progress: false, quiet: report.quiet)
     }
 }
 
