@@ -37,13 +37,14 @@ struct Evaluation {
         try tickets.write(header.bytes)
 
         var evaluation = Evaluation()
-        var summarizers: [Summarizer] = []
+        // Summaries are sums and unsorted value lists: each pass's are merged into one as it ends.
+        var summary = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
         for pass in source.passes {
             let events = try source.load(pass)
             debugPhase("pass loaded")
             try measure(
                 pass, events: events, source: source, definition: definition, asOf: asOf, jobs: jobs, groupBy: groupBy, context: context,
-                tickets: tickets, window: window, into: &evaluation, summarizers: &summarizers)
+                tickets: tickets, window: window, into: &evaluation, summary: &summary)
         }
         debugPhase("measured")
         // The worst tickets again, with an audit trail each (a handful: cheap).
@@ -62,12 +63,10 @@ struct Evaluation {
                 ).text
         }
         debugPhase("trails")
-        var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
-        for partial in summarizers { summarizer.merge(partial) }
         evaluation.setAside.sort { $0.source < $1.source }
         evaluation.statistics.duplicates = evaluation.setAside.count { $0.reason == .duplicate }
         evaluation.statistics.anomalies = evaluation.setAside.count - evaluation.statistics.duplicates
-        evaluation.groups = summarizer.rows()
+        evaluation.groups = summary.rows()
         return evaluation
     }
 
@@ -76,7 +75,7 @@ struct Evaluation {
     private static func measure(
         _ pass: Range<Int>, events: PassEvents, source: TicketSource, definition: PipelineDefinition, asOf: Instant, jobs: Int,
         groupBy: [GroupDimension], context: ReportContext, tickets: OutputFile, window: ReportWindow?, into evaluation: inout Evaluation,
-        summarizers: inout [Summarizer]
+        summary: inout Summarizer
     ) throws {
         let strings = source.strings, sequence = source.sequence, ticketSymbols = source.ticketSymbols, table = source.attributeTable
         let blocks = (pass.count + blockSize - 1) / blockSize
@@ -140,7 +139,9 @@ struct Evaluation {
         }
         workers.wait()
         if let failure { throw failure }
-        summarizers += summaries.withLock { $0 }.compactMap { $0 }
+        for partial in summaries.withLock({ $0 }) {
+            if let partial { summary.merge(partial) }
+        }
     }
 }
 
