@@ -423,14 +423,14 @@ final class StoreSession {
             resumed: fates.count { $0.fate == .resumed }, skipped: fates.count { $0.fate == .skipped || $0.fate == .copy },
             bytes: tasks.reduce(0) { $0 + store.statistics[Int($1.file)].bytes }, events: Int64(store.events.count))
 
-        // Strings: lengths, then bytes.
-        if store.symbols.count > marks.strings {
+        // Strings: lengths, then bytes, 64 Ki strings a segment (a first run over months holds millions).
+        for first in stride(from: marks.strings, to: store.symbols.count, by: 1 << 16) {
             var writer = ByteWriter()
-            let range = marks.strings..<store.symbols.count
+            let range = first..<min(store.symbols.count, first + (1 << 16))
             for id in range { writer.append(UInt32(store.symbols.withBytes(Symbol(rawValue: UInt32(id))) { $0.count })) }
             var bytes = writer.bytes
             for id in range { store.symbols.withBytes(Symbol(rawValue: UInt32(id))) { bytes.append(contentsOf: $0) } }
-            try file.appendSegment(.strings, first: marks.strings, count: range.count, data: bytes, run: run)
+            try file.appendSegment(.strings, first: first, count: range.count, data: bytes, run: run)
         }
         if store.ticketSymbols.count > marks.tickets {
             var writer = ByteWriter()
