@@ -268,7 +268,9 @@ public enum Runner {
         if let failure = spill?.failure { throw RunError(description: failure.description) }
         debugPhase("read")
         var census: StoreSession.Census
-        do { census = try opened.census(store, includeNew: true) } catch { throw RunError(description: error.description) }
+        do {
+            census = try opened.census(store, includeNew: true, lastTimes: definition.storeKeep != nil && !options.storeOnly)
+        } catch { throw RunError(description: error.description) }
         debugPhase("census")
         guard !options.storeOnly else { return (store, opened, census) }
         if let keep = definition.storeKeep { opened.applyRetention(keep: keep, census: &census, to: &store) }

@@ -271,24 +271,25 @@ final class StoreSession {
     /// threads resolved to their roots.
     struct Census: Sendable {
         var firstSeen: [SourceLocation]
+        /// The last event's time, only when retention needs it (else empty: 8 bytes a ticket saved).
         var last: [Int64]
-        var count: [Int]
+        var count: [Int32]
         /// Customers named on any ticket event (the candidates a service's customer rows are made for).
         var customers = Set<Symbol>()
-        var events: Int { count.reduce(0, +) }
+        var events: Int { count.reduce(0) { $0 + Int($1) } }
     }
 
     /// Counts every ticket's events, first place and last time (events are read, not kept).
-    func census(_ store: MergedEvents, includeNew: Bool) throws(StoreError) -> Census {
-        try Self.census(of: file, store, includeNew: includeNew)
+    func census(_ store: MergedEvents, includeNew: Bool, lastTimes: Bool = false) throws(StoreError) -> Census {
+        try Self.census(of: file, store, includeNew: includeNew, lastTimes: lastTimes)
     }
 
     /// The census of the events in `file` (and, with `includeNew`, those in the merger's memory).
-    static func census(of file: StoreFile, _ store: MergedEvents, includeNew: Bool) throws(StoreError) -> Census {
+    static func census(of file: StoreFile, _ store: MergedEvents, includeNew: Bool, lastTimes: Bool = false) throws(StoreError) -> Census {
         let slots = store.ticketSymbols.count
         var census = Census(
             firstSeen: Array(repeating: SourceLocation(file: 0xFF_FFFF, line: 0xFF_FFFF_FFFF), count: slots),
-            last: Array(repeating: .min, count: slots), count: Array(repeating: 0, count: slots))
+            last: Array(repeating: .min, count: lastTimes ? slots : 0), count: Array(repeating: 0, count: slots))
         let roots = store.threadRoots()
         let table = store.attributeTable
         func note(_ event: Event) {
@@ -296,7 +297,7 @@ final class StoreSession {
             let slot = Int(roots[raw] ?? raw)
             census.count[slot] += 1
             if event.source < census.firstSeen[slot] { census.firstSeen[slot] = event.source }
-            census.last[slot] = max(census.last[slot], event.time.milliseconds)
+            if lastTimes { census.last[slot] = max(census.last[slot], event.time.milliseconds) }
             let customer = table.value(event.attributes, AttributeTable.customer)
             if customer != .none { census.customers.insert(customer) }
         }
@@ -325,12 +326,12 @@ final class StoreSession {
         var passes: [Range<Int>] = []
         var start = 0, events = 0
         for (position, slot) in sequence.enumerated() {
-            if events > 0 && events + census.count[Int(slot)] > perPass {
+            if events > 0 && events + Int(census.count[Int(slot)]) > perPass {
                 passes.append(start..<position)
                 start = position
                 events = 0
             }
-            events += census.count[Int(slot)]
+            events += Int(census.count[Int(slot)])
         }
         if start < sequence.count || passes.isEmpty { passes.append(start..<sequence.count) }
         let roots = store.threadRoots()
@@ -342,7 +343,7 @@ final class StoreSession {
             load: { pass in
                 // Tickets of the pass by position: a counting sort of the pass's events as read.
                 var starts = [Int](repeating: 0, count: pass.count + 1)
-                for position in pass { starts[position - pass.lowerBound + 1] = counts[Int(sequence[position])] }
+                for position in pass { starts[position - pass.lowerBound + 1] = Int(counts[Int(sequence[position])]) }
                 for i in 1..<starts.count { starts[i] += starts[i - 1] }
                 var fill = starts
                 var pool = SegmentedEvents()
