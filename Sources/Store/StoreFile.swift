@@ -188,17 +188,19 @@ public final class StoreFile {
     }
 
     private func failing<T>(_ doing: String, _ body: () throws(SQLiteError) -> T) throws(StoreError) -> T {
-        do { return try body() } catch {
-            if error.isBusy && doing == "taking its lock" { throw StoreError.busy(path: path, seconds: lockTimeout) }
-            throw StoreError.failed(path: path, doing: doing, error: error)
-        }
+        do { return try body() } catch { throw StoreError.failed(path: path, doing: doing, error: error) }
     }
 
     // MARK: Transactions
 
     /// Takes the store's write lock for the whole run, waiting up to the lock timeout for another run.
     public func beginWrite() throws(StoreError) {
-        try failing("taking its lock") { () throws(SQLiteError) in try database.execute("BEGIN IMMEDIATE") }
+        do {
+            try database.execute("BEGIN IMMEDIATE")
+        } catch {
+            // Another run holds the write lock past the busy timeout.
+            throw error.isBusy ? .busy(path: path, seconds: lockTimeout) : .failed(path: path, doing: "taking its lock", error: error)
+        }
         inTransaction = true
     }
 

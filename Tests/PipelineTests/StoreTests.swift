@@ -556,10 +556,9 @@ extension StoreTests {
     @Test(.enabled(if: UnattendedTests.canMountTmpfs, "needs root to mount a small tmpfs"))
     func aFullDiskUnderTheStoreLeavesItAsItWas() throws {
         let scratch = Scratch()
-        let disk = scratch.path + "/disk"
-        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
-        #expect(Process.succeeds("mount -t tmpfs -o size=1m tmpfs \(disk)"))
-        defer { _ = Process.succeeds("umount \(disk)") }
+        let tmpfs = try UnattendedTests.SmallDisk(in: scratch, size: "1m")
+        defer { tmpfs.unmount() }
+        let disk = tmpfs.path
         let month = GeneratedMonth(days: 3, ticketsPerDay: 8000, seed: 3)
         let small = scratch.write("day1.log", Array(month.days[1].prefix(200).map { $0 + "\n" }.joined().utf8))
         let big = scratch.write("rest.log", Array((month.days[2] + month.days[3]).map { $0 + "\n" }.joined().utf8))

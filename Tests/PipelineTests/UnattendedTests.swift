@@ -134,6 +134,20 @@ import Testing
         try expectTidy(out)
     }
 
+    /// A small tmpfs mounted in a scratch folder (root only): a real full disk. Unmount it (in a
+    /// `defer`) before the scratch folder goes.
+    struct SmallDisk {
+        let path: String
+
+        init(in scratch: Scratch, size: String) throws {
+            path = scratch.path + "/disk"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            #expect(Process.succeeds("mount -t tmpfs -o size=\(size) tmpfs \(path)"))
+        }
+
+        func unmount() { _ = Process.succeeds("umount \(path)") }
+    }
+
     static let canMountTmpfs: Bool = {
         guard getuid() == 0 else { return false }
         let probe = Scratch()
@@ -145,10 +159,9 @@ import Testing
     @Test(.enabled(if: canMountTmpfs, "needs root to mount a small tmpfs"))
     func aRealFullFilesystemLeavesThePreviousSetByteIdentical() throws {
         let scratch = Scratch()
-        let disk = scratch.path + "/disk"
-        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
-        #expect(Process.succeeds("mount -t tmpfs -o size=2m tmpfs \(disk)"))
-        defer { _ = Process.succeeds("umount \(disk)") }
+        let tmpfs = try SmallDisk(in: scratch, size: "2m")
+        defer { tmpfs.unmount() }
+        let disk = tmpfs.path
         let out = disk + "/out"
         #expect(try runSlalog(["run", "pipelines/demo.yaml", chat, "--out", out, "-q"]).status == 0)
         let before = visibleReports(out)
