@@ -56,6 +56,8 @@ final class StoreSession {
     /// their events in the store are removed by `save` (the latter's as `dropped_ticket` rejects).
     private var dropSlots: [Bool] = []
     private var lateSlots: [Bool] = []
+    /// The thread roots the retention decided by (the census's).
+    private var retentionRoots: [UInt32: UInt32] = [:]
 
     /// Opens the store (creating it for a run that writes), takes its lock and checks the rule identity.
     init(path: String, definition: PipelineDefinition, write: Bool, lockTimeout: Double, rebuild: Bool = false) throws(StoreError) {
@@ -274,6 +276,8 @@ final class StoreSession {
         /// The last event's time, only when retention needs it (else empty: 8 bytes a ticket saved).
         var last: [Int64]
         var count: [Int32]
+        /// The root slot of every ticket slot that answers another (threads), worked out once per run.
+        var roots: [UInt32: UInt32] = [:]
         /// Customers named on any ticket event (the candidates a service's customer rows are made for).
         var customers = Set<Symbol>()
         var events: Int { count.reduce(0) { $0 + Int($1) } }
@@ -291,6 +295,7 @@ final class StoreSession {
             firstSeen: Array(repeating: SourceLocation(file: 0xFF_FFFF, line: 0xFF_FFFF_FFFF), count: slots),
             last: Array(repeating: .min, count: lastTimes ? slots : 0), count: Array(repeating: 0, count: slots))
         let roots = store.threadRoots()
+        census.roots = roots
         let table = store.attributeTable
         func note(_ event: Event) {
             let raw = event.ticket.rawValue
@@ -334,7 +339,7 @@ final class StoreSession {
             events += Int(census.count[Int(slot)])
         }
         if start < sequence.count || passes.isEmpty { passes.append(start..<sequence.count) }
-        let roots = store.threadRoots()
+        let roots = census.roots
         let rankOf = rank
         let counts = census.count
         return TicketSource(
@@ -390,7 +395,8 @@ final class StoreSession {
             census.count[slot] = 0
         }
         droppedTickets = droppedTickets.filter { $0.value >= horizon - keep }
-        let roots = store.threadRoots()
+        let roots = census.roots
+        retentionRoots = roots
         var kept = SegmentedEvents()
         store.events.forEach { _, event in
             let raw = event.ticket.rawValue
@@ -449,7 +455,7 @@ final class StoreSession {
             try file.appendSegment(.tuples, first: marks.tuples, count: table.count - marks.tuples, data: writer.bytes, run: run)
         }
         if dropSlots.contains(true) || lateSlots.contains(true) {
-            let roots = store.threadRoots()
+            let roots = retentionRoots
             for id in try file.segmentIDs(.events) {
                 let (count, data) = try file.segment(id: id)
                 var writer = ByteWriter(capacity: data.count)
