@@ -1,12 +1,12 @@
 import SLACore
 
 /// A ticket's state (docs/semantics.md §2); `incomplete` when its open is not in the input.
-public enum TicketState: String, Sendable {
+public enum TicketState: String, CaseIterable, Sendable {
     case active, waiting, resolved, incomplete
 }
 
 /// Outcome of one metric instance (docs/semantics.md §3).
-public enum Outcome: String, Sendable {
+public enum Outcome: String, CaseIterable, Sendable {
     case met, breached
     /// Still running at `as_of` and already over target.
     case ongoingBreach = "ongoing_breach"
@@ -22,7 +22,7 @@ public enum Outcome: String, Sendable {
 }
 
 /// What ended a metric instance.
-public enum StopReason: String, Sendable {
+public enum StopReason: String, CaseIterable, Sendable {
     /// An agent reply (reply metrics) or the final resolve (resolution).
     case completed
     /// The ticket was resolved before any reply (reply metrics only):
@@ -63,6 +63,14 @@ public struct MetricInstance: Sendable, Equatable {
         public var start: Instant
         public var end: Instant
     }
+
+    public init(
+        metric: Metric, start: Instant, stop: Instant?, stopReason: StopReason, value: Milliseconds, target: Milliseconds?,
+        policy: Int?, outcome: Outcome, stopSource: SourceLocation?
+    ) {
+        self.metric = metric; self.start = start; self.stop = stop; self.stopReason = stopReason; self.value = value
+        self.target = target; self.policy = policy; self.outcome = outcome; self.stopSource = stopSource
+    }
 }
 
 /// Everything the report says about one ticket.
@@ -87,6 +95,17 @@ public struct TicketResult: Sendable {
     public var nextReplies: [MetricInstance]
     public var resolution: MetricInstance?
 
+    public init(
+        ticket: String, customer: String?, priority: String?, channel: String?, agent: String?, extras: [String?] = [],
+        requester: Requester, state: TicketState, openedAt: Instant?, openSource: SourceLocation?, resolvedAt: Instant?, reopens: Int,
+        policy: Int?, firstResponse: MetricInstance?, nextReplies: [MetricInstance], resolution: MetricInstance?
+    ) {
+        self.ticket = ticket; self.customer = customer; self.priority = priority; self.channel = channel; self.agent = agent
+        self.extras = extras; self.requester = requester; self.state = state; self.openedAt = openedAt; self.openSource = openSource
+        self.resolvedAt = resolvedAt; self.reopens = reopens; self.policy = policy; self.firstResponse = firstResponse
+        self.nextReplies = nextReplies; self.resolution = resolution
+    }
+
     /// Calls `body` for each instance in metric order, without building an array.
     @inlinable
     public func forEachInstance(_ body: (MetricInstance) -> Void) {
@@ -98,6 +117,14 @@ public struct TicketResult: Sendable {
     /// The value of the pipeline's own attribute `index` (nil: never seen).
     public func extra(_ index: Int) -> String? { index < extras.count ? extras[index] : nil }
 
+    /// No metric instance is still running: with no event after as_of, the result is the same at
+    /// any later as_of (docs/semantics.md §11, "Settled tickets are measured once").
+    public var isSettled: Bool {
+        var running = false
+        forEachInstance { if $0.stopReason == .running { running = true } }
+        return !running
+    }
+
     public var isBreached: Bool {
         firstResponse?.outcome.isBreach == true || resolution?.outcome.isBreach == true || nextReplies.contains { $0.outcome.isBreach }
     }
@@ -105,7 +132,7 @@ public struct TicketResult: Sendable {
 
 /// An event the aggregate stage did not use, and why (duplicates, anomalies).
 public struct SetAside: Sendable, Equatable {
-    public enum Reason: String, Sendable {
+    public enum Reason: String, CaseIterable, Sendable {
         case duplicate
         case beforeOpen = "before_open"
         case secondOpen = "second_open"
@@ -116,4 +143,8 @@ public struct SetAside: Sendable, Equatable {
     public var source: SourceLocation
     public var rule: UInt16
     public var ticket: String
+
+    public init(reason: Reason, source: SourceLocation, rule: UInt16, ticket: String) {
+        self.reason = reason; self.source = source; self.rule = rule; self.ticket = ticket
+    }
 }

@@ -56,6 +56,8 @@ public struct PipelineDefinition: Sendable {
     public var storeKeep: Milliseconds?
     /// How lines become events, as a hash (docs/semantics.md §11, "Identity"): an event store holds one.
     public var identity = ""
+    /// The store identity plus what measuring depends on: kept ticket results apply only under the same one.
+    public var measuringIdentity = ""
     /// When a run looks wrong enough to warn (docs/semantics.md §8).
     public var warnings = WarningThresholds()
 

@@ -137,6 +137,7 @@ struct PipelineLoader {
             }
         }
         definition.identity = Self.identity(top)
+        definition.measuringIdentity = Self.measuringIdentity(top)
         if let node = top["store"] {
             let fields = try node.fields(["keep"])
             if let keep = fields["keep"] {
@@ -166,6 +167,18 @@ struct PipelineLoader {
         text += Self.canonicalItems(top["inputs"]?.node, keys: ["format", "delimiter", "columns"], label: "input")
         // Services: what the merger uses while reading (a check run ends after a gap longer than stale_after).
         text += Self.canonicalItems(top["services"]?.node, keys: ["name", "stale_after"], label: "service")
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
+
+    /// What a ticket's result depends on besides its events (docs/semantics.md §11, "Settled tickets are
+    /// measured once"): the rule identity and every key that shapes measuring, hashed the same way.
+    static func measuringIdentity(_ top: [String: YAMLNode]) -> String {
+        var text = identity(top) + ";"
+        for key in ["tickets", "policies", "calendars", "at_risk", "attributes", "timezone", "group_zone", "version"] {
+            text += key + "=" + (top[key].map { Self.canonical($0.node) } ?? "-") + ";"
+        }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return String(hash, radix: 16)

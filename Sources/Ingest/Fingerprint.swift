@@ -53,11 +53,19 @@ public enum Fingerprint {
             if filled == 0 { throw error }
         }
         peek.head = Array(buffer.prefix(filled))
-        if format != .plain, let size = peek.size {
-            peek.rawHeadHash = hashRange(path: path, from: 0, count: min(Int64(tailLength), size)) ?? 0
-            peek.rawTailHash = hashRange(path: path, from: max(0, size - Int64(tailLength)), count: min(Int64(tailLength), size)) ?? 0
+        if format != .plain, let ends = rawEnds(path: path) {
+            peek.rawHeadHash = ends.head
+            peek.rawTailHash = ends.tail
         }
         return peek
+    }
+
+    /// A regular file's size and the hashes of its first and last `tailLength` bytes on disk (nothing decoded):
+    /// how a compressed file read before is recognized without decoding it.
+    public static func rawEnds(path: String) -> (size: Int64, head: UInt64, tail: UInt64)? {
+        guard let size = regularFileSize(path) else { return nil }
+        let count = min(Int64(tailLength), size)
+        return (size, hashRange(path: path, from: 0, count: count) ?? 0, hashRange(path: path, from: size - count, count: count) ?? 0)
     }
 
     /// The hash of `count` bytes of a file at `from` (as stored, not decoded); nil if they cannot all be read.

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Report
 import SLACore
+import Store
 
 /// The aggregate stage over a whole run, in one parallel pass that never
 /// holds per-ticket results for all tickets at once:
@@ -23,6 +24,8 @@ struct Evaluation {
     var statistics = RunStatistics()
     /// What the HTML report shows beyond the summary: breaches per day, the worst tickets with their trails.
     var highlights = Highlights()
+    /// Tickets measured from their events, and those whose kept result was used.
+    var measured = 0, reused = 0
 
     static let blockSize = 2048
 
@@ -31,7 +34,6 @@ struct Evaluation {
         context: ReportContext, tickets: OutputFile, window: ReportWindow? = nil
     ) throws -> Evaluation {
         let strings = source.strings
-        let sequence = source.sequence
         var header = CSVWriter(neutralizeFormulas: context.neutralizeFormulas)
         header.header(TicketsReport.header(context))
         try tickets.write(header.bytes)
@@ -46,8 +48,17 @@ struct Evaluation {
                 pass, events: events, source: source, definition: definition, asOf: asOf, jobs: jobs, groupBy: groupBy, context: context,
                 tickets: tickets, window: window, into: &evaluation, summary: &summary)
         }
+        try source.kept.finish()
         debugPhase("measured")
-        // The worst tickets again, with an audit trail each (a handful: cheap).
+        // The worst tickets again, with an audit trail each (a handful: cheap). Those whose results were
+        // kept were not loaded: their events are read now.
+        let missing = Set(evaluation.highlights.worst.filter(\.events.isEmpty).map(\.slot))
+        if !missing.isEmpty {
+            let found = try source.events(missing)
+            for index in evaluation.highlights.worst.indices where evaluation.highlights.worst[index].events.isEmpty {
+                evaluation.highlights.worst[index].events = found[evaluation.highlights.worst[index].slot] ?? []
+            }
+        }
         let evaluator = TimelineEvaluator(
             policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping,
             attributes: source.attributeTable)
@@ -79,6 +90,8 @@ struct Evaluation {
     ) throws {
         let strings = source.strings, sequence = source.sequence, ticketSymbols = source.ticketSymbols, table = source.attributeTable
         let blocks = (pass.count + blockSize - 1) / blockSize
+        let keeping = source.kept.keeps
+        let keepTimes = definition.measuresServices  // worked out from the rules: once, not per breached ticket
         let handoff = OrderedHandoff<BlockResult>(window: 2 * max(1, jobs))
         let next = FileCounter()
         let workers = DispatchGroup()
@@ -101,10 +114,25 @@ struct Evaluation {
                     for position in first..<min(pass.upperBound, first + blockSize) {
                         let slot = sequence[position]
                         scratch.removeAll(keepingCapacity: true)
-                        events.append(position: position, slot: slot, to: &scratch)
-                        result.afterAsOf += scratch.count { $0.time > asOf }
-                        guard scratch.contains(where: { $0.time <= asOf }) else { continue }
-                        let (whole, aside) = evaluator.evaluate(scratch, ticket: strings[Int(ticketSymbols[Int(slot)].rawValue)])
+                        let whole: TicketResult, aside: [SetAside]
+                        if let kept = events.kept?.result(position - pass.lowerBound) {
+                            // Settled with the same events: its kept result (docs/semantics.md §11).
+                            (whole, aside) = kept
+                            result.reused += 1
+                        } else {
+                            events.append(position: position, slot: slot, to: &scratch)
+                            let after = scratch.count { $0.time > asOf }
+                            result.afterAsOf += after
+                            guard after < scratch.count else { continue }
+                            (whole, aside) = evaluator.evaluate(scratch, ticket: strings[Int(ticketSymbols[Int(slot)].rawValue)])
+                            result.measured += 1
+                            if keeping && after == 0 && whole.isSettled {
+                                let last = scratch.reduce(Int64.min) { max($0, $1.time.milliseconds) }
+                                ResultCoding.append(
+                                    slot: slot, events: scratch.count, last: last, result: whole, setAside: aside, to: &result.keep)
+                                result.keptCount += 1
+                            }
+                        }
                         result.setAside += aside
                         // A report window keeps the instances that count in it (docs/semantics.md §6); the row stays whole.
                         guard let measured = window.map({ $0.restrict(whole) }) ?? whole else { continue }
@@ -114,7 +142,7 @@ struct Evaluation {
                         if measured.isBreached {
                             result.highlights.add(
                                 measured, events: scratch, position: position, slot: slot, zone: definition.groupZone, asOf: asOf,
-                                keepTimes: definition.measuresServices)
+                                keepTimes: keepTimes)
                         }
                     }
                     handoff.put(block, result)
@@ -125,10 +153,15 @@ struct Evaluation {
         for block in 0..<blocks {
             let result = handoff.take(block)
             if failure == nil {
-                do { try tickets.write(result.csv.bytes) } catch { failure = error }
+                do { try result.csv.withBytes { try tickets.write($0) } } catch { failure = error }
             }
             evaluation.setAside += result.setAside
             evaluation.statistics.add(result)
+            evaluation.measured += result.measured
+            evaluation.reused += result.reused
+            if failure == nil {
+                do { try source.kept.keep(result.keep, count: result.keptCount) } catch { failure = error }
+            }
             for (policy, n) in result.policyUses.enumerated() {
                 if policy >= evaluation.policyUses.count {
                     evaluation.policyUses += repeatElement(0, count: policy + 1 - evaluation.policyUses.count)
@@ -151,6 +184,11 @@ struct BlockResult: Sendable {
     var setAside: [SetAside] = []
     var highlights = Highlights()
     var afterAsOf = 0
+    /// Tickets measured from their events, and from kept results.
+    var measured = 0, reused = 0
+    /// Results of settled tickets measured here, to keep (`ResultCoding` entries).
+    var keep = ByteWriter()
+    var keptCount = 0
     /// Metric instances per policy index whose target that policy supplied.
     var policyUses: [Int] = []
     var tickets = 0, incomplete = 0, ticketsBreached = 0, breaches = 0, ongoingBreaches = 0, atRisk = 0
@@ -279,8 +317,12 @@ struct TicketSource {
     var sequence: [UInt32]
     /// Consecutive ranges of `sequence`, measured one after the other.
     var passes: [Range<Int>]
-    /// The events of the tickets of a pass.
+    /// Results of settled tickets a store keeps (docs/semantics.md §11): used instead of measuring, and kept.
+    var kept: KeptResults
+    /// The events of the tickets of a pass (and the kept results of the others).
     var load: (Range<Int>) throws -> PassEvents
+    /// The events of a few tickets by slot (audit trails of worst tickets whose results were kept).
+    var events: (Set<UInt32>) throws -> [UInt32: [Event]]
 
     /// Report order: slots by first appearance, ties by ticket id (never by thread timing).
     static func reportOrder(_ slots: [UInt32], firstSeen: [SourceLocation], strings: [String], ticketSymbols: [Symbol]) -> [UInt32] {
@@ -301,7 +343,16 @@ struct TicketSource {
         let events = PassEvents(pool: store.events, order: order, starts: starts, bySlot: true, base: 0)
         return TicketSource(
             strings: strings, ticketSymbols: store.ticketSymbols, attributeTable: store.attributeTable, sequence: sequence,
-            passes: [0..<sequence.count], load: { _ in events })
+            passes: [0..<sequence.count], kept: KeptResults(slots: store.ticketSymbols.count), load: { _ in events },
+            events: { wanted in
+                var found: [UInt32: [Event]] = [:]
+                for slot in wanted {
+                    var list: [Event] = []
+                    events.append(position: 0, slot: slot, to: &list)
+                    found[slot] = list
+                }
+                return found
+            })
     }
 }
 
@@ -313,6 +364,8 @@ struct PassEvents: Sendable {
     var starts: [Int]
     var bySlot: Bool
     var base: Int
+    /// Kept results of the pass's settled tickets (whose events are not loaded).
+    var kept: KeptPass?
 
     func append(position: Int, slot: UInt32, to scratch: inout [Event]) {
         let k = bySlot ? Int(slot) : position - base

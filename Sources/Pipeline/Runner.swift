@@ -44,6 +44,8 @@ public struct RunOptions: Sendable {
     public var window: ReportWindow?
     /// With a store: the memory the measuring aims to stay within (bytes); tickets are measured in passes.
     public var memory = 512 << 20
+    /// With a store: measure every ticket from its events, not using kept results of settled tickets.
+    public var remeasure = false
 
     public init() {}
 }
@@ -121,9 +123,16 @@ public enum Runner {
         let ticketsFile = try reports.create(out.tickets)
         let source: TicketSource
         if let session, let census {
-            source = session.ticketSource(store, census: census, memory: options.memory)
+            let kept: KeptResults
+            do {
+                kept = try KeptResults(
+                    file: session.file, census: census, asOf: asOf, measuringIdentity: definition.measuringIdentity,
+                    use: !options.remeasure, write: !options.storeOnly, run: session.runNumber)
+            } catch { throw RunError(description: error.description) }
+            source = session.ticketSource(store, census: census, memory: options.memory, kept: kept)
         } else if let file = spill.file, let census {
-            source = StoreSession.ticketSource(of: file, store, census: census, memory: options.memory)
+            source = StoreSession.ticketSource(
+                of: file, store, census: census, memory: options.memory, kept: KeptResults(slots: census.count.count))
         } else {
             source = TicketSource.inMemory(store)
         }
@@ -132,6 +141,12 @@ public enum Runner {
             source: source, definition: definition, asOf: asOf, jobs: options.jobs,
             groupBy: dimensions, context: context, tickets: ticketsFile, window: options.window)
         try ticketsFile.finish()
+        if let session, !options.storeOnly {
+            do {
+                try session.file.commit()
+            } catch { throw RunError(description: error.description) }
+            FaultInjection.reached("store-committed")
+        }
 
         debugPhase("evaluate")
         var statistics = evaluation.statistics
@@ -209,6 +224,8 @@ public enum Runner {
                 path: session.file.path,
                 inputs: session.fates.map { StoreAccount.Input(path: $0.path, fate: $0.fate.rawValue, knownAs: $0.knownAs, from: $0.from) },
                 events: Int64(census?.events ?? 0), tickets: census?.count.count { $0 > 0 } ?? 0, sources: session.sources.count)
+            result.store?.ticketsMeasured = evaluation.measured
+            result.store?.resultsReused = evaluation.reused
         }
         try reports.write(Array(RunReport.json(result, pipeline: definition.path).utf8), to: out.runReport)
         debugPhase("reports written")
@@ -253,6 +270,7 @@ public enum Runner {
                 rebuild: options.rebuildStore)
         } catch { throw RunError(description: error.description) }
         let tasks = opened.plan(files)
+        debugPhase("planned")
         var store = merger(inputs: opened.sources.map(\.name), definition: definition, options: options)
         do { try opened.load(into: &store) } catch { throw RunError(description: error.description) }
         debugPhase("store loaded")
@@ -274,12 +292,11 @@ public enum Runner {
         debugPhase("census")
         guard !options.storeOnly else { return (store, opened, census) }
         if let keep = definition.storeKeep { opened.applyRetention(keep: keep, census: &census, to: &store) }
+        // Committed by `run` once measuring has kept its results (one transaction per run).
         do {
             try opened.save(&store, tasks: tasks, outcomes: outcomes)
             FaultInjection.reached("store-saved")
-            try opened.file.commit()
         } catch { throw RunError(description: error.description) }
-        FaultInjection.reached("store-committed")
         debugPhase("store saved")
         return (store, opened, census)
     }

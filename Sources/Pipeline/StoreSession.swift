@@ -88,6 +88,16 @@ final class StoreSession {
         var tasks: [ReadTask] = []
         var claimed = Set<Int32>()
         for path in files {
+            // A compressed file read to its end before is known by its bytes on disk: skipped without decoding.
+            if !rawFiles.isEmpty, let ends = Fingerprint.rawEnds(path: path),
+                let known = rawFiles.first(where: { $0.size == ends.size && $0.headHash == ends.head && $0.tailHash == ends.tail })
+            {
+                let earlier = sources[Int(known.source)].name
+                let fate: StoredInputFate.Fate = claimed.insert(known.source).inserted ? .skipped : .copy
+                if fate == .skipped { sources[Int(known.source)].name = path }
+                fates.append(StoredInputFate(path: path, fate: fate, knownAs: earlier, from: sources[Int(known.source)].readLength))
+                continue
+            }
             let peek: Fingerprint.Peek
             do throws(IngestError) {
                 peek = try Fingerprint.peek(path: path)
@@ -98,15 +108,6 @@ final class StoreSession {
                 continue
             }
             let limit = peek.format == .plain ? peek.size.map { Fingerprint.lastLineEnd(path: path, size: $0) } : nil
-            if peek.format != .plain, let size = peek.size,
-                let known = rawFiles.first(where: { $0.size == size && $0.headHash == peek.rawHeadHash && $0.tailHash == peek.rawTailHash })
-            {
-                let earlier = sources[Int(known.source)].name
-                let fate: StoredInputFate.Fate = claimed.insert(known.source).inserted ? .skipped : .copy
-                if fate == .skipped { sources[Int(known.source)].name = path }
-                fates.append(StoredInputFate(path: path, fate: fate, knownAs: earlier, from: sources[Int(known.source)].readLength))
-                continue
-            }
             let (match, truncated) = bestMatch(for: path, peek: peek)
             if match == nil && (peek.head.isEmpty || limit == 0) {
                 // Nothing to read yet (an empty file, or one unfinished line): no content to recognize.
@@ -314,29 +315,34 @@ final class StoreSession {
     }
 
     /// The store's tickets in report order, measured in passes whose events fit in `memory` bytes
-    /// (call after the run's events are committed).
-    func ticketSource(_ store: MergedEvents, census: Census, memory: Int) -> TicketSource {
-        Self.ticketSource(of: file, store, census: census, memory: memory)
+    /// (call after the run's events are in the store).
+    func ticketSource(_ store: MergedEvents, census: Census, memory: Int, kept: KeptResults) -> TicketSource {
+        Self.ticketSource(of: file, store, census: census, memory: memory, kept: kept)
     }
 
-    /// Tickets whose events are in `file`, in report order, in passes that fit `memory`.
-    static func ticketSource(of file: StoreFile, _ store: MergedEvents, census: Census, memory: Int) -> TicketSource {
+    /// Tickets whose events are in `file`, in report order, in passes that fit `memory`; tickets with a
+    /// usable kept result are not measured again (their events are not read).
+    static func ticketSource(of file: StoreFile, _ store: MergedEvents, census: Census, memory: Int, kept: KeptResults) -> TicketSource {
         let strings = store.strings()
         let slots = (0..<UInt32(store.ticketSymbols.count)).filter { census.count[Int($0)] > 0 }
         let sequence = TicketSource.reportOrder(slots, firstSeen: census.firstSeen, strings: strings, ticketSymbols: store.ticketSymbols)
         var rank = [Int32](repeating: -1, count: store.ticketSymbols.count)
         for (position, slot) in sequence.enumerated() { rank[Int(slot)] = Int32(position) }
         // About 36 bytes an event while its pass is measured (the event, its index); an eighth of the budget.
+        // A kept result counts as its payload bytes.
         let perPass = max(256, memory / 8 / 36)
+        func weight(_ slot: UInt32) -> Int {
+            kept.isKept(slot) ? Int(kept.length[Int(slot)]) / 36 + 1 : Int(census.count[Int(slot)])
+        }
         var passes: [Range<Int>] = []
         var start = 0, events = 0
         for (position, slot) in sequence.enumerated() {
-            if events > 0 && events + Int(census.count[Int(slot)]) > perPass {
+            if events > 0 && events + weight(slot) > perPass {
                 passes.append(start..<position)
                 start = position
                 events = 0
             }
-            events += Int(census.count[Int(slot)])
+            events += weight(slot)
         }
         if start < sequence.count || passes.isEmpty { passes.append(start..<sequence.count) }
         let roots = census.roots
@@ -344,30 +350,50 @@ final class StoreSession {
         let counts = census.count
         return TicketSource(
             strings: strings, ticketSymbols: store.ticketSymbols, attributeTable: store.attributeTable, sequence: sequence,
-            passes: passes,
+            passes: passes, kept: kept,
             load: { pass in
                 // Tickets of the pass by position: a counting sort of the pass's events as read.
                 var starts = [Int](repeating: 0, count: pass.count + 1)
-                for position in pass { starts[position - pass.lowerBound + 1] = Int(counts[Int(sequence[position])]) }
+                for position in pass where !kept.isKept(sequence[position]) {
+                    starts[position - pass.lowerBound + 1] = Int(counts[Int(sequence[position])])
+                }
                 for i in 1..<starts.count { starts[i] += starts[i - 1] }
                 var fill = starts
                 var pool = SegmentedEvents()
                 var order = [UInt32](repeating: 0, count: starts.last!)
+                if starts.last! > 0 {
+                    try file.forEachSegment(.events) { _, count, data in
+                        for i in 0..<count {
+                            var event = EventCoding.decode(data, at: i)
+                            let raw = event.ticket.rawValue
+                            let slot = roots[raw] ?? raw
+                            let position = Int(rankOf[Int(slot)])
+                            guard pass.contains(position), !kept.isKept(slot) else { continue }
+                            event.ticket = Symbol(rawValue: slot)
+                            let k = position - pass.lowerBound
+                            order[fill[k]] = UInt32(pool.count)
+                            fill[k] += 1
+                            pool.append(event)
+                        }
+                    }
+                }
+                var events = PassEvents(pool: pool, order: order, starts: starts, bySlot: false, base: pass.lowerBound)
+                events.kept = try kept.load(pass, sequence: sequence, rank: rankOf)
+                return events
+            },
+            events: { wanted in
+                // The events of a few tickets (the worst ones' audit trails, when their results were kept).
+                var found: [UInt32: [Event]] = [:]
                 try file.forEachSegment(.events) { _, count, data in
                     for i in 0..<count {
                         var event = EventCoding.decode(data, at: i)
-                        let raw = event.ticket.rawValue
-                        let slot = roots[raw] ?? raw
-                        let position = Int(rankOf[Int(slot)])
-                        guard pass.contains(position) else { continue }
+                        let slot = roots[event.ticket.rawValue] ?? event.ticket.rawValue
+                        guard wanted.contains(slot) else { continue }
                         event.ticket = Symbol(rawValue: slot)
-                        let k = position - pass.lowerBound
-                        order[fill[k]] = UInt32(pool.count)
-                        fill[k] += 1
-                        pool.append(event)
+                        found[slot, default: []].append(event)
                     }
                 }
-                return PassEvents(pool: pool, order: order, starts: starts, bySlot: false, base: pass.lowerBound)
+                return found
             })
     }
 

@@ -62,11 +62,33 @@ public struct CSVWriter: Sendable {
     /// `path:line` (a text cell: the path comes from the command line); nil → empty cell.
     public mutating func source(_ location: (path: String, line: Int64)?) {
         guard let location else { empty(); return }
-        let plain = location.path.utf8.allSatisfy { $0 != 0x2c && $0 != 0x22 && $0 != 0x0a && $0 != 0x0d }
-        guard plain else { text("\(location.path):\(location.line)"); return }
+        guard !Self.needsQuotes(location.path) else { text("\(location.path):\(location.line)"); return }
         text(location.path)
         sink.append(UInt8(ascii: ":"))
         appendDigits(Int(location.line))
+    }
+
+    /// `path:line` where `cell` is the path already written as a text cell (one that needs no quotes).
+    public mutating func source(cell: [UInt8], line: Int64) {
+        prepared(cell)
+        sink.append(UInt8(ascii: ":"))
+        appendDigits(Int(line))
+    }
+
+    /// A cell whose bytes were escaped earlier (by `text` into another writer).
+    public mutating func prepared(_ cell: [UInt8]) {
+        separate()
+        cell.withUnsafeBytes { sink.append($0) }
+    }
+
+    /// Whether a text cell holding `value` is quoted.
+    public static func needsQuotes(_ value: String) -> Bool {
+        value.utf8.contains { $0 == 0x2c || $0 == 0x22 || $0 == 0x0a || $0 == 0x0d }
+    }
+
+    /// The CSV so far, without copying it.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try sink.withBytes(body)
     }
 
     /// A text cell built from trusted parts (fixed words and numbers that
@@ -120,15 +142,40 @@ public struct CSVWriter: Sendable {
         separate()
         guard let value else { return }
         let (days, msOfDay) = value.milliseconds.floorDivided(by: 86_400_000)
-        let date = CivilDate(daysSinceEpoch: Int(days))
+        // `YYYY-MM-DDT` of the last day written: rows of one report mostly share a few days.
+        if days != lastDay {
+            let date = CivilDate(daysSinceEpoch: Int(days))
+            let start = sink.count
+            appendDigits(date.year, width: 4); sink.append(0x2d)
+            appendDigits(date.month, width: 2); sink.append(0x2d)
+            appendDigits(date.day, width: 2); sink.append(UInt8(ascii: "T"))
+            if sink.count - start == 11 {
+                lastDay = days
+                sink.copy(from: start, count: 11, to: &lastDayText)
+            } else {
+                lastDay = .min
+            }
+        } else {
+            withUnsafeBytes(of: lastDayText) { sink.append(UnsafeRawBufferPointer(rebasing: $0[0..<11])) }
+        }
         let ms = Int(msOfDay)
-        appendDigits(date.year, width: 4); sink.append(0x2d)
-        appendDigits(date.month, width: 2); sink.append(0x2d)
-        appendDigits(date.day, width: 2); sink.append(UInt8(ascii: "T"))
-        appendDigits(ms / 3_600_000, width: 2); sink.append(0x3a)
-        appendDigits(ms / 60_000 % 60, width: 2); sink.append(0x3a)
-        appendDigits(ms / 1000 % 60, width: 2); sink.append(0x2e)
-        appendDigits(ms % 1000, width: 3); sink.append(UInt8(ascii: "Z"))
+        appendTwoDigits(ms / 3_600_000); sink.append(0x3a)
+        appendTwoDigits(ms / 60_000 % 60); sink.append(0x3a)
+        appendTwoDigits(ms / 1000 % 60); sink.append(0x2e)
+        let milli = ms % 1000
+        sink.append(UInt8(truncatingIfNeeded: milli / 100) &+ 0x30)
+        appendTwoDigits(milli % 100)
+        sink.append(UInt8(ascii: "Z"))
+    }
+
+    private var lastDay = Int64.min
+    private var lastDayText: (UInt64, UInt64) = (0, 0)
+
+    /// 0…99 as two digits.
+    @inline(__always)
+    private mutating func appendTwoDigits(_ value: Int) {
+        sink.append(UInt8(truncatingIfNeeded: value / 10) &+ 0x30)
+        sink.append(UInt8(truncatingIfNeeded: value % 10) &+ 0x30)
     }
 
     /// Hundredths as a percentage with two decimals (`6667` → `66.67`); nil → empty.
@@ -195,6 +242,15 @@ final class ByteSink: @unchecked Sendable {
     deinit { storage.deallocate() }
 
     var array: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: storage, count: count))
+    }
+
+    /// Copies `count` (≤ 16) bytes written at `offset` into `tuple`.
+    func copy(from offset: Int, count: Int, to tuple: inout (UInt64, UInt64)) {
+        withUnsafeMutableBytes(of: &tuple) { $0.baseAddress!.copyMemory(from: storage + offset, byteCount: count) }
+    }
 
     @inline(__always)
     func append(_ byte: UInt8) {

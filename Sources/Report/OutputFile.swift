@@ -39,21 +39,25 @@ public final class OutputFile {
 
     /// Appends bytes. The corresponding C function is `write`.
     public func write(_ bytes: [UInt8]) throws(WriteError) {
-        try FaultInjection.failWrite(path)
-        var failure: Int32 = 0
+        var failure: WriteError?
         bytes.withUnsafeBytes { buffer in
-            var written = 0
-            while written < buffer.count {
-                let n = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                written += n
-            }
+            do throws(WriteError) { try write(buffer) } catch { failure = error }
         }
-        if failure != 0 { throw .system(path, code: failure) }
+        if let failure { throw failure }
+    }
+
+    public func write(_ buffer: UnsafeRawBufferPointer) throws(WriteError) {
+        try FaultInjection.failWrite(path)
+        guard let base = buffer.baseAddress else { return }
+        var written = 0
+        while written < buffer.count {
+            let n = Glibc.write(descriptor, base + written, buffer.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .system(path, code: errno)
+            }
+            written += n
+        }
     }
 
     /// Flushes to disk and closes. The corresponding C functions are `fsync` and `close`.

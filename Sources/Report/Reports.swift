@@ -4,10 +4,10 @@ import SLACore
 /// Names the reports need to turn indexes back into text.
 public struct ReportContext: Sendable {
     /// Input paths, indexed by `SourceLocation.file`.
-    public var inputs: [String]
+    public let inputs: [String]
     public var ruleNames: [String]
-    public var policyNames: [String]
-    public var neutralizeFormulas: Bool
+    public let policyNames: [String]
+    public let neutralizeFormulas: Bool
     /// Forensic runs (`--keep-unverified`) that kept text of damaged compressed
     /// units: summary.csv and tickets.csv gain a last column `unverified_text_kept`
     /// that says `yes` on every row (run.json and stderr name the units).
@@ -22,11 +22,27 @@ public struct ReportContext: Sendable {
         self.inputs = inputs; self.ruleNames = ruleNames; self.policyNames = policyNames
         self.neutralizeFormulas = neutralizeFormulas; self.unverifiedTextKept = unverifiedTextKept
         self.attributes = attributes
+        func cell(_ text: String) -> [UInt8] {
+            var writer = CSVWriter(neutralizeFormulas: neutralizeFormulas)
+            writer.text(text)
+            return writer.bytes
+        }
+        policyCells = policyNames.map(cell)
+        noPolicyCell = cell("none")
+        // A path needing quotes is quoted with its line number inside: those take the slow way.
+        inputCells = inputs.map { path in CSVWriter.needsQuotes(path) ? nil : cell(path) }
     }
+
+    /// Cells written on every tickets.csv row, escaped once per run.
+    let policyCells: [[UInt8]]
+    let noPolicyCell: [UInt8]
+    let inputCells: [[UInt8]?]
 
     static let unverifiedColumn = "unverified_text_kept"
 
     func policy(_ index: Int?) -> String { index.map { policyNames[$0] } ?? "none" }
+
+    func policyCell(_ index: Int?) -> [UInt8] { index.map { policyCells[$0] } ?? noPolicyCell }
 }
 
 /// `summary.csv`: one row per group. Columns: the group dimensions, then
@@ -95,19 +111,23 @@ public enum TicketsReport {
         for value in [t.customer, t.channel, t.priority, t.agent] { csv.text(value ?? "") }
         for index in context.attributes.indices { csv.text(t.extra(index) ?? "") }
         csv.raw(t.requester.description)
-        csv.text(context.policy(t.policy))
+        csv.prepared(context.policyCell(t.policy))
         csv.raw(t.state.rawValue)
         csv.instant(t.openedAt)
         csv.instant(t.resolvedAt)
         csv.integer(t.reopens)
-        csv.source(t.openSource.map { (context.inputs[Int($0.file)], $0.line) })
+        if let source = t.openSource, let cell = context.inputCells[Int(source.file)] {
+            csv.source(cell: cell, line: source.line)
+        } else {
+            csv.source(t.openSource.map { (context.inputs[Int($0.file)], $0.line) })
+        }
         let fr = t.firstResponse
         csv.seconds(fr?.value)
         csv.seconds(fr?.target)
         csv.raw(fr?.outcome.rawValue ?? Outcome.unmeasured.rawValue)
         csv.seconds(fr?.overTarget)
         csv.instant(fr?.stopReason == .completed ? fr?.stop : nil)
-        if let fr { csv.text(context.policy(fr.policy)) } else { csv.raw("") }
+        if let fr { csv.prepared(context.policyCell(fr.policy)) } else { csv.empty() }
         csv.raw(fr?.stopReason.rawValue ?? "")
         let replies = NextReplyDigest(t.nextReplies)
         csv.integer(t.nextReplies.count)
@@ -116,14 +136,14 @@ public enum TicketsReport {
         csv.integer(replies.breaches)
         csv.raw(replies.outcome.rawValue)
         csv.seconds(replies.worstOver)
-        if let worst = replies.worst { csv.text(context.policy(worst.policy)) } else { csv.raw("") }
+        if let worst = replies.worst { csv.prepared(context.policyCell(worst.policy)) } else { csv.empty() }
         csv.integer(t.nextReplies.count { $0.stopReason == .resolvedWithoutReply })
         let r = t.resolution
         csv.seconds(r?.value)
         csv.seconds(r?.target)
         csv.raw(r?.outcome.rawValue ?? Outcome.unmeasured.rawValue)
         csv.seconds(r?.overTarget)
-        if let r { csv.text(context.policy(r.policy)) } else { csv.raw("") }
+        if let r { csv.prepared(context.policyCell(r.policy)) } else { csv.empty() }
         csv.raw(t.isBreached ? "yes" : "no")
         csv.composedText { cell in
             var first = true

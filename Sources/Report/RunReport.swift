@@ -50,7 +50,8 @@ public enum RunReport {
                 [
                     "path": store.path, "events": store.events, "tickets": store.tickets, "contents": store.sources,
                     "new": store.count("new", "replaced", "truncated"), "resumed": store.count("resumed"),
-                    "skipped": store.count("skipped", "copy"),
+                    "skipped": store.count("skipped", "copy"), "tickets_measured": store.ticketsMeasured,
+                    "results_reused": store.resultsReused,
                     "inputs": store.inputs.map { input -> [String: Any] in
                         ["path": input.path, "fate": input.fate, "known_as": input.knownAs ?? NSNull(), "from_byte": input.from]
                     },

@@ -89,6 +89,9 @@ public struct StoreAccount: Sendable {
     public var events: Int64
     public var tickets: Int
     public var sources: Int
+    /// Tickets measured from their events, and those whose kept result was used (docs/semantics.md §11).
+    public var ticketsMeasured = 0
+    public var resultsReused = 0
 
     public init(path: String, inputs: [Input], events: Int64, tickets: Int, sources: Int) {
         self.path = path; self.inputs = inputs; self.events = events; self.tickets = tickets; self.sources = sources

@@ -3,7 +3,7 @@ import SLACore
 
 /// Little-endian integers and byte strings in blobs: the store's encoding, independent of
 /// Swift's memory layout (a store outlives the build that wrote it).
-public struct ByteWriter {
+public struct ByteWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
 
     public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
@@ -15,6 +15,16 @@ public struct ByteWriter {
     public mutating func append(bytes more: some Collection<UInt8>) {
         append(UInt32(more.count))
         bytes.append(contentsOf: more)
+    }
+
+    /// Bytes as they are (no length).
+    public mutating func append(raw more: [UInt8]) { bytes.append(contentsOf: more) }
+
+    /// Overwrites four bytes written earlier (a length known only after what it measures).
+    public mutating func patch(_ value: UInt32, at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { raw in
+            for i in 0..<4 { bytes[offset + i] = raw[i] }
+        }
     }
 }
 
@@ -42,6 +52,15 @@ public struct ByteReader {
         defer { position += count }
         return Array(bytes[position..<(position + count)])
     }
+
+    /// A byte string written by `append(bytes:)`, as text (no intermediate array).
+    public mutating func readString() -> String {
+        let count = min(Int(read(UInt32.self)), bytes.count - position)
+        defer { position += count }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)]), as: UTF8.self)
+    }
+
+    public mutating func skip(_ count: Int) { position = min(bytes.count, position + count) }
 }
 
 /// Lists of integers and of byte strings as blobs.

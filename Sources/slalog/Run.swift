@@ -60,6 +60,7 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         if rebuildStore && store == nil { throw ValidationError("--rebuild-store needs --store") }
+        if report.remeasure && store == nil { throw ValidationError("--remeasure needs --store") }
         if let store, store.isEmpty { throw ValidationError("--store needs a file name") }
     }
 
@@ -119,6 +120,12 @@ struct ReportOptions: ParsableArguments {
 
     @OptionGroup var memory: MemoryOption
 
+    @Flag(
+        help:
+            "With a store: measure every ticket from its events instead of using the kept results of settled tickets (they give the same reports; this proves it)."
+    )
+    var remeasure = false
+
     func validate() throws {
         if let metrics, metrics.isEmpty { throw ValidationError("--metrics needs a file name") }
         if let out, out.isEmpty { throw ValidationError("--out needs a folder name") }
@@ -141,6 +148,7 @@ struct ReportOptions: ParsableArguments {
         options.strict = strict
         options.metricsFile = metrics
         options.memory = memory.bytes
+        options.remeasure = remeasure
     }
 }
 

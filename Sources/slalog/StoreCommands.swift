@@ -70,6 +70,7 @@ struct StoreCommand: ParsableCommand {
                     "events    \(info.events) ticket events of \(info.tickets) tickets (service records kept apart); \(info.rejects) rejects",
                     "oldest    \(info.oldest?.iso8601 ?? "-")",
                     "newest    \(info.newest?.iso8601 ?? "-")",
+                    "results   \(info.keptResults) kept results of settled tickets (superseded ones included)",
                     "runs      \(info.runs)\(info.lastRun.map { ", the last finished \($0)" } ?? "")",
                     "inputs    \(info.sources.count) contents read:",
                 ]

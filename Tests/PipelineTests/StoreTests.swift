@@ -169,6 +169,7 @@ struct StoreTests {
         var log = RotatingLog(folder: logs)
         let store = scratch.path + "/desk.db"
         var decodedRead: Int64 = 0
+        var reused = 0
         for night in 1...30 {
             let lines = month.days[night]
             // Some of the day's lines reach the live file before rotation, the rest after it.
@@ -192,6 +193,10 @@ struct StoreTests {
             }
             decodedRead = nightly.statistics.inputs.reduce(0) { $0 + $1.bytes }
             let account = try #require(nightly.store)
+            // Every ticket is measured or taken from a kept result; settled ones are kept from night 1 on.
+            #expect(account.ticketsMeasured + account.resultsReused == nightly.statistics.tickets)
+            if night > 2 { #expect(account.resultsReused > 0, "night \(night): no kept result used") }
+            reused += account.resultsReused
             #expect(account.count("new", "resumed", "skipped") == log.filesOldestFirst().count)
             #expect(
                 account.count("replaced", "truncated", "copy") == 0,
@@ -199,6 +204,96 @@ struct StoreTests {
         }
         // Each byte read once: the store's decoded bytes equal the complete lines written.
         #expect(decodedRead == log.completeBytes)
+        // Most tickets settle within a day or two: most measuring was saved.
+        #expect(reused > 30 * 40 * 5, "\(reused) kept results used over the month")
+    }
+}
+
+extension StoreTests {
+    func run(
+        _ pipeline: String, _ inputs: [String], store: String?, asOf: Instant?, out: String, storeOnly: Bool = false,
+        remeasure: Bool = false
+    )
+        throws -> RunResult
+    {
+        let definition = try PipelineDefinition.load(path: pipeline)
+        var options = RunOptions()
+        options.inputs = inputs
+        options.outputDirectory = out
+        options.asOf = asOf
+        options.jobs = 2
+        options.store = store
+        options.storeOnly = storeOnly
+        options.remeasure = remeasure
+        return try Runner.run(definition, options: options)
+    }
+
+    /// Kept results of settled tickets (docs/semantics.md §11) are used only where they cannot
+    /// change a report: each case below is compared with a run without a store over the same
+    /// files (which measures every ticket from its events), and the reuse counts say which path ran.
+    @Test func keptResultsAreUsedOnlyWhereTheyCannotChangeAReport() throws {
+        let scratch = Scratch()
+        let month = GeneratedMonth(days: 6, ticketsPerDay: 60, seed: 6)
+        var files: [String] = []
+        let store = scratch.path + "/s.db"
+        let demo = fixture("pipelines/demo.yaml")
+        // Another policy target: another measuring identity, the same store identity.
+        let other = scratch.write(
+            "other.yaml",
+            Array(try String(contentsOfFile: demo, encoding: .utf8).replacingOccurrences(of: "resolution: 1d", with: "resolution: 9h").utf8)
+        )
+        func same(_ a: String, _ b: String, _ what: String) {
+            for name in Self.reports {
+                let x = read(a + "/" + name), y = read(b + "/" + name)
+                #expect(x == y, "\(what): \(name): \(firstDifference(x, y) ?? "")")
+            }
+        }
+        for day in 1...4 {
+            var lines = month.days[day]
+            // Night 3: a ticket settled on night 1 is reopened (a later event): its kept result no longer applies.
+            if day == 3 {
+                let first = month.days[1].first { $0.contains("event=created") }!
+                let id = first.split(separator: " ").first { $0.hasPrefix("ticket=") }!.dropFirst(7)
+                lines.append("2026-03-03T23:00:00Z desk[311]: event=status ticket=\(id) to=open")
+            }
+            files.append(scratch.write("day\(day).log", Array((lines.joined(separator: "\n") + "\n").utf8)))
+            let asOf = GeneratedMonth.endOfDay(day)
+            let nightly = try run(demo, files, store: store, asOf: asOf, out: scratch.path + "/n")
+            _ = try run(demo, files, store: nil, asOf: asOf, out: scratch.path + "/w")
+            same(scratch.path + "/n", scratch.path + "/w", "night \(day)")
+            let account = try #require(nightly.store)
+            // (Night 2: the few tickets settled on night 1 mostly got a later event on day 2.)
+            if day > 2 {
+                #expect(
+                    account.resultsReused > 0 && account.ticketsMeasured > 0,
+                    "night \(day): \(account.resultsReused) reused, \(account.ticketsMeasured) measured")
+            }
+        }
+        // An earlier as_of than the last events of tickets kept since: those are measured again.
+        let early = GeneratedMonth.endOfDay(2)
+        let audit = try run(demo, [], store: store, asOf: early, out: scratch.path + "/a", storeOnly: true)
+        _ = try run(demo, files, store: nil, asOf: early, out: scratch.path + "/w")
+        same(scratch.path + "/a", scratch.path + "/w", "report as of day 2")
+        let latest = try run(demo, [], store: store, asOf: GeneratedMonth.endOfDay(4), out: scratch.path + "/l", storeOnly: true)
+        #expect(try #require(audit.store).resultsReused < (try #require(latest.store)).resultsReused)
+        // Another policy: every ticket measured; the same as a run without a store with that policy.
+        let policy = try run(other, [], store: store, asOf: nil, out: scratch.path + "/p", storeOnly: true)
+        _ = try run(other, files, store: nil, asOf: nil, out: scratch.path + "/w")
+        same(scratch.path + "/p", scratch.path + "/w", "report with another policy")
+        #expect(policy.store?.resultsReused == 0)
+        // --remeasure: the same bytes, nothing reused.
+        let again = try run(demo, [], store: store, asOf: nil, out: scratch.path + "/r", storeOnly: true, remeasure: true)
+        _ = try run(demo, files, store: nil, asOf: nil, out: scratch.path + "/w")
+        same(scratch.path + "/r", scratch.path + "/w", "--remeasure")
+        #expect(again.store?.resultsReused == 0)
+        // A run that writes with the other policy keeps results under it; the next one uses them.
+        files.append(scratch.write("day5.log", Array((month.days[5].joined(separator: "\n") + "\n").utf8)))
+        let switched = try run(other, files, store: store, asOf: nil, out: scratch.path + "/s")
+        #expect(switched.store?.resultsReused == 0)
+        let next = try run(other, files, store: store, asOf: nil, out: scratch.path + "/s")
+        #expect((next.store?.resultsReused ?? 0) > 0)
+        _ = try run(other, files, store: nil, asOf: nil, out: scratch.path + "/w")
+        same(scratch.path + "/s", scratch.path + "/w", "kept under another policy")
     }
 }
 
@@ -274,7 +369,7 @@ extension StoreTests {
 
     /// The store and reports after a run killed at `point` and run again equal one run over all (the
     /// store holds the night either not at all or whole; a re-run with nothing new writes the reports).
-    @Test(arguments: ["store-events-written", "store-saved", "store-committed", "before-switch"])
+    @Test(arguments: ["store-events-written", "store-saved", "store-results-kept", "store-committed", "before-switch"])
     func killedRunThenRerunEqualsOneRun(_ point: String) throws {
         let scratch = Scratch()
         let month = GeneratedMonth(days: 4, ticketsPerDay: 30, seed: 7)
@@ -284,7 +379,9 @@ extension StoreTests {
         let asOf = GeneratedMonth.endOfDay(4).iso8601
         let base = ["run", "pipelines/demo.yaml", log, "--store", store, "--as-of", asOf, "-q"]
         #expect(try runSlalog(base + ["--out", scratch.path + "/out"]).status <= 1)
-        let before = try StoreFile(path: store, create: false, lockTimeout: 5).info(fileBytes: 0).events
+        let stored = try StoreFile(path: store, create: false, lockTimeout: 5).info(fileBytes: 0)
+        let before = stored.events
+        #expect(stored.keptResults > 0)
         let handle = FileHandle(forWritingAtPath: log)!
         handle.seekToEndOfFile()
         handle.write(Data((month.days[3] + month.days[4]).map { $0 + "\n" }.joined().utf8))
@@ -292,9 +389,11 @@ extension StoreTests {
 
         let killed = try runSlalog(base + ["--out", scratch.path + "/out"], environment: ["SLALOG_TEST_FAULT": "kill@\(point)"])
         #expect(killed.signal == SIGKILL, "\(killed.stderr)")
-        let afterKill = try StoreFile(path: store, create: false, lockTimeout: 5).info(fileBytes: 0).events
+        let killedInfo = try StoreFile(path: store, create: false, lockTimeout: 5).info(fileBytes: 0)
+        let afterKill = killedInfo.events
         if point.hasPrefix("store-") && point != "store-committed" {
             #expect(afterKill == before, "a run killed before its commit left the store as it was")
+            #expect(killedInfo.keptResults == stored.keptResults, "and its kept results too")
         } else {
             #expect(afterKill > before)
         }

@@ -1,0 +1,175 @@
+import Aggregate
+import Report
+import SLACore
+import Store
+
+/// The results of settled tickets a store keeps, so that a run measures only the tickets whose
+/// events changed (docs/semantics.md §11, "Settled tickets are measured once").
+///
+/// Built once per run from the census: which slots have a usable kept result (same event count,
+/// last event not after as_of, same measuring identity). Passes then read the usable payloads of
+/// their tickets; a run that writes appends the results it measured and found settled.
+final class KeptResults: @unchecked Sendable {
+    /// Per ticket slot: the index (into `segments`) of the segment holding its usable result, or -1.
+    private var segmentOf: [Int32]
+    /// Per ticket slot: the usable result's payload bytes (for sizing passes).
+    private(set) var length: [UInt32]
+    /// Row ids of the results segments read, in the order written.
+    private var segments: [Int64] = []
+    private(set) var usable = 0
+    /// Entries that can never be used again: superseded, of dropped tickets, of tickets with new events.
+    private(set) var outdated = 0
+    /// Entries still right for a later as_of (their ticket's last event is after this run's).
+    private(set) var later = 0
+
+    /// The store the results are read from (nil: none), and whether this run keeps new ones in it.
+    private let file: StoreFile?
+    let keeps: Bool
+    private let run: Int64
+    private let key: String
+    /// The stored results are dropped (and the key set) before the first new ones are written.
+    private var dropStored: Bool
+    private var pending = ByteWriter()
+    private var pendingCount = 0
+    /// Results this run kept.
+    private(set) var written = 0
+
+    /// Outdated entries a store may hold whatever the number of live ones.
+    static let outdatedAllowance = 4096
+
+    static func key(_ measuringIdentity: String) -> String { "\(measuringIdentity)/\(slalogVersion)/results-\(ResultCoding.version)" }
+
+    /// No kept results (a run without a store, or a temporary one).
+    init(slots: Int) {
+        segmentOf = Array(repeating: -1, count: slots)
+        length = Array(repeating: 0, count: slots)
+        file = nil; keeps = false; run = 0; key = ""; dropStored = false
+    }
+
+    /// Indexes the results `file` keeps for the census's tickets. `use`: false measures every ticket
+    /// (`--remeasure`); `write`: the run keeps the results it measures (in its transaction).
+    init(file: StoreFile, census: StoreSession.Census, asOf: Instant, measuringIdentity: String, use: Bool, write: Bool, run: Int64)
+        throws(StoreError)
+    {
+        let slots = census.count.count
+        segmentOf = Array(repeating: -1, count: slots)
+        length = Array(repeating: 0, count: slots)
+        key = Self.key(measuringIdentity)
+        self.run = run
+        let sameKey = try file.metaText("results_key") == key
+        dropStored = write && !(sameKey && use)
+        self.file = file
+        keeps = write
+        guard use && sameKey else { return }
+        // -1: none; -2: an entry that is outdated; -3: an entry for a later as_of; else the segment's index.
+        var latest = [Int32](repeating: -1, count: slots)
+        var index: Int32 = 0
+        try file.forEachSegmentByID(.results) { id, _, data in
+            segments.append(id)
+            ResultCoding.forEachEntry(data) { entry in
+                let slot = Int(entry.slot)
+                guard slot < slots else { return }
+                if latest[slot] != -1 { outdated += 1 }
+                if census.count[slot] == 0 || UInt32(census.count[slot]) != entry.events {
+                    latest[slot] = -2
+                } else if entry.last > asOf.milliseconds {
+                    latest[slot] = -3
+                } else {
+                    latest[slot] = index
+                    length[slot] = UInt32(entry.payload.count)
+                }
+            }
+            index += 1
+        }
+        for slot in 0..<slots {
+            switch latest[slot] {
+            case -1: break
+            case -2: outdated += 1
+            case -3: later += 1
+            default: usable += 1
+            }
+        }
+        // Outdated entries never outnumber the live ones for long (a few thousand are let be: they cost little):
+        // such a run measures every ticket and keeps anew.
+        if write && outdated > max(usable + later, Self.outdatedAllowance) {
+            dropStored = true
+            usable = 0
+            length = Array(repeating: 0, count: slots)
+            return
+        }
+        segmentOf = latest.map { $0 >= 0 ? $0 : -1 }
+    }
+
+    func isKept(_ slot: UInt32) -> Bool { segmentOf[Int(slot)] >= 0 }
+
+    /// The usable results of the tickets at `pass` positions of `sequence` (`rank`: position by slot).
+    func load(_ pass: Range<Int>, sequence: [UInt32], rank: [Int32]) throws(StoreError) -> KeptPass {
+        var kept = KeptPass(bytes: [], start: Array(repeating: -1, count: pass.count), end: Array(repeating: -1, count: pass.count))
+        guard let file, usable > 0 else { return kept }
+        var wanted = Set<Int32>()
+        for position in pass where segmentOf[Int(sequence[position])] >= 0 { wanted.insert(segmentOf[Int(sequence[position])]) }
+        guard !wanted.isEmpty else { return kept }
+        var index: Int32 = -1
+        try file.forEachSegmentByID(.results) { id, _, data in
+            index += 1
+            guard Int(index) < segments.count, segments[Int(index)] == id, wanted.contains(index) else { return }
+            ResultCoding.forEachEntry(data) { entry in
+                let slot = Int(entry.slot)
+                guard slot < segmentOf.count, segmentOf[slot] == index else { return }
+                let position = Int(rank[slot])
+                guard pass.contains(position) else { return }
+                let k = position - pass.lowerBound
+                kept.start[k] = Int32(kept.bytes.count)
+                kept.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[entry.payload]).assumingMemoryBound(to: UInt8.self))
+                kept.end[k] = Int32(kept.bytes.count)
+            }
+        }
+        return kept
+    }
+
+    /// Adds the entries a block produced (in report order); written in segments of about 4 MB.
+    func keep(_ entries: ByteWriter, count: Int) throws(StoreError) {
+        guard let file, keeps, count > 0 else { return }
+        if pendingCount == 0 { pending = ByteWriter(capacity: 4 << 20 + entries.bytes.count) }
+        pending.append(raw: entries.bytes)
+        pendingCount += count
+        if pending.bytes.count >= 4 << 20 { try flush(file) }
+    }
+
+    /// Writes what is pending (and drops outdated stored results); call once measuring is done.
+    func finish() throws(StoreError) {
+        guard let file, keeps else { return }
+        try flush(file)
+        if dropStored { try dropAndMark(file) }
+        FaultInjection.reached("store-results-kept")
+    }
+
+    private func flush(_ file: StoreFile) throws(StoreError) {
+        if dropStored { try dropAndMark(file) }
+        guard pendingCount > 0 else { return }
+        try file.appendSegment(.results, first: 0, count: pendingCount, data: pending.bytes, run: run)
+        written += pendingCount
+        pending = ByteWriter()
+        pendingCount = 0
+    }
+
+    private func dropAndMark(_ file: StoreFile) throws(StoreError) {
+        try file.deleteSegments(.results)
+        try file.setMeta("results_key", text: key)
+        dropStored = false
+    }
+}
+
+/// The kept results of one pass: ticket at pass position `k` has its payload at `bytes[start[k]..<end[k]]` (start -1: none).
+struct KeptPass: Sendable {
+    var bytes: [UInt8]
+    var start: [Int32]
+    var end: [Int32]
+
+    func result(_ k: Int) -> (TicketResult, [SetAside])? {
+        guard k < start.count, start[k] >= 0 else { return nil }
+        return bytes.withUnsafeBytes { raw in
+            ResultCoding.decode(UnsafeRawBufferPointer(rebasing: raw[Int(start[k])..<Int(end[k])]))
+        }
+    }
+}
