@@ -36,7 +36,8 @@ enum HumanSummary {
                 "  store    \(store.count("new", "replaced", "truncated")) new, \(store.count("resumed")) resumed, \(store.count("skipped", "copy")) skipped input(s); holds \(store.events) events of \(store.tickets) tickets from \(store.sources) contents (\(store.path))"
             )
             lines.append(
-                "  measured \(store.ticketsMeasured) ticket(s) from their events; \(store.resultsReused) settled ticket(s) from kept results")
+                "  measured \(store.ticketsMeasured) ticket(s) from their events; \(store.resultsReused) settled ticket(s) from kept results"
+            )
             for input in store.inputs where input.fate == "replaced" || input.fate == "truncated" || input.fate == "copy" {
                 lines.append(
                     "  NOTE     \(input.path): \(input.fate)\(input.knownAs.map { " (same content as \($0))" } ?? ""); see run.json store.inputs"

@@ -210,7 +210,10 @@ struct StoreTests {
 }
 
 extension StoreTests {
-    func run(_ pipeline: String, _ inputs: [String], store: String?, asOf: Instant?, out: String, storeOnly: Bool = false, remeasure: Bool = false)
+    func run(
+        _ pipeline: String, _ inputs: [String], store: String?, asOf: Instant?, out: String, storeOnly: Bool = false,
+        remeasure: Bool = false
+    )
         throws -> RunResult
     {
         let definition = try PipelineDefinition.load(path: pipeline)
@@ -236,7 +239,9 @@ extension StoreTests {
         let demo = fixture("pipelines/demo.yaml")
         // Another policy target: another measuring identity, the same store identity.
         let other = scratch.write(
-            "other.yaml", Array(try String(contentsOfFile: demo, encoding: .utf8).replacingOccurrences(of: "resolution: 1d", with: "resolution: 9h").utf8))
+            "other.yaml",
+            Array(try String(contentsOfFile: demo, encoding: .utf8).replacingOccurrences(of: "resolution: 1d", with: "resolution: 9h").utf8)
+        )
         func same(_ a: String, _ b: String, _ what: String) {
             for name in Self.reports {
                 let x = read(a + "/" + name), y = read(b + "/" + name)
@@ -258,7 +263,11 @@ extension StoreTests {
             same(scratch.path + "/n", scratch.path + "/w", "night \(day)")
             let account = try #require(nightly.store)
             // (Night 2: the few tickets settled on night 1 mostly got a later event on day 2.)
-            if day > 2 { #expect(account.resultsReused > 0 && account.ticketsMeasured > 0, "night \(day): \(account.resultsReused) reused, \(account.ticketsMeasured) measured") }
+            if day > 2 {
+                #expect(
+                    account.resultsReused > 0 && account.ticketsMeasured > 0,
+                    "night \(day): \(account.resultsReused) reused, \(account.ticketsMeasured) measured")
+            }
         }
         // An earlier as_of than the last events of tickets kept since: those are measured again.
         let early = GeneratedMonth.endOfDay(2)
