@@ -109,12 +109,19 @@ public struct GroupSummary: Sendable {
     public var openAtAsOf = 0
     public var incomplete = 0
     public var ticketsBreached = 0
-    /// Statistics per metric, indexed like `Metric.allCases`.
-    public var stats = [MetricStats](repeating: MetricStats(), count: Metric.allCases.count)
+    /// Statistics per metric: three fields, not an array of three, so that adding an instance
+    /// checks the uniqueness of one duration list only (this is done per instance of every ticket).
+    var firstResponse = MetricStats(), nextReply = MetricStats(), resolution = MetricStats()
 
     public init(key: [String]) { self.key = key }
 
-    public subscript(metric: Metric) -> MetricStats { stats[metric.index] }
+    public subscript(metric: Metric) -> MetricStats {
+        switch metric {
+        case .firstResponse: firstResponse
+        case .nextReply: nextReply
+        case .resolution: resolution
+        }
+    }
 
     mutating func add(_ ticket: TicketResult) {
         tickets += 1
@@ -124,24 +131,19 @@ public struct GroupSummary: Sendable {
         case .active, .waiting: openAtAsOf += 1
         }
         if ticket.isBreached { ticketsBreached += 1 }
-        ticket.forEachInstance { stats[$0.metric.index].add($0) }
+        ticket.forEachInstance { instance in
+            switch instance.metric {
+            case .firstResponse: firstResponse.add(instance)
+            case .nextReply: nextReply.add(instance)
+            case .resolution: resolution.add(instance)
+            }
+        }
     }
 
     public mutating func merge(_ other: GroupSummary) {
         tickets += other.tickets; resolved += other.resolved; openAtAsOf += other.openAtAsOf
         incomplete += other.incomplete; ticketsBreached += other.ticketsBreached
-        for i in stats.indices { stats[i].merge(other.stats[i]) }
-    }
-}
-
-extension Metric {
-    /// Position in `Metric.allCases`.
-    var index: Int {
-        switch self {
-        case .firstResponse: 0
-        case .nextReply: 1
-        case .resolution: 2
-        }
+        firstResponse.merge(other.firstResponse); nextReply.merge(other.nextReply); resolution.merge(other.resolution)
     }
 }
 
