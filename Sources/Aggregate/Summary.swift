@@ -1,5 +1,11 @@
 import SLACore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What a summary row is keyed by (docs/semantics.md §6).
 public enum GroupDimension: Hashable, Sendable {
     case customer, channel, priority, agent, policy
@@ -196,7 +202,30 @@ public struct Summarizer: Sendable {
 
     /// Rows ordered by key (byte order of the UTF-8 values), so output never depends on threads.
     public func rows() -> [GroupSummary] {
-        groups.sorted { $0.key.lexicographicallyPrecedes($1.key) { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
+        // Each key once as order-preserving bytes (a value's bytes, 0 as 0 FF, then 0 0), compared
+        // with memcmp: sorting a million groups moves indices, not summaries.
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        ends.reserveCapacity(groups.count)
+        for group in groups {
+            for value in group.key {
+                for byte in value.utf8 {
+                    bytes.append(byte)
+                    if byte == 0 { bytes.append(0xFF) }
+                }
+                bytes.append(0); bytes.append(0)
+            }
+            ends.append(bytes.count)
+        }
+        let order = bytes.withUnsafeBufferPointer { buffer in
+            groups.indices.sorted { a, b in
+                let x = a == 0 ? 0 : ends[a - 1], y = b == 0 ? 0 : ends[b - 1]
+                let m = ends[a] - x, n = ends[b] - y
+                let c = memcmp(buffer.baseAddress! + x, buffer.baseAddress! + y, min(m, n))
+                return c != 0 ? c < 0 : m < n
+            }
+        }
+        return order.map { groups[$0] }
     }
 
     func value(of dimension: GroupDimension, for ticket: TicketResult) -> String {

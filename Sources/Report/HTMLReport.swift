@@ -98,6 +98,8 @@ public struct HTMLReport {
         root["metricHeaders"] = Metric.allCases.map { ["name": $0.rawValue.replacingOccurrences(of: "_", with: " ")] }
         root["rowsHTML"] = groupRowsHTML
         root["groupCount"] = groups.count
+        root["moreGroups"] = groups.count > Self.listedGroups ? groups.count - Self.listedGroups : 0
+        root["listedGroups"] = Self.listedGroups
         root["trendSVG"] = trendSVG
         root["topSVG"] = topGroupsSVG
         root["hasTrend"] = !breachesPerDay.isEmpty
@@ -123,12 +125,22 @@ public struct HTMLReport {
         return root
     }
 
+    /// Rows of the group table at most: a page a person reads (and a browser opens quickly); summary.csv has every group.
+    static let listedGroups = 2000
+
+    /// The groups the table lists: all, or the `listedGroups` with the most tickets (ties: key order), in key order.
+    var listed: [GroupSummary] {
+        guard groups.count > Self.listedGroups else { return groups }
+        let kept = groups.indices.sorted { groups[$0].tickets != groups[$1].tickets ? groups[$0].tickets > groups[$1].tickets : $0 < $1 }
+        return kept.prefix(Self.listedGroups).sorted().map { groups[$0] }
+    }
+
     /// The group table's rows, written directly (a template per cell would cost more than the rest of
     /// the page with 1,000 groups); every text is escaped by `escape`.
     var groupRowsHTML: String {
         var html = ""
-        html.reserveCapacity(groups.count * 900)
-        for group in groups {
+        html.reserveCapacity(min(groups.count, Self.listedGroups) * 900)
+        for group in listed {
             html += "<tr>"
             for value in group.key { html += "<td class=\"group\">" + Self.escape(value.isEmpty ? "(none)" : value) + "</td>" }
             html += "<td>\(group.tickets)</td><td>\(group.ticketsBreached)</td>"

@@ -55,7 +55,7 @@ extension HTMLReport {
 
         <section id="groups">
         <h2>Compliance per {{groupLabel}} ({{groupCount}})</h2>
-        <p class="note">Compliance = met / measured instances. Click a column to sort; type to filter. p90 in seconds.</p>
+        <p class="note">Compliance = met / measured instances. Click a column to sort; type to filter. p90 in seconds.{{#moreGroups}} The table lists the {{listedGroups}} groups with the most tickets; the other {{moreGroups}} are in summary.csv.{{/moreGroups}}</p>
         {{{topSVG}}}
         <p><input type="search" id="filter" placeholder="Filter {{groupLabel}}…" aria-label="Filter rows"></p>
         <div class="scroll">

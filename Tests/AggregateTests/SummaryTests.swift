@@ -38,6 +38,25 @@ import Testing
         #expect(Summarizer.isoWeek(CivilDate(year: 2026, month: 3, day: 2)) == "2026-W10")
     }
 
+    /// Rows come in byte order of the key values, value by value (a prefix first, NUL and
+    /// non-ASCII bytes included), against a plain element-wise sort of the UTF-8 arrays.
+    @Test func rowsAreInByteOrderOfTheirKeys() {
+        let values = ["", "a", "ab", "a\u{0}", "a\u{0}b", "a\u{1}", "b", "B", "é", "\u{FF}", "z\u{0}\u{0}", "zz"]
+        var summarizer = Summarizer(dimensions: [.customer, .agent], policyNames: ["p"])
+        var expected: [[String]] = []
+        var random = SystemRandomNumberGenerator()
+        for customer in values.shuffled(using: &random) {
+            for agent in values.shuffled(using: &random).prefix(5) {
+                var s = TicketScript()
+                s.add(0, .open, customer: customer, agent: agent)
+                summarizer.add(s.evaluate().0)
+                expected.append([customer, agent])
+            }
+        }
+        expected.sort { $0.lexicographicallyPrecedes($1) { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
+        #expect(summarizer.rows().map(\.key) == expected)
+    }
+
     @Test func groupsByCustomerAndMonthInAZone() {
         var s = TicketScript()
         s.add(0, .open, customer: "acme"); s.add(10, .agentReply)

@@ -1,3 +1,4 @@
+import Aggregate
 import Foundation
 import SLACore
 import Testing
@@ -69,5 +70,50 @@ import Testing
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "new\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/nested") == ["report.csv"])
+    }
+}
+
+extension CSVWriterTests {
+    /// Instants in a row: the day part is reused while days repeat; every cell must still equal the
+    /// independent ISO 8601 formatter of SLACore (days before 1970 and past 9999 included).
+    @Test func instantsEqualTheISO8601FormatterWhileDaysRepeat() {
+        var random = SystemRandomNumberGenerator()
+        var times: [Int64] = [0, -1, 86_399_999, 86_400_000, -86_400_000, 253_402_300_799_999, 253_402_300_800_000, -62_135_596_800_000]
+        for _ in 0..<2000 {
+            let base = times.last!
+            times.append(
+                Bool.random(using: &random)
+                    ? base + Int64.random(in: 0..<3_600_000, using: &random) : Int64.random(in: -1 << 40...1 << 42, using: &random))
+        }
+        var csv = CSVWriter()
+        for time in times { csv.instant(Instant(milliseconds: time)) }
+        csv.endRow()
+        #expect(csv.text == times.map { Instant(milliseconds: $0).iso8601 }.joined(separator: ",") + "\r\n")
+    }
+}
+
+/// report.html lists at most `listedGroups` groups: those with the most tickets, in key order.
+@Suite struct HTMLReportTests {
+    @Test func manyGroupsListTheLargestAndSayHowManyMore() {
+        let count = HTMLReport.listedGroups + 37
+        // Group i has (i * 7919) % 5000 tickets: many ties, broken by key order.
+        let groups = (0..<count).map { i -> GroupSummary in
+            var group = GroupSummary(key: [String(format: "c%05d", i)])
+            group.tickets = (i * 7919) % 5000
+            return group
+        }
+        let expected = groups.indices.sorted { (groups[$0].tickets, -$0) > (groups[$1].tickets, -$1) }.prefix(HTMLReport.listedGroups)
+            .sorted()
+        let page = HTMLReport(
+            headline: .init(
+                asOf: nil, partial: false, generation: "1", inputs: 1, bytes: 0, lines: 0, events: 0, tickets: 0, ticketsBreached: 0,
+                breaches: 0, atRisk: 0, seconds: 0),
+            groups: groups, dimensions: [.customer], breachesPerDay: [:], zoneName: "UTC", worst: [], problems: [], problemCounts: [],
+            rejectCounts: [], context: ReportContext(inputs: [], ruleNames: [], policyNames: []))
+        let html = String(decoding: page.bytes, as: UTF8.self)
+        let listed = html.components(separatedBy: "<td class=\"group\">").dropFirst().map { String($0.prefix(6)) }
+        #expect(listed == expected.map { groups[$0].key[0] })
+        #expect(
+            html.contains("The table lists the \(HTMLReport.listedGroups) groups with the most tickets; the other 37 are in summary.csv."))
     }
 }
