@@ -77,7 +77,7 @@ struct Evaluation {
         evaluation.setAside.sort { $0.source < $1.source }
         evaluation.statistics.duplicates = evaluation.setAside.count { $0.reason == .duplicate }
         evaluation.statistics.anomalies = evaluation.setAside.count - evaluation.statistics.duplicates
-        evaluation.groups = summary.rows()
+        evaluation.groups = summary.takeRows()
         return evaluation
     }
 
@@ -96,16 +96,11 @@ struct Evaluation {
         let next = FileCounter()
         let workers = DispatchGroup()
         let workerCount = max(1, min(jobs, blocks))
-        // Summaries are sums and sorted value lists, so one per worker merged in
-        // worker order gives the same rows whatever blocks each worker took.
-        let summaries = Locked([Summarizer?](repeating: nil, count: workerCount))
         for worker in 0..<workerCount {
             DispatchQueue(label: "slalog.aggregate.\(worker)").async(group: workers) {
                 let evaluator = TimelineEvaluator(
                     policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping,
                     attributes: table)
-                var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
-                defer { summaries.withLock { $0[worker] = summarizer } }
                 var scratch: [Event] = []
                 while let block = next.take(below: blocks) {
                     handoff.waitForRoom(block)
@@ -137,7 +132,7 @@ struct Evaluation {
                         // A report window keeps the instances that count in it (docs/semantics.md §6); the row stays whole.
                         guard let measured = window.map({ $0.restrict(whole) }) ?? whole else { continue }
                         TicketsReport.appendRow(whole, context: context, to: &result.csv)
-                        summarizer.add(measured)
+                        result.measuredResults.append(measured)
                         result.count(measured)
                         if measured.isBreached {
                             result.highlights.add(
@@ -153,8 +148,11 @@ struct Evaluation {
         for block in 0..<blocks {
             let result = handoff.take(block)
             if failure == nil {
-                do { try result.csv.withBytes { try tickets.write($0) } } catch { failure = error }
+                do { try result.csv.withBytes { buffer throws(WriteError) in try tickets.write(buffer) } } catch { failure = error }
             }
+            // One summary, added to here in report order: a worker's own copy of every group would
+            // double the memory of runs with many groups (a million customers).
+            for ticket in result.measuredResults { summary.add(ticket) }
             evaluation.setAside += result.setAside
             evaluation.statistics.add(result)
             evaluation.measured += result.measured
@@ -172,9 +170,6 @@ struct Evaluation {
         }
         workers.wait()
         if let failure { throw failure }
-        for partial in summaries.withLock({ $0 }) {
-            if let partial { summary.merge(partial) }
-        }
     }
 }
 
@@ -186,6 +181,8 @@ struct BlockResult: Sendable {
     var afterAsOf = 0
     /// Tickets measured from their events, and from kept results.
     var measured = 0, reused = 0
+    /// The results the summary counts (the report window's instances), in report order.
+    var measuredResults: [TicketResult] = []
     /// Results of settled tickets measured here, to keep (`ResultCoding` entries).
     var keep = ByteWriter()
     var keptCount = 0

@@ -186,8 +186,11 @@ public enum Runner {
         let isPartial = problems.contains(where: \.losesData) || statistics.rejects > 0
         statistics.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 
-        try reports.write(
-            SummaryReport.csv(evaluation.groups, dimensions: dimensions, context: context), to: out.summary)
+        let summaryFile = try reports.create(out.summary)
+        try SummaryReport.write(evaluation.groups, dimensions: dimensions, context: context) { buffer throws(WriteError) in
+            try summaryFile.write(buffer)
+        }
+        try summaryFile.finish()
         try reports.write(RejectsReport.csv(rejectRows, context: context), to: out.rejects)
         var services = ServiceResults()
         if definition.measuresServices {

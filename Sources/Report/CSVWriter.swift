@@ -87,9 +87,15 @@ public struct CSVWriter: Sendable {
     }
 
     /// The CSV so far, without copying it.
-    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try sink.withBytes(body)
+    public func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(sink.buffer)
     }
+
+    /// Bytes written so far.
+    public var count: Int { sink.count }
+
+    /// Forgets what was written (keeps the buffer): the next cell starts a new piece.
+    public mutating func removeAll() { sink.count = 0 }
 
     /// A text cell built from trusted parts (fixed words and numbers that
     /// need neither quoting nor neutralising): `body` appends to it in place.
@@ -243,9 +249,7 @@ final class ByteSink: @unchecked Sendable {
 
     var array: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(start: storage, count: count))
-    }
+    var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage, count: count) }
 
     /// Copies `count` (≤ 16) bytes written at `offset` into `tuple`.
     func copy(from offset: Int, count: Int, to tuple: inout (UInt64, UInt64)) {

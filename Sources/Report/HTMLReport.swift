@@ -150,7 +150,7 @@ public struct HTMLReport {
                 let rating = compliance.map { $0 >= 9500 ? "good" : $0 >= 8000 ? "warn" : "bad" } ?? "none"
                 html += "<td class=\"\(rating)\" data-v=\"\(compliance ?? -1)\">\(compliance.map(percentText) ?? "")</td>"
                 html += "<td>\(stats.breached)</td><td>\(stats.atRisk)</td>"
-                let p90 = stats.percentile(90, sorted: stats.durations.sorted())
+                let p90 = stats.percentile(90, sorted: stats.durations)  // ascending in summary rows
                 html += "<td data-v=\"\(p90 ?? -1)\">\(p90.map(formatSeconds) ?? "")</td>"
             }
             html += "</tr>\n"
@@ -224,8 +224,10 @@ public struct HTMLReport {
 
     /// The groups with the most breached tickets, as horizontal bars (top N; the table has the rest).
     var topGroupsSVG: String {
-        let ranked = groups.enumerated().filter { $0.element.ticketsBreached > 0 }
-            .sorted { ($0.element.ticketsBreached, $1.offset) > ($1.element.ticketsBreached, $0.offset) }.prefix(Self.chartGroups)
+        // Indices, not copies of the groups (there may be a million).
+        let ranked = groups.indices.filter { groups[$0].ticketsBreached > 0 }
+            .sorted { (groups[$0].ticketsBreached, $1) > (groups[$1].ticketsBreached, $0) }.prefix(Self.chartGroups)
+            .map { (offset: $0, element: groups[$0]) }
         guard let peak = ranked.first?.element.ticketsBreached else { return "" }
         let rowHeight = 22.0, labelWidth = 220.0, width = 820.0
         let height = rowHeight * Double(ranked.count) + 8

@@ -61,15 +61,26 @@ public enum SummaryReport {
     }
 
     public static func csv(_ rows: [GroupSummary], dimensions: [GroupDimension], context: ReportContext) -> [UInt8] {
-        var csv = CSVWriter(neutralizeFormulas: context.neutralizeFormulas)
+        var bytes: [UInt8] = []
+        write(rows, dimensions: dimensions, context: context) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// The CSV in pieces of about 1 MB (a million groups are never one buffer).
+    public static func write<E: Error>(
+        _ rows: [GroupSummary], dimensions: [GroupDimension], context: ReportContext, to sink: (UnsafeRawBufferPointer) throws(E) -> Void
+    ) throws(E) {
+        var csv = CSVWriter(neutralizeFormulas: context.neutralizeFormulas, capacity: 1 << 20 + 4096)
         csv.header(header(dimensions: dimensions) + (context.unverifiedTextKept ? [ReportContext.unverifiedColumn] : []))
         for row in rows {
             for value in row.key { csv.text(value) }
-            for n in [row.tickets, row.resolved, row.openAtAsOf, row.incomplete, row.ticketsBreached] { csv.integer(n) }
+            csv.integer(row.tickets); csv.integer(row.resolved); csv.integer(row.openAtAsOf); csv.integer(row.incomplete)
+            csv.integer(row.ticketsBreached)
             for metric in Metric.allCases {
                 let stats = row[metric]
-                let sorted = stats.durations.sorted()
-                for n in [stats.measured, stats.met, stats.breached, stats.ongoingBreached, stats.atRisk] { csv.integer(n) }
+                let sorted = stats.durations  // ascending in summary rows
+                csv.integer(stats.measured); csv.integer(stats.met); csv.integer(stats.breached); csv.integer(stats.ongoingBreached)
+                csv.integer(stats.atRisk)
                 csv.percent(hundredths: stats.complianceHundredths)
                 csv.seconds(stats.meanOverTarget)
                 csv.seconds(stats.mean)
@@ -80,8 +91,12 @@ public enum SummaryReport {
             }
             if context.unverifiedTextKept { csv.raw("yes") }
             csv.endRow()
+            if csv.count >= 1 << 20 {
+                try csv.withBytes { buffer throws(E) in try sink(buffer) }
+                csv.removeAll()
+            }
         }
-        return csv.bytes
+        try csv.withBytes { buffer throws(E) in try sink(buffer) }
     }
 }
 
