@@ -42,3 +42,36 @@ public final class LZ4FrameDecoder: ByteStream {
         }
     }
 }
+
+/// One LZ4 block with its decoded length in front (4 bytes, little-endian): how the event store
+/// keeps its bulkier derived data (kept ticket results) small. The corresponding C functions are
+/// `LZ4_compress_default` and `LZ4_decompress_safe`.
+public enum LZ4Block {
+    public static func compress(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        let bound = Int(LZ4_compressBound(Int32(bytes.count)))
+        var out = [UInt8](repeating: 0, count: 4 + bound)
+        let written = out.withUnsafeMutableBytes { target -> Int32 in
+            target.storeBytes(of: UInt32(bytes.count).littleEndian, toByteOffset: 0, as: UInt32.self)
+            guard let source = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+            return LZ4_compress_default(
+                source.assumingMemoryBound(to: CChar.self), (target.baseAddress! + 4).assumingMemoryBound(to: CChar.self),
+                Int32(bytes.count), Int32(bound))
+        }
+        out.removeLast(bound - Int(max(0, written)))
+        return out
+    }
+
+    /// The decoded bytes, or nil when the block is damaged (it does not decode to its stated length).
+    public static func decompress(_ block: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard block.count >= 4 else { return nil }
+        let count = Int(UInt32(littleEndian: block.loadUnaligned(as: UInt32.self)))
+        guard count > 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: count)
+        let decoded = out.withUnsafeMutableBytes { target in
+            LZ4_decompress_safe(
+                (block.baseAddress! + 4).assumingMemoryBound(to: CChar.self), target.baseAddress!.assumingMemoryBound(to: CChar.self),
+                Int32(block.count - 4), Int32(count))
+        }
+        return decoded == count ? out : nil
+    }
+}

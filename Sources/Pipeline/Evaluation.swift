@@ -2,6 +2,7 @@ import Aggregate
 import Definition
 import Dispatch
 import Foundation
+import Ingest
 import Report
 import SLACore
 import Store
@@ -140,6 +141,10 @@ struct Evaluation {
                                 keepTimes: keepTimes)
                         }
                     }
+                    if result.keptCount > 0 {
+                        result.keptBlock = result.keep.bytes.withUnsafeBytes { LZ4Block.compress($0) }
+                        result.keep = ByteWriter()
+                    }
                     handoff.put(block, result)
                 }
             }
@@ -158,7 +163,7 @@ struct Evaluation {
             evaluation.measured += result.measured
             evaluation.reused += result.reused
             if failure == nil {
-                do { try source.kept.keep(result.keep, count: result.keptCount) } catch { failure = error }
+                do { try source.kept.keep(result.keptBlock, count: result.keptCount) } catch { failure = error }
             }
             for (policy, n) in result.policyUses.enumerated() {
                 if policy >= evaluation.policyUses.count {
@@ -186,6 +191,8 @@ struct BlockResult: Sendable {
     /// Results of settled tickets measured here, to keep (`ResultCoding` entries).
     var keep = ByteWriter()
     var keptCount = 0
+    /// `keep` compressed, as the store keeps it.
+    var keptBlock: [UInt8] = []
     /// Metric instances per policy index whose target that policy supplied.
     var policyUses: [Int] = []
     var tickets = 0, incomplete = 0, ticketsBreached = 0, breaches = 0, ongoingBreaches = 0, atRisk = 0

@@ -1,4 +1,5 @@
 import Aggregate
+import Ingest
 import Report
 import SLACore
 import Store
@@ -29,8 +30,6 @@ final class KeptResults: @unchecked Sendable {
     private let key: String
     /// The stored results are dropped (and the key set) before the first new ones are written.
     private var dropStored: Bool
-    private var pending = ByteWriter()
-    private var pendingCount = 0
     /// Results this run kept.
     private(set) var written = 0
 
@@ -64,19 +63,26 @@ final class KeptResults: @unchecked Sendable {
         // -1: none; -2: an entry that is outdated; -3: an entry for a later as_of; else the segment's index.
         var latest = [Int32](repeating: -1, count: slots)
         var index: Int32 = 0
-        try file.forEachSegmentByID(.results) { id, _, data in
+        try file.forEachSegmentByID(.results) { id, _, block in
             segments.append(id)
-            ResultCoding.forEachEntry(data) { entry in
-                let slot = Int(entry.slot)
-                guard slot < slots else { return }
-                if latest[slot] != -1 { outdated += 1 }
-                if census.count[slot] == 0 || UInt32(census.count[slot]) != entry.events {
-                    latest[slot] = -2
-                } else if entry.last > asOf.milliseconds {
-                    latest[slot] = -3
-                } else {
-                    latest[slot] = index
-                    length[slot] = UInt32(entry.payload.count)
+            // A damaged block is no result at all: its tickets are measured from their events.
+            guard let data = LZ4Block.decompress(block) else {
+                index += 1
+                return
+            }
+            data.withUnsafeBytes { data in
+                ResultCoding.forEachEntry(data) { entry in
+                    let slot = Int(entry.slot)
+                    guard slot < slots else { return }
+                    if latest[slot] != -1 { outdated += 1 }
+                    if census.count[slot] == 0 || UInt32(census.count[slot]) != entry.events {
+                        latest[slot] = -2
+                    } else if entry.last > asOf.milliseconds {
+                        latest[slot] = -3
+                    } else {
+                        latest[slot] = index
+                        length[slot] = UInt32(entry.payload.count)
+                    }
                 }
             }
             index += 1
@@ -110,47 +116,40 @@ final class KeptResults: @unchecked Sendable {
         for position in pass where segmentOf[Int(sequence[position])] >= 0 { wanted.insert(segmentOf[Int(sequence[position])]) }
         guard !wanted.isEmpty else { return kept }
         var index: Int32 = -1
-        try file.forEachSegmentByID(.results) { id, _, data in
+        try file.forEachSegmentByID(.results) { id, _, block in
             index += 1
-            guard Int(index) < segments.count, segments[Int(index)] == id, wanted.contains(index) else { return }
-            ResultCoding.forEachEntry(data) { entry in
-                let slot = Int(entry.slot)
-                guard slot < segmentOf.count, segmentOf[slot] == index else { return }
-                let position = Int(rank[slot])
-                guard pass.contains(position) else { return }
-                let k = position - pass.lowerBound
-                kept.start[k] = Int32(kept.bytes.count)
-                kept.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[entry.payload]).assumingMemoryBound(to: UInt8.self))
-                kept.end[k] = Int32(kept.bytes.count)
+            guard Int(index) < segments.count, segments[Int(index)] == id, wanted.contains(index),
+                let data = LZ4Block.decompress(block)
+            else { return }
+            data.withUnsafeBytes { data in
+                ResultCoding.forEachEntry(data) { entry in
+                    let slot = Int(entry.slot)
+                    guard slot < segmentOf.count, segmentOf[slot] == index else { return }
+                    let position = Int(rank[slot])
+                    guard pass.contains(position) else { return }
+                    let k = position - pass.lowerBound
+                    kept.start[k] = Int32(kept.bytes.count)
+                    kept.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[entry.payload]).assumingMemoryBound(to: UInt8.self))
+                    kept.end[k] = Int32(kept.bytes.count)
+                }
             }
         }
         return kept
     }
 
-    /// Adds the entries a block produced (in report order); written in segments of about 4 MB.
-    func keep(_ entries: ByteWriter, count: Int) throws(StoreError) {
+    /// Writes the entries a block produced (LZ4-compressed by its worker: `LZ4Block`) as one segment.
+    func keep(_ block: [UInt8], count: Int) throws(StoreError) {
         guard let file, keeps, count > 0 else { return }
-        if pendingCount == 0 { pending = ByteWriter(capacity: 4 << 20 + entries.bytes.count) }
-        pending.append(raw: entries.bytes)
-        pendingCount += count
-        if pending.bytes.count >= 4 << 20 { try flush(file) }
+        if dropStored { try dropAndMark(file) }
+        try file.appendSegment(.results, first: 0, count: count, data: block, run: run)
+        written += count
     }
 
-    /// Writes what is pending (and drops outdated stored results); call once measuring is done.
+    /// Drops outdated stored results when no new one did; call once measuring is done.
     func finish() throws(StoreError) {
         guard let file, keeps else { return }
-        try flush(file)
         if dropStored { try dropAndMark(file) }
         FaultInjection.reached("store-results-kept")
-    }
-
-    private func flush(_ file: StoreFile) throws(StoreError) {
-        if dropStored { try dropAndMark(file) }
-        guard pendingCount > 0 else { return }
-        try file.appendSegment(.results, first: 0, count: pendingCount, data: pending.bytes, run: run)
-        written += pendingCount
-        pending = ByteWriter()
-        pendingCount = 0
     }
 
     private func dropAndMark(_ file: StoreFile) throws(StoreError) {

@@ -45,7 +45,8 @@ public enum SegmentKind: Int64, Sendable {
     case events = 4
     /// Thread links: (child slot, parent slot) UInt32 pairs.
     case threadLinks = 5
-    /// Kept results of settled tickets (`ResultCoding` entries); a later entry of a slot supersedes an earlier one.
+    /// Kept results of settled tickets: `ResultCoding` entries as one LZ4 block (decoded length first);
+    /// a later entry of a slot supersedes an earlier one.
     case results = 6
 }
 
