@@ -74,7 +74,7 @@ public struct MetricInstance: Sendable, Equatable {
 }
 
 /// Everything the report says about one ticket.
-public struct TicketResult: Sendable {
+public struct TicketResult: Sendable, Equatable {
     public var ticket: String
     public var customer: String?
     public var priority: String?

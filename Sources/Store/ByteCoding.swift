@@ -20,6 +20,33 @@ public struct ByteWriter: Sendable {
     /// Bytes as they are (no length).
     public mutating func append(raw more: [UInt8]) { bytes.append(contentsOf: more) }
 
+    public mutating func append(_ byte: UInt8) { bytes.append(byte) }
+
+    /// LEB128: 7 bits a byte, low bits first.
+    public mutating func appendVarint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    /// A signed value as a varint: 0, -1, 1, -2 … → 0, 1, 2, 3 …
+    public mutating func appendZigZag(_ value: Int64) { appendVarint(UInt64(bitPattern: value << 1 ^ value >> 63)) }
+
+    /// Text as its varint byte count (+ `lengthBias`) and UTF-8 bytes.
+    public mutating func appendString(_ text: String, lengthBias: UInt64 = 0) {
+        appendVarint(UInt64(text.utf8.count) + lengthBias)
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    /// A place as varint file and line.
+    public mutating func append(_ location: SourceLocation) {
+        appendVarint(UInt64(location.file))
+        appendVarint(UInt64(location.line))
+    }
+
     /// Overwrites four bytes written earlier (a length known only after what it measures).
     public mutating func patch(_ value: UInt32, at offset: Int) {
         withUnsafeBytes(of: value.littleEndian) { raw in
@@ -53,14 +80,39 @@ public struct ByteReader {
         return Array(bytes[position..<(position + count)])
     }
 
-    /// A byte string written by `append(bytes:)`, as text (no intermediate array).
-    public mutating func readString() -> String {
-        let count = min(Int(read(UInt32.self)), bytes.count - position)
+    /// `count` bytes as text (no intermediate array).
+    public mutating func readText(count: Int) -> String {
+        let count = max(0, min(count, bytes.count - position))
         defer { position += count }
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)]), as: UTF8.self)
     }
 
     public mutating func skip(_ count: Int) { position = min(bytes.count, position + count) }
+
+    public mutating func readVarint() -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while position < bytes.count && shift < 64 {
+            let byte = bytes[position]
+            position += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { break }
+            shift += 7
+        }
+        return value
+    }
+
+    public mutating func readZigZag() -> Int64 {
+        let raw = readVarint()
+        return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
+    }
+
+    public mutating func readVarintString() -> String { readText(count: Int(readVarint())) }
+
+    public mutating func readLocation() -> SourceLocation {
+        let file = Int32(truncatingIfNeeded: readVarint())
+        return SourceLocation(file: file, line: Int64(truncatingIfNeeded: readVarint()))
+    }
 }
 
 /// Lists of integers and of byte strings as blobs.

@@ -8,7 +8,7 @@ import SLACore
 /// Everything about a ticket in one entry, so entries can be shuffled and merged by ticket.
 public enum ResultCoding {
     /// Changes whenever a payload's layout or a result's meaning changes: older kept results are then not used.
-    public static let version = 1
+    public static let version = 2
     /// Bytes before the payload.
     public static let headerSize = 20
 
@@ -46,64 +46,88 @@ public enum ResultCoding {
     }
 
     // MARK: Payload
+    //
+    // Compact: presence bits, enums packed into bytes, times as varint differences from the open
+    // (or the instance's start), places as varint file and line. About 100 bytes a resolved ticket.
 
     private static func encode(_ t: TicketResult, setAside: [SetAside], to w: inout ByteWriter) {
-        w.append(bytes: Array(t.ticket.utf8))
-        for value in [t.customer, t.priority, t.channel, t.agent] { w.append(optional: value) }
-        w.append(UInt16(t.extras.count))
-        for value in t.extras { w.append(optional: value) }
-        w.append(t.requester.rawValue)
-        w.append(code(t.state))
-        w.append(optional: t.openedAt?.milliseconds)
-        w.append(optional: t.openSource?.packed)
-        w.append(optional: t.resolvedAt?.milliseconds)
-        w.append(UInt32(t.reopens))
-        w.append(optional: t.policy.map { UInt32($0) })
-        w.append(UInt8(t.firstResponse == nil ? 0 : 1))
-        if let instance = t.firstResponse { encode(instance, to: &w) }
-        w.append(UInt32(t.nextReplies.count))
-        for instance in t.nextReplies { encode(instance, to: &w) }
-        w.append(UInt8(t.resolution == nil ? 0 : 1))
-        if let instance = t.resolution { encode(instance, to: &w) }
-        w.append(UInt32(setAside.count))
+        w.appendString(t.ticket)
+        func bit(_ on: Bool, _ n: UInt16) -> UInt16 { on ? 1 << n : 0 }
+        let present =
+            bit(t.customer != nil, 0) | bit(t.priority != nil, 1) | bit(t.channel != nil, 2) | bit(t.agent != nil, 3)
+            | bit(t.openedAt != nil, 4) | bit(t.openSource != nil, 5) | bit(t.resolvedAt != nil, 6) | bit(t.policy != nil, 7)
+            | bit(t.firstResponse != nil, 8) | bit(t.resolution != nil, 9)
+        w.append(present)
+        if let value = t.customer { w.appendString(value) }
+        if let value = t.priority { w.appendString(value) }
+        if let value = t.channel { w.appendString(value) }
+        if let value = t.agent { w.appendString(value) }
+        w.appendVarint(UInt64(t.extras.count))
+        for value in t.extras {
+            // Length + 1, so that 0 says absent.
+            if let value { w.appendString(value, lengthBias: 1) } else { w.appendVarint(0) }
+        }
+        w.append(t.requester.rawValue | code(t.state) << 1)
+        let base = t.openedAt?.milliseconds ?? 0
+        if let opened = t.openedAt { w.appendZigZag(opened.milliseconds) }
+        if let source = t.openSource { w.append(source) }
+        if let resolved = t.resolvedAt { w.appendZigZag(resolved.milliseconds - base) }
+        w.appendVarint(UInt64(t.reopens))
+        if let policy = t.policy { w.appendVarint(UInt64(policy)) }
+        if let instance = t.firstResponse { encode(instance, base: base, to: &w) }
+        w.appendVarint(UInt64(t.nextReplies.count))
+        for instance in t.nextReplies { encode(instance, base: base, to: &w) }
+        if let instance = t.resolution { encode(instance, base: base, to: &w) }
+        w.appendVarint(UInt64(setAside.count))
         for aside in setAside {
             w.append(code(aside.reason))
-            w.append(aside.source.packed)
-            w.append(aside.rule)
+            w.append(aside.source)
+            w.appendVarint(UInt64(aside.rule))
         }
     }
 
-    private static func encode(_ i: MetricInstance, to w: inout ByteWriter) {
-        w.append(code(i.metric))
-        w.append(i.start.milliseconds)
-        w.append(optional: i.stop?.milliseconds)
-        w.append(code(i.stopReason))
-        w.append(i.value)
-        w.append(optional: i.target)
-        w.append(optional: i.policy.map { UInt32($0) })
-        w.append(code(i.outcome))
-        w.append(optional: i.stopSource?.packed)
+    private static func encode(_ i: MetricInstance, base: Int64, to w: inout ByteWriter) {
+        w.append(code(i.metric) | code(i.stopReason) << 2 | code(i.outcome) << 4)
+        var present: UInt8 = 0
+        if i.stop != nil { present |= 1 }
+        if i.target != nil { present |= 2 }
+        if i.policy != nil { present |= 4 }
+        if i.stopSource != nil { present |= 8 }
+        w.append(present)
+        w.appendZigZag(i.start.milliseconds - base)
+        if let stop = i.stop { w.appendZigZag(stop.milliseconds - i.start.milliseconds) }
+        w.appendZigZag(i.value)
+        if let target = i.target { w.appendZigZag(target) }
+        if let policy = i.policy { w.appendVarint(UInt64(policy)) }
+        if let source = i.stopSource { w.append(source) }
     }
 
     /// The result and set-aside events of a payload.
     public static func decode(_ payload: UnsafeRawBufferPointer) -> (TicketResult, [SetAside]) {
         var r = ByteReader(payload)
-        let ticket = r.readString()
-        let customer = r.readOptionalString(), priority = r.readOptionalString()
-        let channel = r.readOptionalString(), agent = r.readOptionalString()
-        let extras = (0..<Int(r.read(UInt16.self))).map { _ in r.readOptionalString() }
-        let requester = Requester(rawValue: r.read()) ?? .customer
-        let state: TicketState = value(r.read())
-        let openedAt = r.readOptional(Int64.self).map(Instant.init(milliseconds:))
-        let openSource = r.readOptional(UInt64.self).map(location)
-        let resolvedAt = r.readOptional(Int64.self).map(Instant.init(milliseconds:))
-        let reopens = Int(r.read(UInt32.self))
-        let policy = r.readOptional(UInt32.self).map(Int.init)
-        let firstResponse = r.read(UInt8.self) == 1 ? instance(&r) : nil
-        let nextReplies = (0..<Int(r.read(UInt32.self))).map { _ in instance(&r) }
-        let resolution = r.read(UInt8.self) == 1 ? instance(&r) : nil
-        let setAside = (0..<Int(r.read(UInt32.self))).map { _ in
-            SetAside(reason: value(r.read()), source: location(r.read()), rule: r.read(), ticket: ticket)
+        let ticket = r.readVarintString()
+        let present: UInt16 = r.read()
+        func has(_ bit: Int) -> Bool { present & (1 << bit) != 0 }
+        let customer = has(0) ? r.readVarintString() : nil, priority = has(1) ? r.readVarintString() : nil
+        let channel = has(2) ? r.readVarintString() : nil, agent = has(3) ? r.readVarintString() : nil
+        let extras = (0..<Int(r.readVarint())).map { _ -> String? in
+            let length = Int(r.readVarint())
+            return length == 0 ? nil : r.readText(count: length - 1)
+        }
+        let packed: UInt8 = r.read()
+        let requester = Requester(rawValue: packed & 1) ?? .customer
+        let state: TicketState = value(packed >> 1)
+        let openedAt = has(4) ? Instant(milliseconds: r.readZigZag()) : nil
+        let base = openedAt?.milliseconds ?? 0
+        let openSource = has(5) ? r.readLocation() : nil
+        let resolvedAt = has(6) ? Instant(milliseconds: base + r.readZigZag()) : nil
+        let reopens = Int(r.readVarint())
+        let policy = has(7) ? Int(r.readVarint()) : nil
+        let firstResponse = has(8) ? instance(&r, base: base) : nil
+        let nextReplies = (0..<Int(r.readVarint())).map { _ in instance(&r, base: base) }
+        let resolution = has(9) ? instance(&r, base: base) : nil
+        let setAside = (0..<Int(r.readVarint())).map { _ in
+            SetAside(reason: value(r.read()), source: r.readLocation(), rule: UInt16(truncatingIfNeeded: r.readVarint()), ticket: ticket)
         }
         let result = TicketResult(
             ticket: ticket, customer: customer, priority: priority, channel: channel, agent: agent, extras: extras, requester: requester,
@@ -112,25 +136,20 @@ public enum ResultCoding {
         return (result, setAside)
     }
 
-    private static func instance(_ r: inout ByteReader) -> MetricInstance {
-        let metric: Metric = value(r.read())
-        let start = Instant(milliseconds: r.read())
-        let stop = r.readOptional(Int64.self).map(Instant.init(milliseconds:))
-        let stopReason: StopReason = value(r.read())
-        let measured: Int64 = r.read()
-        let target = r.readOptional(Int64.self)
-        let policy = r.readOptional(UInt32.self).map(Int.init)
-        let outcome: Outcome = value(r.read())
-        let stopSource = r.readOptional(UInt64.self).map(location)
+    private static func instance(_ r: inout ByteReader, base: Int64) -> MetricInstance {
+        let packed: UInt8 = r.read(), present: UInt8 = r.read()
+        let metric: Metric = value(packed & 3)
+        let stopReason: StopReason = value(packed >> 2 & 3)
+        let outcome: Outcome = value(packed >> 4)
+        let start = base + r.readZigZag()
+        let stop = present & 1 != 0 ? Instant(milliseconds: start + r.readZigZag()) : nil
+        let measured = r.readZigZag()
+        let target = present & 2 != 0 ? r.readZigZag() : nil
+        let policy = present & 4 != 0 ? Int(r.readVarint()) : nil
+        let stopSource = present & 8 != 0 ? r.readLocation() : nil
         return MetricInstance(
-            metric: metric, start: start, stop: stop, stopReason: stopReason, value: measured, target: target, policy: policy,
-            outcome: outcome, stopSource: stopSource)
-    }
-
-    private static func location(_ packed: UInt64) -> SourceLocation {
-        var location = SourceLocation(file: 0, line: 0)
-        location.packed = packed
-        return location
+            metric: metric, start: Instant(milliseconds: start), stop: stop, stopReason: stopReason, value: measured, target: target,
+            policy: policy, outcome: outcome, stopSource: stopSource)
     }
 
     /// An enum case as its position among all cases (one byte), and back.
@@ -142,28 +161,5 @@ public enum ResultCoding {
         let cases = T.allCases
         let offset = min(Int(code), cases.count - 1)
         return cases[cases.index(cases.startIndex, offsetBy: offset)]
-    }
-}
-
-extension ByteWriter {
-    /// A presence byte, then the value when present.
-    mutating func append<T: FixedWidthInteger>(optional value: T?) {
-        append(UInt8(value == nil ? 0 : 1))
-        if let value { append(value) }
-    }
-
-    mutating func append(optional text: String?) {
-        append(UInt8(text == nil ? 0 : 1))
-        if let text { append(bytes: Array(text.utf8)) }
-    }
-}
-
-extension ByteReader {
-    mutating func readOptional<T: FixedWidthInteger>(_: T.Type) -> T? {
-        read(UInt8.self) == 1 ? read(T.self) : nil
-    }
-
-    mutating func readOptionalString() -> String? {
-        read(UInt8.self) == 1 ? readString() : nil
     }
 }
