@@ -43,35 +43,48 @@ public final class LZ4FrameDecoder: ByteStream {
     }
 }
 
-/// One LZ4 block with its decoded length in front (4 bytes, little-endian): how the event store
-/// keeps its bulkier derived data (kept ticket results) small. The corresponding C functions are
-/// `LZ4_compress_default` and `LZ4_decompress_safe`.
+/// Bytes as one LZ4 frame with a content checksum (xxHash32), with the decoded length in front
+/// (4 bytes, little-endian): how the event store keeps its bulkier derived data (kept ticket
+/// results) small, and knows them damaged instead of decoding garbage. The corresponding C
+/// functions are `LZ4F_compressFrame` and `LZ4F_decompress`.
 public enum LZ4Block {
     public static func compress(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        let bound = Int(LZ4_compressBound(Int32(bytes.count)))
+        var preferences = LZ4F_preferences_t()
+        preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        preferences.frameInfo.contentSize = UInt64(bytes.count)
+        let bound = LZ4F_compressFrameBound(bytes.count, &preferences)
         var out = [UInt8](repeating: 0, count: 4 + bound)
-        let written = out.withUnsafeMutableBytes { target -> Int32 in
+        let written = out.withUnsafeMutableBytes { target -> Int in
             target.storeBytes(of: UInt32(bytes.count).littleEndian, toByteOffset: 0, as: UInt32.self)
-            guard let source = bytes.baseAddress, !bytes.isEmpty else { return 0 }
-            return LZ4_compress_default(
-                source.assumingMemoryBound(to: CChar.self), (target.baseAddress! + 4).assumingMemoryBound(to: CChar.self),
-                Int32(bytes.count), Int32(bound))
+            return LZ4F_compressFrame(target.baseAddress! + 4, bound, bytes.baseAddress, bytes.count, &preferences)
         }
-        out.removeLast(bound - Int(max(0, written)))
+        guard LZ4F_isError(written) == 0 else { return [] }
+        out.removeLast(bound - written)
         return out
     }
 
-    /// The decoded bytes, or nil when the block is damaged (it does not decode to its stated length).
+    /// The decoded bytes, or nil when the frame is damaged (bad checksum, wrong length, not a frame).
     public static func decompress(_ block: UnsafeRawBufferPointer) -> [UInt8]? {
         guard block.count >= 4 else { return nil }
         let count = Int(UInt32(littleEndian: block.loadUnaligned(as: UInt32.self)))
-        guard count > 0 else { return [] }
+        var context: OpaquePointer?
+        guard LZ4F_isError(LZ4F_createDecompressionContext(&context, UInt32(LZ4F_VERSION))) == 0, let context else { return nil }
+        defer { LZ4F_freeDecompressionContext(context) }
         var out = [UInt8](repeating: 0, count: count)
-        let decoded = out.withUnsafeMutableBytes { target in
-            LZ4_decompress_safe(
-                (block.baseAddress! + 4).assumingMemoryBound(to: CChar.self), target.baseAddress!.assumingMemoryBound(to: CChar.self),
-                Int32(block.count - 4), Int32(count))
+        let complete = out.withUnsafeMutableBytes { target -> Bool in
+            var produced = 0, consumed = 4
+            while true {
+                var written = target.count - produced, taken = block.count - consumed
+                let hint = LZ4F_decompress(
+                    context, target.baseAddress.map { $0 + produced }, &written, block.baseAddress! + consumed, &taken, nil)
+                guard LZ4F_isError(hint) == 0 else { return false }
+                produced += written
+                consumed += taken
+                if hint == 0 { return produced == count && consumed == block.count }
+                // More input is needed but there is none, or no progress: damaged.
+                if consumed == block.count || (written == 0 && taken == 0) { return false }
+            }
         }
-        return decoded == count ? out : nil
+        return complete ? out : nil
     }
 }

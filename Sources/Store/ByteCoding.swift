@@ -64,6 +64,10 @@ public struct ByteReader {
 
     public var atEnd: Bool { position >= bytes.count }
 
+    /// A count read from the data, capped by the bytes left (each counted item takes at least one):
+    /// damaged data never asks for more items than it could hold.
+    public mutating func readCount() -> Int { Int(min(readVarint(), UInt64(bytes.count - min(position, bytes.count)))) }
+
     public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) -> T {
         let size = MemoryLayout<T>.size
         guard position + size <= bytes.count else {
@@ -107,7 +111,7 @@ public struct ByteReader {
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
     }
 
-    public mutating func readVarintString() -> String { readText(count: Int(readVarint())) }
+    public mutating func readVarintString() -> String { readText(count: Int(truncatingIfNeeded: readVarint())) }
 
     public mutating func readLocation() -> SourceLocation {
         let file = Int32(truncatingIfNeeded: readVarint())

@@ -110,8 +110,8 @@ public enum ResultCoding {
         func has(_ bit: Int) -> Bool { present & (1 << bit) != 0 }
         let customer = has(0) ? r.readVarintString() : nil, priority = has(1) ? r.readVarintString() : nil
         let channel = has(2) ? r.readVarintString() : nil, agent = has(3) ? r.readVarintString() : nil
-        let extras = (0..<Int(r.readVarint())).map { _ -> String? in
-            let length = Int(r.readVarint())
+        let extras = (0..<r.readCount()).map { _ -> String? in
+            let length = Int(truncatingIfNeeded: r.readVarint())
             return length == 0 ? nil : r.readText(count: length - 1)
         }
         let packed: UInt8 = r.read()
@@ -121,12 +121,12 @@ public enum ResultCoding {
         let base = openedAt?.milliseconds ?? 0
         let openSource = has(5) ? r.readLocation() : nil
         let resolvedAt = has(6) ? Instant(milliseconds: base + r.readZigZag()) : nil
-        let reopens = Int(r.readVarint())
-        let policy = has(7) ? Int(r.readVarint()) : nil
+        let reopens = Int(truncatingIfNeeded: r.readVarint())
+        let policy = has(7) ? Int(truncatingIfNeeded: r.readVarint()) : nil
         let firstResponse = has(8) ? instance(&r, base: base) : nil
-        let nextReplies = (0..<Int(r.readVarint())).map { _ in instance(&r, base: base) }
+        let nextReplies = (0..<r.readCount()).map { _ in instance(&r, base: base) }
         let resolution = has(9) ? instance(&r, base: base) : nil
-        let setAside = (0..<Int(r.readVarint())).map { _ in
+        let setAside = (0..<r.readCount()).map { _ in
             SetAside(reason: value(r.read()), source: r.readLocation(), rule: UInt16(truncatingIfNeeded: r.readVarint()), ticket: ticket)
         }
         let result = TicketResult(
@@ -145,7 +145,7 @@ public enum ResultCoding {
         let stop = present & 1 != 0 ? Instant(milliseconds: start + r.readZigZag()) : nil
         let measured = r.readZigZag()
         let target = present & 2 != 0 ? r.readZigZag() : nil
-        let policy = present & 4 != 0 ? Int(r.readVarint()) : nil
+        let policy = present & 4 != 0 ? Int(truncatingIfNeeded: r.readVarint()) : nil
         let stopSource = present & 8 != 0 ? r.readLocation() : nil
         return MetricInstance(
             metric: metric, start: Instant(milliseconds: start), stop: stop, stopReason: stopReason, value: measured, target: target,

@@ -724,3 +724,38 @@ extension StoreTests {
         #expect(try StoreFile(path: store, create: false, lockTimeout: 5).sources().count == 2)
     }
 }
+
+extension StoreTests {
+    /// A damaged kept-results block (a flipped byte: its checksum fails) is no result at all: its
+    /// tickets are measured from their events and the reports do not change.
+    @Test func damagedKeptResultsAreMeasuredAgain() throws {
+        let scratch = Scratch()
+        let month = GeneratedMonth(days: 4, ticketsPerDay: 80, seed: 11)
+        let demo = fixture("pipelines/demo.yaml")
+        let store = scratch.path + "/s.db"
+        var files: [String] = []
+        for day in 1...3 {
+            files.append(scratch.write("day\(day).log", Array((month.days[day].joined(separator: "\n") + "\n").utf8)))
+            _ = try run(demo, files, store: store, asOf: nil, out: scratch.path + "/n")
+        }
+        let intact = try run(demo, [], store: store, asOf: nil, out: scratch.path + "/i", storeOnly: true)
+        #expect((intact.store?.resultsReused ?? 0) > 0)
+        do {
+            let file = try StoreFile(path: store, create: false, lockTimeout: 5)
+            try file.beginWrite()
+            for id in try file.segmentIDs(.results) {
+                var (count, data) = try file.segment(id: id)
+                data[data.count / 2] ^= 0x20
+                try file.replaceSegment(id: id, count: count, data: data)
+            }
+            try file.commit()
+        }
+        let damaged = try run(demo, [], store: store, asOf: nil, out: scratch.path + "/d", storeOnly: true)
+        #expect(damaged.store?.resultsReused == 0)
+        _ = try run(demo, files, store: nil, asOf: nil, out: scratch.path + "/w")
+        for name in Self.reports {
+            let a = read(scratch.path + "/d/" + name), b = read(scratch.path + "/w/" + name)
+            #expect(a == b, "\(name): \(firstDifference(a, b) ?? "")")
+        }
+    }
+}
