@@ -205,26 +205,39 @@ public struct CSVWriter: Sendable {
     }
 
     private mutating func appendDigits(_ value: Int, width: Int = 1) {
-        var value = value
-        if value < 0 {
-            sink.append(UInt8(ascii: "-"))
-            value = -value
+        var magnitude = value.magnitude
+        if value < 0 { sink.append(UInt8(ascii: "-")) }
+        // Digits are written backwards, two at a time, straight into the sink (at most 20, plus padding).
+        var count = 1
+        var probe = magnitude
+        while probe >= 10 {
+            probe /= 10
+            count += 1
         }
-        // Digits are written backwards into a 20-byte buffer, then appended at once.
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var start = buffer.count
-            repeat {
-                start -= 1
-                buffer[start] = UInt8(truncatingIfNeeded: value % 10) &+ 0x30
-                value /= 10
-            } while value > 0
-            while buffer.count - start < width {
-                start -= 1
-                buffer[start] = 0x30
-            }
-            sink.append(UnsafeRawBufferPointer(rebasing: buffer[start...]))
+        let total = max(count, width)
+        let out = sink.reserve(total)
+        var end = total
+        while magnitude >= 100 {
+            let pair = UInt8(truncatingIfNeeded: magnitude % 100)
+            magnitude /= 100
+            end -= 2
+            out[end] = pair / 10 &+ 0x30
+            out[end + 1] = pair % 10 &+ 0x30
         }
+        if magnitude >= 10 {
+            let pair = UInt8(truncatingIfNeeded: magnitude)
+            end -= 2
+            out[end] = pair / 10 &+ 0x30
+            out[end + 1] = pair % 10 &+ 0x30
+        } else {
+            end -= 1
+            out[end] = UInt8(truncatingIfNeeded: magnitude) &+ 0x30
+        }
+        while end > 0 {
+            end -= 1
+            out[end] = 0x30
+        }
+        sink.count += total
     }
 
     static func startsFormula(_ byte: UInt8) -> Bool {
@@ -267,8 +280,20 @@ final class ByteSink: @unchecked Sendable {
     func append(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         if count + bytes.count > capacity { grow(to: count + bytes.count) }
-        UnsafeMutableRawPointer(storage + count).copyMemory(from: base, byteCount: bytes.count)
+        if bytes.count <= 16 {
+            // Most cells are short: a loop beats a call to memmove.
+            for i in 0..<bytes.count { storage[count + i] = base.load(fromByteOffset: i, as: UInt8.self) }
+        } else {
+            UnsafeMutableRawPointer(storage + count).copyMemory(from: base, byteCount: bytes.count)
+        }
         count += bytes.count
+    }
+
+    /// Room for `n` more bytes at the end; the caller writes them and then adds `n` to `count`.
+    @inline(__always)
+    func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if count + n > capacity { grow(to: count + n) }
+        return storage + count
     }
 
     private func grow(to needed: Int) {
