@@ -176,6 +176,24 @@ public struct Summarizer: Sendable {
         groups[groupIndex(for: ticket)].add(ticket)
     }
 
+    /// Adds `ticket` if its group is here or fewer than `groupLimit` groups are; false (nothing added)
+    /// otherwise. Lets each thread keep a summary of bounded size and hand the rest on.
+    public mutating func add(_ ticket: TicketResult, groupLimit: Int) -> Bool {
+        if groups.count < groupLimit {
+            add(ticket)
+            return true
+        }
+        let found: Int?
+        if dimensions.count == 1 {
+            found = singleIndex[value(of: dimensions[0], for: ticket)]
+        } else {
+            found = index[dimensions.map { value(of: $0, for: ticket) }]
+        }
+        guard let found else { return false }
+        groups[found].add(ticket)
+        return true
+    }
+
     private mutating func groupIndex(for ticket: TicketResult) -> Int {
         if dimensions.count == 1 {
             let value = value(of: dimensions[0], for: ticket)

@@ -32,7 +32,7 @@ struct Evaluation {
 
     static func run(
         source: TicketSource, definition: PipelineDefinition, asOf: Instant, jobs: Int, groupBy: [GroupDimension],
-        context: ReportContext, tickets: OutputFile, window: ReportWindow? = nil
+        context: ReportContext, tickets: OutputFile, window: ReportWindow? = nil, workerGroups: Int = 16384
     ) throws -> Evaluation {
         let strings = source.strings
         var header = CSVWriter(neutralizeFormulas: context.neutralizeFormulas)
@@ -47,7 +47,7 @@ struct Evaluation {
             debugPhase("pass loaded")
             try measure(
                 pass, events: events, source: source, definition: definition, asOf: asOf, jobs: jobs, groupBy: groupBy, context: context,
-                tickets: tickets, window: window, into: &evaluation, summary: &summary)
+                tickets: tickets, window: window, workerGroups: workerGroups, into: &evaluation, summary: &summary)
         }
         try source.kept.finish()
         debugPhase("measured")
@@ -86,7 +86,8 @@ struct Evaluation {
     /// writing their rows in order and folding them into the evaluation.
     private static func measure(
         _ pass: Range<Int>, events: PassEvents, source: TicketSource, definition: PipelineDefinition, asOf: Instant, jobs: Int,
-        groupBy: [GroupDimension], context: ReportContext, tickets: OutputFile, window: ReportWindow?, into evaluation: inout Evaluation,
+        groupBy: [GroupDimension], context: ReportContext, tickets: OutputFile, window: ReportWindow?, workerGroups: Int,
+        into evaluation: inout Evaluation,
         summary: inout Summarizer
     ) throws {
         let strings = source.strings, sequence = source.sequence, ticketSymbols = source.ticketSymbols, table = source.attributeTable
@@ -97,11 +98,17 @@ struct Evaluation {
         let next = FileCounter()
         let workers = DispatchGroup()
         let workerCount = max(1, min(jobs, blocks))
+        // Each worker sums into its own summary of at most `workerGroups` groups (in parallel); tickets
+        // of further groups go to this thread's summary, so a million groups are held once, not per worker.
+        // Sums and value lists merged in any order give the same rows.
+        let summaries = Locked([Summarizer?](repeating: nil, count: workerCount))
         for worker in 0..<workerCount {
             DispatchQueue(label: "slalog.aggregate.\(worker)").async(group: workers) {
                 let evaluator = TimelineEvaluator(
                     policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping,
                     attributes: table)
+                var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
+                defer { summaries.withLock { $0[worker] = summarizer } }
                 var scratch: [Event] = []
                 while let block = next.take(below: blocks) {
                     handoff.waitForRoom(block)
@@ -133,7 +140,7 @@ struct Evaluation {
                         // A report window keeps the instances that count in it (docs/semantics.md §6); the row stays whole.
                         guard let measured = window.map({ $0.restrict(whole) }) ?? whole else { continue }
                         TicketsReport.appendRow(whole, context: context, to: &result.csv)
-                        result.measuredResults.append(measured)
+                        if !summarizer.add(measured, groupLimit: workerGroups) { result.measuredResults.append(measured) }
                         result.count(measured)
                         if measured.isBreached {
                             result.highlights.add(
@@ -155,8 +162,6 @@ struct Evaluation {
             if failure == nil {
                 do { try result.csv.withBytes { buffer throws(WriteError) in try tickets.write(buffer) } } catch { failure = error }
             }
-            // One summary, added to here in report order: a worker's own copy of every group would
-            // double the memory of runs with many groups (a million customers).
             for ticket in result.measuredResults { summary.add(ticket) }
             evaluation.setAside += result.setAside
             evaluation.statistics.add(result)
@@ -175,6 +180,9 @@ struct Evaluation {
         }
         workers.wait()
         if let failure { throw failure }
+        for partial in summaries.withLock({ $0 }) {
+            if let partial { summary.merge(partial) }
+        }
     }
 }
 
@@ -186,7 +194,7 @@ struct BlockResult: Sendable {
     var afterAsOf = 0
     /// Tickets measured from their events, and from kept results.
     var measured = 0, reused = 0
-    /// The results the summary counts (the report window's instances), in report order.
+    /// Results of groups the worker's own summary has no room for (the report window's instances), in report order.
     var measuredResults: [TicketResult] = []
     /// Results of settled tickets measured here, to keep (`ResultCoding` entries).
     var keep = ByteWriter()

@@ -17,11 +17,9 @@ final class KeptResults: @unchecked Sendable {
     private(set) var length: [UInt32]
     /// Row ids of the results segments read, in the order written.
     private var segments: [Int64] = []
-    private(set) var usable = 0
-    /// Entries that can never be used again: superseded, of dropped tickets, of tickets with new events.
-    private(set) var outdated = 0
-    /// Entries still right for a later as_of (their ticket's last event is after this run's).
-    private(set) var later = 0
+    /// Entries usable by this run; entries that can never be used again (superseded, of dropped
+    /// tickets, of tickets with new events); entries still right for a later as_of.
+    private var usable = 0, outdated = 0, later = 0
 
     /// The store the results are read from (nil: none), and whether this run keeps new ones in it.
     private let file: StoreFile?
@@ -30,8 +28,6 @@ final class KeptResults: @unchecked Sendable {
     private let key: String
     /// The stored results are dropped (and the key set) before the first new ones are written.
     private var dropStored: Bool
-    /// Results this run kept.
-    private(set) var written = 0
 
     /// Outdated entries a store may hold whatever the number of live ones.
     static let outdatedAllowance = 4096
@@ -142,7 +138,6 @@ final class KeptResults: @unchecked Sendable {
         guard let file, keeps, count > 0 else { return }
         if dropStored { try dropAndMark(file) }
         try file.appendSegment(.results, first: 0, count: count, data: block, run: run)
-        written += count
     }
 
     /// Drops outdated stored results when no new one did; call once measuring is done.

@@ -46,6 +46,9 @@ public struct RunOptions: Sendable {
     public var memory = 512 << 20
     /// With a store: measure every ticket from its events, not using kept results of settled tickets.
     public var remeasure = false
+    /// Summary groups each measuring thread keeps itself; tickets of further groups are summed by the
+    /// consuming thread (a million groups are held once). A tuning knob; tests lower it.
+    public var workerGroups = 16384
 
     public init() {}
 }
@@ -139,7 +142,7 @@ public enum Runner {
         debugPhase("group by ticket")
         let evaluation = try Evaluation.run(
             source: source, definition: definition, asOf: asOf, jobs: options.jobs,
-            groupBy: dimensions, context: context, tickets: ticketsFile, window: options.window)
+            groupBy: dimensions, context: context, tickets: ticketsFile, window: options.window, workerGroups: options.workerGroups)
         try ticketsFile.finish()
         if let session, !options.storeOnly {
             do {

@@ -759,3 +759,28 @@ extension StoreTests {
         }
     }
 }
+
+extension StoreTests {
+    /// Measuring threads sum at most `workerGroups` groups themselves and hand the rest to the
+    /// consuming thread: any split gives the reports of one thread summing everything.
+    @Test(arguments: [1, 2, 3])
+    func summariesSplitBetweenThreadsGiveTheSameReports(workerGroups: Int) throws {
+        let scratch = Scratch()
+        let month = GeneratedMonth(days: 3, ticketsPerDay: 2500, seed: 5)
+        let log = scratch.write("desk.log", Array((month.days[1...3].joined().joined(separator: "\n") + "\n").utf8))
+        func reports(jobs: Int, workerGroups: Int, groupBy: [GroupDimension]) throws -> [String] {
+            var options = RunOptions()
+            options.inputs = [log]
+            options.outputDirectory = scratch.path + "/out-\(jobs)-\(workerGroups)"
+            options.jobs = jobs
+            options.workerGroups = workerGroups
+            options.groupBy = groupBy
+            _ = try Runner.run(try PipelineDefinition.load(path: fixture("pipelines/demo.yaml")), options: options)
+            return Self.reports.map { read(options.outputDirectory! + "/" + $0) }
+        }
+        for groupBy: [GroupDimension] in [[.customer], [.customer, .priority, .day]] {
+            let reference = try reports(jobs: 1, workerGroups: 1 << 30, groupBy: groupBy)
+            #expect(try reports(jobs: 2, workerGroups: workerGroups, groupBy: groupBy) == reference)
+        }
+    }
+}
