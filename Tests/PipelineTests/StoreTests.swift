@@ -140,10 +140,10 @@ struct StoreTests {
     static let reports = ["summary.csv", "tickets.csv", "rejects.csv"]
 
     func run(
-        _ inputs: [String], store: String? = nil, asOf: Instant, out: String, jobs: Int = 2, storeOnly: Bool = false,
-        memory: Int = 512 << 20
+        _ inputs: [String], pipeline: String = fixture("pipelines/demo.yaml"), store: String? = nil, asOf: Instant?, out: String,
+        jobs: Int = 2, storeOnly: Bool = false, memory: Int = 512 << 20, remeasure: Bool = false
     ) throws -> RunResult {
-        let definition = try PipelineDefinition.load(path: fixture("pipelines/demo.yaml"))
+        let definition = try PipelineDefinition.load(path: pipeline)
         var options = RunOptions()
         options.inputs = inputs
         options.outputDirectory = out
@@ -153,6 +153,7 @@ struct StoreTests {
         options.store = store
         options.storeOnly = storeOnly
         options.memory = memory
+        options.remeasure = remeasure
         return try Runner.run(definition, options: options)
     }
 
@@ -210,24 +211,6 @@ struct StoreTests {
 }
 
 extension StoreTests {
-    func run(
-        _ pipeline: String, _ inputs: [String], store: String?, asOf: Instant?, out: String, storeOnly: Bool = false,
-        remeasure: Bool = false
-    )
-        throws -> RunResult
-    {
-        let definition = try PipelineDefinition.load(path: pipeline)
-        var options = RunOptions()
-        options.inputs = inputs
-        options.outputDirectory = out
-        options.asOf = asOf
-        options.jobs = 2
-        options.store = store
-        options.storeOnly = storeOnly
-        options.remeasure = remeasure
-        return try Runner.run(definition, options: options)
-    }
-
     /// Kept results of settled tickets (docs/semantics.md §11) are used only where they cannot
     /// change a report: each case below is compared with a run without a store over the same
     /// files (which measures every ticket from its events), and the reuse counts say which path ran.
@@ -258,8 +241,8 @@ extension StoreTests {
             }
             files.append(scratch.write("day\(day).log", Array((lines.joined(separator: "\n") + "\n").utf8)))
             let asOf = GeneratedMonth.endOfDay(day)
-            let nightly = try run(demo, files, store: store, asOf: asOf, out: scratch.path + "/n")
-            _ = try run(demo, files, store: nil, asOf: asOf, out: scratch.path + "/w")
+            let nightly = try run(files, pipeline: demo, store: store, asOf: asOf, out: scratch.path + "/n")
+            _ = try run(files, pipeline: demo, store: nil, asOf: asOf, out: scratch.path + "/w")
             same(scratch.path + "/n", scratch.path + "/w", "night \(day)")
             let account = try #require(nightly.store)
             // (Night 2: the few tickets settled on night 1 mostly got a later event on day 2.)
@@ -271,28 +254,28 @@ extension StoreTests {
         }
         // An earlier as_of than the last events of tickets kept since: those are measured again.
         let early = GeneratedMonth.endOfDay(2)
-        let audit = try run(demo, [], store: store, asOf: early, out: scratch.path + "/a", storeOnly: true)
-        _ = try run(demo, files, store: nil, asOf: early, out: scratch.path + "/w")
+        let audit = try run([], pipeline: demo, store: store, asOf: early, out: scratch.path + "/a", storeOnly: true)
+        _ = try run(files, pipeline: demo, store: nil, asOf: early, out: scratch.path + "/w")
         same(scratch.path + "/a", scratch.path + "/w", "report as of day 2")
-        let latest = try run(demo, [], store: store, asOf: GeneratedMonth.endOfDay(4), out: scratch.path + "/l", storeOnly: true)
+        let latest = try run([], pipeline: demo, store: store, asOf: GeneratedMonth.endOfDay(4), out: scratch.path + "/l", storeOnly: true)
         #expect(try #require(audit.store).resultsReused < (try #require(latest.store)).resultsReused)
         // Another policy: every ticket measured; the same as a run without a store with that policy.
-        let policy = try run(other, [], store: store, asOf: nil, out: scratch.path + "/p", storeOnly: true)
-        _ = try run(other, files, store: nil, asOf: nil, out: scratch.path + "/w")
+        let policy = try run([], pipeline: other, store: store, asOf: nil, out: scratch.path + "/p", storeOnly: true)
+        _ = try run(files, pipeline: other, store: nil, asOf: nil, out: scratch.path + "/w")
         same(scratch.path + "/p", scratch.path + "/w", "report with another policy")
         #expect(policy.store?.resultsReused == 0)
         // --remeasure: the same bytes, nothing reused.
-        let again = try run(demo, [], store: store, asOf: nil, out: scratch.path + "/r", storeOnly: true, remeasure: true)
-        _ = try run(demo, files, store: nil, asOf: nil, out: scratch.path + "/w")
+        let again = try run([], pipeline: demo, store: store, asOf: nil, out: scratch.path + "/r", storeOnly: true, remeasure: true)
+        _ = try run(files, pipeline: demo, store: nil, asOf: nil, out: scratch.path + "/w")
         same(scratch.path + "/r", scratch.path + "/w", "--remeasure")
         #expect(again.store?.resultsReused == 0)
         // A run that writes with the other policy keeps results under it; the next one uses them.
         files.append(scratch.write("day5.log", Array((month.days[5].joined(separator: "\n") + "\n").utf8)))
-        let switched = try run(other, files, store: store, asOf: nil, out: scratch.path + "/s")
+        let switched = try run(files, pipeline: other, store: store, asOf: nil, out: scratch.path + "/s")
         #expect(switched.store?.resultsReused == 0)
-        let next = try run(other, files, store: store, asOf: nil, out: scratch.path + "/s")
+        let next = try run(files, pipeline: other, store: store, asOf: nil, out: scratch.path + "/s")
         #expect((next.store?.resultsReused ?? 0) > 0)
-        _ = try run(other, files, store: nil, asOf: nil, out: scratch.path + "/w")
+        _ = try run(files, pipeline: other, store: nil, asOf: nil, out: scratch.path + "/w")
         same(scratch.path + "/s", scratch.path + "/w", "kept under another policy")
     }
 }
@@ -736,9 +719,9 @@ extension StoreTests {
         var files: [String] = []
         for day in 1...3 {
             files.append(scratch.write("day\(day).log", Array((month.days[day].joined(separator: "\n") + "\n").utf8)))
-            _ = try run(demo, files, store: store, asOf: nil, out: scratch.path + "/n")
+            _ = try run(files, pipeline: demo, store: store, asOf: nil, out: scratch.path + "/n")
         }
-        let intact = try run(demo, [], store: store, asOf: nil, out: scratch.path + "/i", storeOnly: true)
+        let intact = try run([], pipeline: demo, store: store, asOf: nil, out: scratch.path + "/i", storeOnly: true)
         #expect((intact.store?.resultsReused ?? 0) > 0)
         do {
             let file = try StoreFile(path: store, create: false, lockTimeout: 5)
@@ -750,9 +733,9 @@ extension StoreTests {
             }
             try file.commit()
         }
-        let damaged = try run(demo, [], store: store, asOf: nil, out: scratch.path + "/d", storeOnly: true)
+        let damaged = try run([], pipeline: demo, store: store, asOf: nil, out: scratch.path + "/d", storeOnly: true)
         #expect(damaged.store?.resultsReused == 0)
-        _ = try run(demo, files, store: nil, asOf: nil, out: scratch.path + "/w")
+        _ = try run(files, pipeline: demo, store: nil, asOf: nil, out: scratch.path + "/w")
         for name in Self.reports {
             let a = read(scratch.path + "/d/" + name), b = read(scratch.path + "/w/" + name)
             #expect(a == b, "\(name): \(firstDifference(a, b) ?? "")")
