@@ -5,7 +5,7 @@ import SLACore
 public final class TimelineEvaluator {
     public let policies: PolicySet
     /// Text of every symbol, indexed by `Symbol.rawValue`.
-    public let strings: [String]
+    public let strings: SymbolTexts
     public let asOf: Instant
     /// Transitions and `open: first_event` (docs/semantics.md §1).
     public let mapping: TicketMapping
@@ -23,7 +23,7 @@ public final class TimelineEvaluator {
     public let attributeTable: AttributeTable
 
     public init(
-        policies: PolicySet, strings: [String], asOf: Instant, mapping: TicketMapping = TicketMapping(),
+        policies: PolicySet, strings: SymbolTexts, asOf: Instant, mapping: TicketMapping = TicketMapping(),
         attributes: AttributeTable = AttributeTable()
     ) {
         self.attributeTable = attributes
@@ -223,7 +223,7 @@ struct Attributes: Equatable {
     /// nil until an event carries one (so copying the attributes of most tickets costs no reference count).
     var extras: [String?]?
 
-    mutating func update(from event: Event, table: AttributeTable, strings: [String]) {
+    mutating func update(from event: Event, table: AttributeTable, strings: SymbolTexts) {
         let tuple = event.attributes
         guard tuple != 0 else { return }
         let c = table.value(tuple, AttributeTable.customer), p = table.value(tuple, AttributeTable.priority)

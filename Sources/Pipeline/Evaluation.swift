@@ -322,7 +322,7 @@ struct Highlights: Sendable {
 /// store: one pass), or the event store, read in passes of tickets whose events fit the memory
 /// budget (docs/semantics.md §11, "Bounded memory").
 struct TicketSource {
-    var strings: [String]
+    var strings: SymbolTexts
     var ticketSymbols: [Symbol]
     var attributeTable: AttributeTable
     /// Ticket slots in report order: where each first appears in the input (file, line), ties by ticket id.
@@ -337,7 +337,7 @@ struct TicketSource {
     var events: (Set<UInt32>) throws -> [UInt32: [Event]]
 
     /// Report order: slots by first appearance, ties by ticket id (never by thread timing).
-    static func reportOrder(_ slots: [UInt32], firstSeen: [SourceLocation], strings: [String], ticketSymbols: [Symbol]) -> [UInt32] {
+    static func reportOrder(_ slots: [UInt32], firstSeen: [SourceLocation], strings: SymbolTexts, ticketSymbols: [Symbol]) -> [UInt32] {
         slots.sorted { a, b in
             let x = firstSeen[Int(a)], y = firstSeen[Int(b)]
             if x != y { return x < y }

@@ -441,9 +441,7 @@ struct MergedEvents {
     }
 
     /// Every symbol's text, for the aggregate stage (built once, after reading).
-    func strings() -> [String] {
-        (0..<symbols.count).map { symbols.string(Symbol(rawValue: UInt32($0))) }
-    }
+    func strings() -> SymbolTexts { SymbolTexts(symbols) }
 
     /// Groups event positions by ticket (a counting sort): the events of
     /// ticket `t` are `order[starts[t] ..< starts[t + 1]]`, in arrival order.

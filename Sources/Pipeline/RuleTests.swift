@@ -111,23 +111,18 @@ public enum RuleTestRunner {
             var seen: Set<Symbol> = [events[index].ticket]
             while let up = parent[events[index].ticket], seen.insert(up).inserted { events[index].ticket = up }
         }
-        let interner = normalizer.takeInterner()
-        // Attribute tuples as a run's merger would store them (pieces added to the sample's strings).
-        var strings = (0..<max(interner.count, 1)).map { $0 == 0 ? "" : interner.string(Symbol(rawValue: UInt32($0))) }
+        var interner = normalizer.takeInterner()
+        // Attribute tuples as a run's merger would store them (pieces interned with the sample's strings).
         var table = AttributeTable(width: 4 + definition.attributes.count)
-        var pieces: [String: Symbol] = [:]
         for index in events.indices where events[index].attributes != 0 {
             let joined = Symbol(rawValue: events[index].attributes)
             events[index].attributes = table.id(of: joined) {
-                AttributeTable.values(ofJoined: Array(strings[Int(joined.rawValue)].utf8)) { bytes in
-                    let piece = String(decoding: bytes, as: UTF8.self)
-                    if let known = pieces[piece] { return known }
-                    strings.append(piece)
-                    pieces[piece] = Symbol(rawValue: UInt32(strings.count - 1))
-                    return pieces[piece]!
+                AttributeTable.values(ofJoined: Array(interner.string(joined).utf8)) { bytes in
+                    bytes.withUnsafeBytes { interner.intern($0) }
                 }
             }
         }
+        let strings = SymbolTexts(interner)
         let header = "test \(number)\(test.name.isEmpty ? "" : " (\(test.name))") at \(test.location) failed"
         switch test.expectation {
         case .unmatched, .ignored:
@@ -179,7 +174,7 @@ public enum RuleTestRunner {
         }
     }
 
-    static func describe(_ event: Event, strings: [String], table: AttributeTable, definition: PipelineDefinition) -> [String: String] {
+    static func describe(_ event: Event, strings: SymbolTexts, table: AttributeTable, definition: PipelineDefinition) -> [String: String] {
         var fields: [String: String] = [
             "kind": event.kind.description, "ticket": strings[Int(event.ticket.rawValue)], "time": event.time.iso8601,
             "rule": definition.rules[Int(event.rule)].name, "requester": event.requester.description,

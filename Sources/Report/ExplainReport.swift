@@ -8,7 +8,7 @@ public struct ExplainReport {
     public var result: TicketResult
     public var trail: [TrailRecorder.Entry]
     public var policies: PolicySet
-    public var strings: [String]
+    public var strings: SymbolTexts
     public var context: ReportContext
     public var asOf: Instant
     public var asOfSource: String
@@ -16,7 +16,7 @@ public struct ExplainReport {
     public var attributeTable: AttributeTable
 
     public init(
-        ticket: String, result: TicketResult, trail: [TrailRecorder.Entry], policies: PolicySet, strings: [String],
+        ticket: String, result: TicketResult, trail: [TrailRecorder.Entry], policies: PolicySet, strings: SymbolTexts,
         context: ReportContext, asOf: Instant, asOfSource: String, attributes: AttributeTable = AttributeTable()
     ) {
         self.ticket = ticket; self.result = result; self.trail = trail; self.policies = policies; self.strings = strings

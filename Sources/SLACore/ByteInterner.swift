@@ -119,3 +119,16 @@ public struct ByteInterner: Sendable {
 #elseif canImport(Darwin)
     import Darwin
 #endif
+
+/// The texts of a run's symbols, each made when asked for from the interner's bytes: a `String` kept
+/// per symbol would, for millions of ticket ids, hold every text a second time.
+public struct SymbolTexts: Sendable {
+    private let interner: ByteInterner
+
+    public init(_ interner: ByteInterner) { self.interner = interner }
+
+    /// Number of symbols, including 0 (the empty text).
+    public var count: Int { interner.count }
+
+    public subscript(index: Int) -> String { interner.string(Symbol(rawValue: UInt32(index))) }
+}

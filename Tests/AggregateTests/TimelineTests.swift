@@ -36,7 +36,7 @@ struct TicketScript {
         let asOf = asOfMinute.map { Instant(milliseconds: Self.base + Int64($0 * 60_000)) } ?? events.map(\.time).max()!
         return TimelineEvaluator(
             policies: PolicySet(policies: policies, atRiskFraction: atRisk),
-            strings: (0..<interner.count).map { interner.string(Symbol(rawValue: UInt32($0))) }, asOf: asOf,
+            strings: SymbolTexts(interner), asOf: asOf,
             attributes: attributes
         )
         .evaluate(events, ticket: "T1", trail: trail)
