@@ -65,6 +65,8 @@ public struct MetricStats: Sendable, Equatable {
     public mutating func merge(_ other: MetricStats) {
         measured += other.measured; met += other.met; breached += other.breached
         ongoingBreached += other.ongoingBreached; atRisk += other.atRisk; overTargetTotal += other.overTargetTotal
+        // Exactly the room needed: merged lists are the largest a run holds (millions of values).
+        durations.reserveCapacity(durations.count + other.durations.count)
         durations += other.durations
     }
 

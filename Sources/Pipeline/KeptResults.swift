@@ -99,10 +99,14 @@ final class KeptResults: @unchecked Sendable {
             length = Array(repeating: 0, count: slots)
             return
         }
-        segmentOf = latest.map { $0 >= 0 ? $0 : -1 }
+        for slot in latest.indices where latest[slot] < 0 { latest[slot] = -1 }
+        segmentOf = latest
     }
 
     func isKept(_ slot: UInt32) -> Bool { segmentOf[Int(slot)] >= 0 }
+
+    /// The payload lengths were for sizing passes: 4 bytes a ticket freed once that is done.
+    func passesSized() { length = [] }
 
     /// The usable results of the tickets at `pass` positions of `sequence` (`rank`: position by slot).
     func load(_ pass: Range<Int>, sequence: [UInt32], rank: [Int32]) throws(StoreError) -> KeptPass {

@@ -428,6 +428,12 @@ struct MergedEvents {
         resolveThreads()
     }
 
+    /// Room for `tickets` ticket slots among `symbols` symbols (a store's tables loaded at once).
+    mutating func reserveTickets(_ tickets: Int, symbols: Int) {
+        ticketSymbols.reserveCapacity(tickets)
+        if symbols > slotOfSymbol.count { slotOfSymbol.append(contentsOf: repeatElement(.max, count: symbols - slotOfSymbol.count)) }
+    }
+
     mutating func slot(for ticket: Symbol) -> UInt32 {
         let raw = Int(ticket.rawValue)
         if raw >= slotOfSymbol.count {

@@ -139,6 +139,9 @@ public enum Runner {
         } else {
             source = TicketSource.inMemory(store)
         }
+        // Where each ticket first appears and its last event were for the report order and retention: done.
+        census?.firstSeen = []
+        census?.last = []
         debugPhase("group by ticket")
         let evaluation = try Evaluation.run(
             source: source, definition: definition, asOf: asOf, jobs: options.jobs,

@@ -183,6 +183,9 @@ final class StoreSession {
     /// (and the new ones `plan` added), positioned where each was left.
     func load(into store: inout MergedEvents) throws(StoreError) {
         var damaged = false
+        let strings = try file.totals(.strings), tickets = try file.totals(.tickets)
+        store.symbols.reserve(strings.count, bytes: strings.bytes - 4 * strings.count)
+        store.reserveTickets(tickets.count, symbols: strings.count + 1)
         try file.forEachSegment(.strings) { first, count, data in
             var reader = ByteReader(data)
             let lengths = (0..<count).map { _ in Int(reader.read(UInt32.self)) }
@@ -345,6 +348,7 @@ final class StoreSession {
             events += weight(slot)
         }
         if start < sequence.count || passes.isEmpty { passes.append(start..<sequence.count) }
+        kept.passesSized()
         let roots = census.roots
         let rankOf = rank
         let counts = census.count

@@ -80,8 +80,21 @@ public struct ByteInterner: Sendable {
         }
     }
 
-    private mutating func grow() {
-        var bigger = [UInt32](repeating: 0, count: slots.count * 2)
+    /// Makes room for `more` strings of `bytes` bytes in all, at once (a store's string table is loaded
+    /// in one go): no doubling slack in the arrays, and the table rehashed once, not at every doubling.
+    public mutating func reserve(_ more: Int, bytes: Int) {
+        arena.reserveCapacity(arena.count + bytes)
+        offsets.reserveCapacity(offsets.count + more)
+        hashes.reserveCapacity(hashes.count + more)
+        var size = slots.count
+        while (count + more) * 2 > size { size <<= 1 }
+        if size > slots.count { grow(to: size) }
+    }
+
+    private mutating func grow() { grow(to: slots.count * 2) }
+
+    private mutating func grow(to size: Int) {
+        var bigger = [UInt32](repeating: 0, count: size)
         let mask = bigger.count - 1
         for id in 1..<count {
             var index = Int(truncatingIfNeeded: hashes[id]) & mask

@@ -323,6 +323,17 @@ public final class StoreFile {
         }
     }
 
+    /// The items and blob bytes of a kind's segments in all (to size tables before loading them).
+    public func totals(_ kind: SegmentKind) throws(StoreError) -> (count: Int, bytes: Int) {
+        try failing("reading segments") { () throws(SQLiteError) in
+            var totals = (count: 0, bytes: 0)
+            try database.prepare("SELECT coalesce(sum(count), 0), coalesce(sum(length(data)), 0) FROM segments WHERE kind = ?").query([
+                .integer(kind.rawValue)
+            ]) { totals = (Int($0.integer(0)), Int($0.integer(1))) }
+            return totals
+        }
+    }
+
     /// Removes every segment of a kind (kept results that no longer apply).
     public func deleteSegments(_ kind: SegmentKind) throws(StoreError) {
         try failing("dropping kept results") { () throws(SQLiteError) in
