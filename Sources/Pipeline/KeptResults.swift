@@ -105,8 +105,16 @@ final class KeptResults: @unchecked Sendable {
 
     func isKept(_ slot: UInt32) -> Bool { segmentOf[Int(slot)] >= 0 }
 
-    /// The payload lengths were for sizing passes: 4 bytes a ticket freed once that is done.
-    func passesSized() { length = [] }
+    /// The payload bytes of each pass (by its first position), to load them without growth slack.
+    private var passBytes: [Int: Int] = [:]
+
+    /// Notes each pass's payload bytes and frees the per-ticket lengths (4 bytes a ticket): they were for sizing passes.
+    func passesSized(_ passes: [Range<Int>], sequence: [UInt32]) {
+        for pass in passes {
+            passBytes[pass.lowerBound] = pass.reduce(0) { $0 + (isKept(sequence[$1]) ? Int(length[Int(sequence[$1])]) : 0) }
+        }
+        length = []
+    }
 
     /// The usable results of the tickets at `pass` positions of `sequence` (`rank`: position by slot).
     func load(_ pass: Range<Int>, sequence: [UInt32], rank: [Int32]) throws(StoreError) -> KeptPass {
@@ -115,6 +123,7 @@ final class KeptResults: @unchecked Sendable {
         var wanted = Set<Int32>()
         for position in pass where segmentOf[Int(sequence[position])] >= 0 { wanted.insert(segmentOf[Int(sequence[position])]) }
         guard !wanted.isEmpty else { return kept }
+        kept.bytes.reserveCapacity(passBytes[pass.lowerBound] ?? 0)
         var index: Int32 = -1
         try file.forEachSegmentByID(.results) { id, _, block in
             index += 1

@@ -306,6 +306,8 @@ public enum Runner {
             try opened.save(&store, tasks: tasks, outcomes: outcomes)
             FaultInjection.reached("store-saved")
         } catch { throw RunError(description: error.description) }
+        // The new events are in the store now, and measuring reads them from there.
+        store.events = SegmentedEvents()
         debugPhase("store saved")
         return (store, opened, census)
     }

@@ -348,7 +348,7 @@ final class StoreSession {
             events += weight(slot)
         }
         if start < sequence.count || passes.isEmpty { passes.append(start..<sequence.count) }
-        kept.passesSized()
+        kept.passesSized(passes, sequence: sequence)
         let roots = census.roots
         let rankOf = rank
         let counts = census.count
