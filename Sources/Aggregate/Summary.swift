@@ -162,10 +162,10 @@ public struct Summarizer: Sendable {
     public let policyNames: [String]
     /// Groups in first-seen order; `index` finds a group by its key.
     private var groups: [GroupSummary] = []
-    private var index: [[String]: Int] = [:]
+    private var index: [[GroupValue]: Int] = [:]
     /// The same index for the common one-dimension case, keyed by the value
     /// alone (no array to build and hash per ticket).
-    private var singleIndex: [String: Int] = [:]
+    private var singleIndex: [GroupValue: Int] = [:]
 
     public init(dimensions: [GroupDimension] = [.customer], zone: ZoneRules = .utc, policyNames: [String]) {
         self.dimensions = dimensions
@@ -187,9 +187,9 @@ public struct Summarizer: Sendable {
         }
         let found: Int?
         if dimensions.count == 1 {
-            found = singleIndex[value(of: dimensions[0], for: ticket)]
+            found = singleIndex[GroupValue(value(of: dimensions[0], for: ticket))]
         } else {
-            found = index[dimensions.map { value(of: $0, for: ticket) }]
+            found = index[dimensions.map { GroupValue(value(of: $0, for: ticket)) }]
         }
         guard let found else { return false }
         groups[found].add(ticket)
@@ -199,8 +199,8 @@ public struct Summarizer: Sendable {
     private mutating func groupIndex(for ticket: TicketResult) -> Int {
         if dimensions.count == 1 {
             let value = value(of: dimensions[0], for: ticket)
-            if let found = singleIndex[value] { return found }
-            singleIndex[value] = groups.count
+            if let found = singleIndex[GroupValue(value)] { return found }
+            singleIndex[GroupValue(value)] = groups.count
             groups.append(GroupSummary(key: [value]))
             return groups.count - 1
         }
@@ -208,9 +208,9 @@ public struct Summarizer: Sendable {
     }
 
     private mutating func groupIndex(forKey key: [String]) -> Int {
-        if dimensions.count == 1, let found = singleIndex[key[0]] { return found }
-        if dimensions.count != 1, let found = index[key] { return found }
-        if dimensions.count == 1 { singleIndex[key[0]] = groups.count } else { index[key] = groups.count }
+        if dimensions.count == 1, let found = singleIndex[GroupValue(key[0])] { return found }
+        if dimensions.count != 1, let found = index[key.map(GroupValue.init)] { return found }
+        if dimensions.count == 1 { singleIndex[GroupValue(key[0])] = groups.count } else { index[key.map(GroupValue.init)] = groups.count }
         groups.append(GroupSummary(key: key))
         return groups.count - 1
     }
@@ -307,5 +307,20 @@ public struct Summarizer: Sendable {
         let firstDay = CivilDate.daysFromCivil(year: weekYear, month: 1, day: 1)
         let week = (thursday - firstDay) / 7 + 1
         return "\(weekYear)-W\(week < 10 ? "0" : "")\(week)"
+    }
+}
+
+/// A group key value compared and hashed by its UTF-8 bytes (`String` equality would merge
+/// canonically equivalent spellings that are different values in the log: docs/semantics.md §6).
+struct GroupValue: Hashable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: GroupValue, b: GroupValue) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if hashed == nil { for byte in text.utf8 { hasher.combine(byte) } }
     }
 }

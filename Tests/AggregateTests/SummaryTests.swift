@@ -57,6 +57,23 @@ import Testing
         #expect(summarizer.rows().map(\.key) == expected)
     }
 
+    /// Group values are bytes: the two spellings of é (one code point; e + combining accent) are two
+    /// groups, as they are two values in tickets.csv (docs/semantics.md §6).
+    @Test func canonicallyEquivalentSpellingsAreTwoGroups() {
+        var summarizer = Summarizer(dimensions: [.customer], policyNames: ["p"])
+        var twoDimensions = Summarizer(dimensions: [.customer, .agent], policyNames: ["p"])
+        for customer in ["caf\u{E9}", "cafe\u{301}", "caf\u{E9}"] {
+            var s = TicketScript()
+            s.add(0, .open, customer: customer, agent: "a")
+            summarizer.add(s.evaluate().0)
+            twoDimensions.add(s.evaluate().0)
+        }
+        let rows = summarizer.rows()
+        #expect(rows.map { Array($0.key[0].utf8) } == [Array("cafe\u{301}".utf8), Array("caf\u{E9}".utf8)])
+        #expect(rows.map(\.tickets) == [1, 2])
+        #expect(twoDimensions.rows().map(\.tickets) == [1, 2])
+    }
+
     @Test func groupsByCustomerAndMonthInAZone() {
         var s = TicketScript()
         s.add(0, .open, customer: "acme"); s.add(10, .agentReply)
