@@ -47,7 +47,7 @@ let package = Package(
         ]),
 
         // Fuzz targets (scripts/fuzz); a corpus replayer in normal builds.
-        .executableTarget(name: "slalog-fuzz", dependencies: ["Pipeline", "Definition", "Ingest", "Normalize", "SLACore"]),
+        .executableTarget(name: "slalog-fuzz", dependencies: ["Pipeline", "Definition", "Ingest", "Normalize", "SLACore", "Store", "Aggregate"]),
 
         // Helpers shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -67,6 +67,8 @@ public enum LZ4Block {
     public static func decompress(_ block: UnsafeRawBufferPointer) -> [UInt8]? {
         guard block.count >= 4 else { return nil }
         let count = Int(UInt32(littleEndian: block.loadUnaligned(as: UInt32.self)))
+        // LZ4 expands at most ~255 to 1: a stated length beyond that is damage, not a reason to allocate.
+        guard count <= (block.count - 4) * 256 + 1024 else { return nil }
         var context: OpaquePointer?
         guard LZ4F_isError(LZ4F_createDecompressionContext(&context, UInt32(LZ4F_VERSION))) == 0, let context else { return nil }
         defer { LZ4F_freeDecompressionContext(context) }

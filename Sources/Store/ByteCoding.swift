@@ -106,6 +106,9 @@ public struct ByteReader {
         return value
     }
 
+    /// A non-negative count or index (damaged data cannot make it negative or huge).
+    public mutating func readSmall() -> Int { Int(min(readVarint(), UInt64(Int32.max))) }
+
     public mutating func readZigZag() -> Int64 {
         let raw = readVarint()
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
@@ -113,9 +116,10 @@ public struct ByteReader {
 
     public mutating func readVarintString() -> String { readText(count: Int(truncatingIfNeeded: readVarint())) }
 
+    /// A place written by `append(_: SourceLocation)`; out-of-range numbers (damage) are cut to the packed widths.
     public mutating func readLocation() -> SourceLocation {
-        let file = Int32(truncatingIfNeeded: readVarint())
-        return SourceLocation(file: file, line: Int64(truncatingIfNeeded: readVarint()))
+        let file = Int32(truncatingIfNeeded: readVarint() & 0xFF_FFFF)
+        return SourceLocation(file: file, line: Int64(truncatingIfNeeded: readVarint() & 0xFF_FFFF_FFFF))
     }
 }
 

@@ -48,7 +48,8 @@ public enum ResultCoding {
     // MARK: Payload
     //
     // Compact: presence bits, enums packed into bytes, times as varint differences from the open
-    // (or the instance's start), places as varint file and line. About 100 bytes a resolved ticket.
+    // (or the instance's start; wrapping, so any 64-bit times round-trip), places as varint file and line.
+    // About 100 bytes a resolved ticket.
 
     private static func encode(_ t: TicketResult, setAside: [SetAside], to w: inout ByteWriter) {
         w.appendString(t.ticket)
@@ -71,7 +72,7 @@ public enum ResultCoding {
         let base = t.openedAt?.milliseconds ?? 0
         if let opened = t.openedAt { w.appendZigZag(opened.milliseconds) }
         if let source = t.openSource { w.append(source) }
-        if let resolved = t.resolvedAt { w.appendZigZag(resolved.milliseconds - base) }
+        if let resolved = t.resolvedAt { w.appendZigZag(resolved.milliseconds &- base) }
         w.appendVarint(UInt64(t.reopens))
         if let policy = t.policy { w.appendVarint(UInt64(policy)) }
         if let instance = t.firstResponse { encode(instance, base: base, to: &w) }
@@ -94,8 +95,8 @@ public enum ResultCoding {
         if i.policy != nil { present |= 4 }
         if i.stopSource != nil { present |= 8 }
         w.append(present)
-        w.appendZigZag(i.start.milliseconds - base)
-        if let stop = i.stop { w.appendZigZag(stop.milliseconds - i.start.milliseconds) }
+        w.appendZigZag(i.start.milliseconds &- base)
+        if let stop = i.stop { w.appendZigZag(stop.milliseconds &- i.start.milliseconds) }
         w.appendZigZag(i.value)
         if let target = i.target { w.appendZigZag(target) }
         if let policy = i.policy { w.appendVarint(UInt64(policy)) }
@@ -120,9 +121,9 @@ public enum ResultCoding {
         let openedAt = has(4) ? Instant(milliseconds: r.readZigZag()) : nil
         let base = openedAt?.milliseconds ?? 0
         let openSource = has(5) ? r.readLocation() : nil
-        let resolvedAt = has(6) ? Instant(milliseconds: base + r.readZigZag()) : nil
-        let reopens = Int(truncatingIfNeeded: r.readVarint())
-        let policy = has(7) ? Int(truncatingIfNeeded: r.readVarint()) : nil
+        let resolvedAt = has(6) ? Instant(milliseconds: base &+ r.readZigZag()) : nil
+        let reopens = r.readSmall()
+        let policy = has(7) ? r.readSmall() : nil
         let firstResponse = has(8) ? instance(&r, base: base) : nil
         let nextReplies = (0..<r.readCount()).map { _ in instance(&r, base: base) }
         let resolution = has(9) ? instance(&r, base: base) : nil
@@ -141,11 +142,11 @@ public enum ResultCoding {
         let metric: Metric = value(packed & 3)
         let stopReason: StopReason = value(packed >> 2 & 3)
         let outcome: Outcome = value(packed >> 4)
-        let start = base + r.readZigZag()
-        let stop = present & 1 != 0 ? Instant(milliseconds: start + r.readZigZag()) : nil
+        let start = base &+ r.readZigZag()
+        let stop = present & 1 != 0 ? Instant(milliseconds: start &+ r.readZigZag()) : nil
         let measured = r.readZigZag()
         let target = present & 2 != 0 ? r.readZigZag() : nil
-        let policy = present & 4 != 0 ? Int(truncatingIfNeeded: r.readVarint()) : nil
+        let policy = present & 4 != 0 ? r.readSmall() : nil
         let stopSource = present & 8 != 0 ? r.readLocation() : nil
         return MetricInstance(
             metric: metric, start: Instant(milliseconds: start), stop: stop, stopReason: stopReason, value: measured, target: target,

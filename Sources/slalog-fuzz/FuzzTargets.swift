@@ -1,9 +1,11 @@
+import Aggregate
 import Definition
 import Foundation
 import Ingest
 import Normalize
 import Pipeline
 import SLACore
+import Store
 
 /// Fuzz targets. Each takes arbitrary bytes and checks invariants; a
 /// violated invariant or a crash is a finding. Built two ways:
@@ -11,7 +13,7 @@ import SLACore
 /// - with `-DFUZZING -sanitize=fuzzer` (scripts/fuzz): libFuzzer drives the
 ///   target named by the `SLALOG_FUZZ_TARGET` environment variable.
 enum FuzzTargets {
-    static let names = ["lines", "timestamp", "pipeline", "records"]
+    static let names = ["lines", "timestamp", "pipeline", "records", "results"]
 
     static func run(_ target: String, _ bytes: [UInt8]) {
         switch target {
@@ -19,7 +21,31 @@ enum FuzzTargets {
         case "timestamp": timestamp(bytes)
         case "pipeline": pipeline(bytes)
         case "records": records(bytes)
+        case "results": results(bytes)
         default: fatalError("unknown fuzz target \(target); known: \(names.joined(separator: ", "))")
+        }
+    }
+
+    /// Kept results as a store reads them (a damaged store, or a hostile one): the frame either fails
+    /// its checksum or decodes; entries and payloads of any bytes decode without a crash, and what
+    /// decodes encodes back to an entry that decodes to the same result.
+    static func results(_ bytes: [UInt8]) {
+        let framed = bytes.withUnsafeBytes { LZ4Block.decompress($0) }
+        for data in [bytes, framed ?? []] {
+            data.withUnsafeBytes { raw in
+                ResultCoding.forEachEntry(raw) { entry in
+                    let (result, aside) = ResultCoding.decode(UnsafeRawBufferPointer(rebasing: raw[entry.payload]))
+                    var writer = ByteWriter()
+                    ResultCoding.append(
+                        slot: entry.slot, events: Int(entry.events), last: entry.last, result: result, setAside: aside, to: &writer)
+                    writer.bytes.withUnsafeBytes { again in
+                        ResultCoding.forEachEntry(again) { second in
+                            let (copy, copyAside) = ResultCoding.decode(UnsafeRawBufferPointer(rebasing: again[second.payload]))
+                            precondition(copy == result && copyAside == aside, "a decoded result does not survive encoding")
+                        }
+                    }
+                }
+            }
         }
     }
 

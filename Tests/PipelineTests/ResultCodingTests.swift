@@ -1,4 +1,5 @@
 import Aggregate
+import Ingest
 import SLACore
 import Store
 import TestSupport
@@ -61,5 +62,42 @@ import Testing
             }
         }
         #expect(read == written.count)
+    }
+}
+
+extension ResultCodingTests {
+    /// The frames kept results are stored in: bytes come back as written; a wrong stated length, a
+    /// flipped byte or a cut frame give nil (found by the `results` fuzz target: a damaged length
+    /// once asked for 3.7 GB before anything was checked).
+    @Test func lz4FramesRoundTripAndRefuseDamage() {
+        let text = Array((0..<20_000).map { "row \($0 % 977) of the kept results\n" }.joined().utf8)
+        let frame = text.withUnsafeBytes { LZ4Block.compress($0) }
+        #expect(frame.count < text.count / 4)
+        #expect(frame.withUnsafeBytes { LZ4Block.decompress($0) } == text)
+        var longer = frame
+        longer[0] ^= 0x01
+        #expect(longer.withUnsafeBytes { LZ4Block.decompress($0) } == nil)
+        var flipped = frame
+        flipped[frame.count / 2] ^= 0x40
+        #expect(flipped.withUnsafeBytes { LZ4Block.decompress($0) } == nil)
+        #expect(Array(frame.dropLast(9)).withUnsafeBytes { LZ4Block.decompress($0) } == nil)
+        #expect([UInt8]([0xFF, 0xFF, 0xFF, 0xDE]).withUnsafeBytes { LZ4Block.decompress($0) } == nil)
+    }
+}
+
+extension ResultCodingTests {
+    /// Payloads of any bytes decode without a crash (damaged counts, places past the packed widths,
+    /// times that overflow): a seeded slice of what the `results` fuzz target does.
+    @Test func anyBytesDecodeWithoutACrash() {
+        var random = SeededGenerator(state: 7)
+        for _ in 0..<5_000 {
+            let bytes = (0..<Int.random(in: 0...300, using: &random)).map { _ in
+                Bool.random(using: &random) ? UInt8.random(in: 0...255, using: &random) : 0xFF
+            }
+            bytes.withUnsafeBytes { raw in
+                _ = ResultCoding.decode(raw)
+                ResultCoding.forEachEntry(raw) { entry in _ = ResultCoding.decode(UnsafeRawBufferPointer(rebasing: raw[entry.payload])) }
+            }
+        }
     }
 }
