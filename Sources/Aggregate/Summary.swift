@@ -312,14 +312,14 @@ public struct Summarizer: Sendable {
 
 /// A group key value compared and hashed by its UTF-8 bytes (`String` equality would merge
 /// canonically equivalent spellings that are different values in the log: docs/semantics.md §6).
-struct GroupValue: Hashable {
-    let text: String
+public struct GroupValue: Hashable, Sendable {
+    public let text: String
 
-    init(_ text: String) { self.text = text }
+    public init(_ text: String) { self.text = text }
 
-    static func == (a: GroupValue, b: GroupValue) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+    public static func == (a: GroupValue, b: GroupValue) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
 
-    func hash(into hasher: inout Hasher) {
+    public func hash(into hasher: inout Hasher) {
         let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         if hashed == nil { for byte in text.utf8 { hasher.combine(byte) } }
     }

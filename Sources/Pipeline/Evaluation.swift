@@ -271,7 +271,7 @@ struct Highlights: Sendable {
     var breachesPerDay: [Int64: Int] = [:]
     /// When each breached instance stopped (as_of for ongoing ones), per customer: for the average
     /// violations of runs that also measure services (docs/semantics.md §10).
-    var breachTimes: [String: [Int64]] = [:]
+    var breachTimes: [GroupValue: [Int64]] = [:]
     var worst: [WorstTicket] = []
 
     struct WorstTicket: Sendable {
@@ -292,7 +292,7 @@ struct Highlights: Sendable {
             guard instance.outcome.isBreach else { return }
             let stop = (instance.stop ?? asOf).milliseconds
             breachesPerDay[zone.local(stop).day, default: 0] += 1
-            if keepTimes { breachTimes[ticket.customer ?? "", default: []].append(stop) }
+            if keepTimes { breachTimes[GroupValue(ticket.customer ?? ""), default: []].append(stop) }
             worstOver = max(worstOver, instance.overTarget ?? 0)
         }
         insert(WorstTicket(position: position, slot: slot, ticket: ticket, worstOver: worstOver), events: events)

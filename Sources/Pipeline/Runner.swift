@@ -390,7 +390,8 @@ public enum Runner {
     }
 
     static func measureServices(
-        _ store: MergedEvents, customers: Set<Symbol>, definition: PipelineDefinition, asOf: Instant, breachTimes: [String: [Int64]] = [:]
+        _ store: MergedEvents, customers: Set<Symbol>, definition: PipelineDefinition, asOf: Instant,
+        breachTimes: [GroupValue: [Int64]] = [:]
     ) -> ServiceResults {
         var results = ServiceResults()
         let byName = store.services.records.map { (store.symbols.string($0.key), $0.value) }.sorted {
@@ -423,7 +424,7 @@ public enum Runner {
             for label in labels.sorted() {
                 var row = CustomerPeriod(customer: customer, period: label, services: periods.filter { $0.period == label })
                 let start = row.services.map(\.start.milliseconds).min()!, end = row.services.map(\.end.milliseconds).max()!
-                row.ticketBreaches = (breachTimes[customer] ?? []).count { $0 >= start && $0 < end }
+                row.ticketBreaches = (breachTimes[GroupValue(customer)] ?? []).count { $0 >= start && $0 < end }
                 rows.append(row)
             }
             let average = Double(rows.reduce(0) { $0 + $1.violations }) / Double(max(rows.count, 1))
