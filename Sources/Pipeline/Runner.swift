@@ -397,13 +397,14 @@ public enum Runner {
         let byName = store.services.records.map { (store.symbols.string($0.key), $0.value) }.sorted {
             Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8))
         }
-        // Customers a service serves: its contract's globs, and customers named on its own lines.
-        var customersOfService: [String: Set<String>] = [:]
-        var candidates = Set<String>()
+        // Customers a service serves: its contract's globs, and customers named on its own lines
+        // (compared by bytes, as summary groups are: docs/semantics.md §6).
+        var customersOfService: [GroupValue: Set<GroupValue>] = [:]
+        var candidates = Set<GroupValue>()
         for service in definition.services {
-            candidates.formUnion(service.customers.map(\.text).filter { !$0.contains { "*?".contains($0) } })
+            candidates.formUnion(service.customers.map(\.text).filter { !$0.contains { "*?".contains($0) } }.map(GroupValue.init))
         }
-        for customer in customers { candidates.insert(store.symbols.string(customer)) }
+        for customer in customers { candidates.insert(GroupValue(store.symbols.string(customer))) }
         for (name, records) in byName {
             let contract = definition.contract(forService: name)
             let measurer = ServiceMeasurer(contract: contract, asOf: asOf, atRiskFraction: definition.policies.atRiskFraction)
@@ -411,20 +412,21 @@ public enum Runner {
             results.periods += periods
             results.outages += outages
             results.records += records.count
-            var served = Set(candidates.filter { customer in contract.customers.contains { $0.matches(customer) } })
-            for record in records where record.customer != .none { served.insert(store.symbols.string(record.customer)) }
-            customersOfService[name] = served
+            var served = Set(candidates.filter { customer in contract.customers.contains { $0.matches(customer.text) } })
+            for record in records where record.customer != .none { served.insert(GroupValue(store.symbols.string(record.customer))) }
+            customersOfService[GroupValue(name)] = served
         }
-        let allCustomers = customersOfService.values.reduce(into: Set<String>()) { $0.formUnion($1) }
-        for customer in allCustomers.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
-            let periods = results.periods.filter { customersOfService[$0.service]?.contains(customer) == true }
+        let allCustomers = customersOfService.values.reduce(into: Set<GroupValue>()) { $0.formUnion($1) }
+        for value in allCustomers.sorted(by: { $0.text.utf8.lexicographicallyPrecedes($1.text.utf8) }) {
+            let customer = value.text
+            let periods = results.periods.filter { customersOfService[GroupValue($0.service)]?.contains(value) == true }
             var labels: [String] = []
             for period in periods where !labels.contains(period.period) { labels.append(period.period) }
             var rows: [CustomerPeriod] = []
             for label in labels.sorted() {
                 var row = CustomerPeriod(customer: customer, period: label, services: periods.filter { $0.period == label })
                 let start = row.services.map(\.start.milliseconds).min()!, end = row.services.map(\.end.milliseconds).max()!
-                row.ticketBreaches = (breachTimes[GroupValue(customer)] ?? []).count { $0 >= start && $0 < end }
+                row.ticketBreaches = (breachTimes[value] ?? []).count { $0 >= start && $0 < end }
                 rows.append(row)
             }
             let average = Double(rows.reduce(0) { $0 + $1.violations }) / Double(max(rows.count, 1))
