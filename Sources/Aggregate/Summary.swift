@@ -175,49 +175,41 @@ public struct Summarizer: Sendable {
 
     public mutating func add(_ ticket: TicketResult) {
         // Groups are mutated in place: copying one out and back would copy its duration lists every time.
-        groups[groupIndex(for: ticket)].add(ticket)
+        groups[groupIndex(for: ticket, create: true)!].add(ticket)
     }
 
     /// Adds `ticket` if its group is here or fewer than `groupLimit` groups are; false (nothing added)
     /// otherwise. Lets each thread keep a summary of bounded size and hand the rest on.
     public mutating func add(_ ticket: TicketResult, groupLimit: Int) -> Bool {
-        if groups.count < groupLimit {
-            add(ticket)
-            return true
-        }
-        let found: Int?
-        if dimensions.count == 1 {
-            found = singleIndex[GroupValue(value(of: dimensions[0], for: ticket))]
-        } else {
-            found = index[dimensions.map { GroupValue(value(of: $0, for: ticket)) }]
-        }
-        guard let found else { return false }
+        guard let found = groupIndex(for: ticket, create: groups.count < groupLimit) else { return false }
         groups[found].add(ticket)
         return true
     }
 
-    private mutating func groupIndex(for ticket: TicketResult) -> Int {
-        if dimensions.count == 1 {
-            let value = value(of: dimensions[0], for: ticket)
-            if let found = singleIndex[GroupValue(value)] { return found }
-            singleIndex[GroupValue(value)] = groups.count
-            groups.append(GroupSummary(key: [value]))
-            return groups.count - 1
-        }
-        return groupIndex(forKey: dimensions.map { value(of: $0, for: ticket) })
+    /// The index of the ticket's group; a new group when there is none and `create`, else nil.
+    private mutating func groupIndex(for ticket: TicketResult, create: Bool) -> Int? {
+        guard dimensions.count == 1 else { return groupIndex(forKey: dimensions.map { value(of: $0, for: ticket) }, create: create) }
+        // One dimension, the common case: keyed by the value alone (no array to build and hash per ticket).
+        let single = GroupValue(value(of: dimensions[0], for: ticket))
+        if let found = singleIndex[single] { return found }
+        guard create else { return nil }
+        singleIndex[single] = groups.count
+        groups.append(GroupSummary(key: [single.text]))
+        return groups.count - 1
     }
 
-    private mutating func groupIndex(forKey key: [String]) -> Int {
-        if dimensions.count == 1, let found = singleIndex[GroupValue(key[0])] { return found }
-        if dimensions.count != 1, let found = index[key.map(GroupValue.init)] { return found }
-        if dimensions.count == 1 { singleIndex[GroupValue(key[0])] = groups.count } else { index[key.map(GroupValue.init)] = groups.count }
+    private mutating func groupIndex(forKey key: [String], create: Bool) -> Int? {
+        let values = key.map(GroupValue.init)
+        if let found = dimensions.count == 1 ? singleIndex[values[0]] : index[values] { return found }
+        guard create else { return nil }
+        if dimensions.count == 1 { singleIndex[values[0]] = groups.count } else { index[values] = groups.count }
         groups.append(GroupSummary(key: key))
         return groups.count - 1
     }
 
     /// Adds the groups of another summarizer (same dimensions).
     public mutating func merge(_ other: Summarizer) {
-        for theirs in other.groups { groups[groupIndex(forKey: theirs.key)].merge(theirs) }
+        for theirs in other.groups { groups[groupIndex(forKey: theirs.key, create: true)!].merge(theirs) }
     }
 
     /// Rows ordered by key (byte order of the UTF-8 values), so output never depends on threads,

@@ -37,7 +37,8 @@ public enum Fingerprint {
     }
 
     /// Opens `path` and reads its head (decoding it if compressed); the file is not read further.
-    public static func peek(path: String) throws(IngestError) -> Peek {
+    /// `ends`: the file's `rawEnds` when the caller already has them.
+    public static func peek(path: String, ends known: (size: Int64, head: UInt64, tail: UInt64)? = nil) throws(IngestError) -> Peek {
         let (stream, format) = try openInput(path: path)
         var peek = Peek(format: format, size: regularFileSize(path))
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: headLength, alignment: 1)
@@ -53,7 +54,7 @@ public enum Fingerprint {
             if filled == 0 { throw error }
         }
         peek.head = Array(buffer.prefix(filled))
-        if format != .plain, let ends = rawEnds(path: path) {
+        if format != .plain, let ends = known ?? rawEnds(path: path) {
             peek.rawHeadHash = ends.head
             peek.rawTailHash = ends.tail
         }

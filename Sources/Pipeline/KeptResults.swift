@@ -37,7 +37,7 @@ final class KeptResults: @unchecked Sendable {
     /// No kept results (a run without a store, or a temporary one).
     init(slots: Int) {
         segmentOf = Array(repeating: -1, count: slots)
-        length = Array(repeating: 0, count: slots)
+        length = []
         file = nil; keeps = false; run = 0; key = ""; dropStored = false
     }
 
@@ -96,7 +96,6 @@ final class KeptResults: @unchecked Sendable {
         if write && outdated > max(usable + later, Self.outdatedAllowance) {
             dropStored = true
             usable = 0
-            length = Array(repeating: 0, count: slots)
             return
         }
         for slot in latest.indices where latest[slot] < 0 { latest[slot] = -1 }

@@ -89,8 +89,8 @@ final class StoreSession {
         var claimed = Set<Int32>()
         for path in files {
             // A compressed file read to its end before is known by its bytes on disk: skipped without decoding.
-            if !rawFiles.isEmpty, let ends = Fingerprint.rawEnds(path: path),
-                let known = rawFiles.first(where: { $0.size == ends.size && $0.headHash == ends.head && $0.tailHash == ends.tail })
+            let ends = rawFiles.isEmpty ? nil : Fingerprint.rawEnds(path: path)
+            if let ends, let known = rawFiles.first(where: { $0.size == ends.size && $0.headHash == ends.head && $0.tailHash == ends.tail })
             {
                 let earlier = sources[Int(known.source)].name
                 let fate: StoredInputFate.Fate = claimed.insert(known.source).inserted ? .skipped : .copy
@@ -100,7 +100,7 @@ final class StoreSession {
             }
             let peek: Fingerprint.Peek
             do throws(IngestError) {
-                peek = try Fingerprint.peek(path: path)
+                peek = try Fingerprint.peek(path: path, ends: ends)
             } catch {
                 // Unreadable now: a problem of this run, not a content of the store (it is looked at again next run).
                 unreadable.append((path, error))
