@@ -60,12 +60,6 @@ public enum SummaryReport {
             + Metric.allCases.flatMap { metric in metricColumns.map { "\(metric.rawValue)_\($0)" } }
     }
 
-    public static func csv(_ rows: [GroupSummary], dimensions: [GroupDimension], context: ReportContext) -> [UInt8] {
-        var bytes: [UInt8] = []
-        write(rows, dimensions: dimensions, context: context) { bytes.append(contentsOf: $0) }
-        return bytes
-    }
-
     /// The CSV in pieces of about 1 MB (a million groups are never one buffer).
     public static func write<E: Error>(
         _ rows: [GroupSummary], dimensions: [GroupDimension], context: ReportContext, to sink: (UnsafeRawBufferPointer) throws(E) -> Void

@@ -17,9 +17,6 @@ public struct ByteWriter: Sendable {
         bytes.append(contentsOf: more)
     }
 
-    /// Bytes as they are (no length).
-    public mutating func append(raw more: [UInt8]) { bytes.append(contentsOf: more) }
-
     public mutating func append(_ byte: UInt8) { bytes.append(byte) }
 
     /// LEB128: 7 bits a byte, low bits first.
