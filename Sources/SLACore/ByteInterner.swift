@@ -1,14 +1,15 @@
 /// Interns byte strings (captured fields) without making a `String` per
-/// lookup: an open-addressing table keyed by an FNV-1a hash of the bytes,
-/// with the bytes kept in one arena (a multiply-xorshift hash of the bytes). Ids are dense from 1; 0 is "absent".
+/// lookup: an open-addressing table keyed by a multiply-xorshift hash of the bytes,
+/// with the bytes kept in one arena. Ids are dense from 1; 0 is "absent".
 ///
 /// Not thread-safe: each worker has its own, the merger has the run's.
 public struct ByteInterner: Sendable {
     /// All interned bytes, back to back; entry `i` is `arena[offsets[i] ..< offsets[i + 1]]`.
     public private(set) var arena: [UInt8] = []
     public private(set) var offsets: [Int] = [0, 0]  // id 0: the empty string
-    private var slots: [UInt32]  // 0 = empty, else id
-    private var hashes: [UInt64] = [0]
+    /// 0 = empty, else an id. No hash is kept per entry (8 bytes each, for millions of ticket ids):
+    /// a probe compares lengths and bytes, and growing the table hashes the arena again.
+    private var slots: [UInt32]
 
     public init(capacity: Int = 1024) {
         var size = 16
@@ -28,7 +29,6 @@ public struct ByteInterner: Sendable {
         let id = UInt32(count)
         arena.append(contentsOf: bytes)
         offsets.append(arena.count)
-        hashes.append(hash)
         slots[index] = id
         if count * 2 > slots.count { grow() }
         return Symbol(rawValue: id)
@@ -46,13 +46,15 @@ public struct ByteInterner: Sendable {
 
     /// The id of `bytes` if present, and the slot where the search ended (where a new entry goes).
     private func probe(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> (found: Symbol?, slot: Int) {
-        let mask = slots.count - 1
-        var index = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let id = slots[index]
-            if id == 0 { return (nil, index) }
-            if hashes[Int(id)] == hash && equals(Int(id), bytes) { return (Symbol(rawValue: id), index) }
-            index = (index + 1) & mask
+        slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            var index = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let id = slots[index]
+                if id == 0 { return (nil, index) }
+                if equals(Int(id), bytes) { return (Symbol(rawValue: id), index) }
+                index = (index + 1) & mask
+            }
         }
     }
 
@@ -85,7 +87,6 @@ public struct ByteInterner: Sendable {
     public mutating func reserve(_ more: Int, bytes: Int) {
         arena.reserveCapacity(arena.count + bytes)
         offsets.reserveCapacity(offsets.count + more)
-        hashes.reserveCapacity(hashes.count + more)
         var size = slots.count
         while (count + more) * 2 > size { size <<= 1 }
         if size > slots.count { grow(to: size) }
@@ -96,10 +97,13 @@ public struct ByteInterner: Sendable {
     private mutating func grow(to size: Int) {
         var bigger = [UInt32](repeating: 0, count: size)
         let mask = bigger.count - 1
-        for id in 1..<count {
-            var index = Int(truncatingIfNeeded: hashes[id]) & mask
-            while bigger[index] != 0 { index = (index + 1) & mask }
-            bigger[index] = UInt32(id)
+        arena.withUnsafeBytes { arena in
+            for id in 1..<count {
+                let bytes = UnsafeRawBufferPointer(rebasing: arena[offsets[id]..<offsets[id + 1]])
+                var index = Int(truncatingIfNeeded: Self.hash(bytes)) & mask
+                while bigger[index] != 0 { index = (index + 1) & mask }
+                bigger[index] = UInt32(id)
+            }
         }
         slots = bigger
     }
