@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // glibc's mallopt, for the command's allocator settings (Sources/slalog/Allocator.swift).
+        .systemLibrary(name: "CMalloc"),
 
         // Shared value types: instants, events, problems, interning.
         .target(name: "SLACore"),
@@ -42,7 +44,7 @@ let package = Package(
         // The run: wires the stages in parallel for a definition (also explain, events, rule tests).
         .target(name: "Pipeline", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Report", "Definition", "Store"]),
         .executableTarget(name: "slalog", dependencies: [
-            "Pipeline", "Definition", "SLACore", "Normalize", "Aggregate", "Report", "Store",
+            "Pipeline", "Definition", "SLACore", "Normalize", "Aggregate", "Report", "Store", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

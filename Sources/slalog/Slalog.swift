@@ -30,6 +30,7 @@ struct Slalog: ParsableCommand {
     )
 
     static func main() {
+        Allocator.configure()
         do {
             var command = try parseAsRoot()
             try command.run()
