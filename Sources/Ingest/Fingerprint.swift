@@ -105,6 +105,32 @@ public enum Fingerprint {
         return 0
     }
 
+    /// Just past the last record end of a plain CSV file between `start` (a record boundary) and
+    /// `end` (≤ its size): the last line break outside quotes, counting `"` from `start` (docs/semantics.md
+    /// §11). `start` when there is none: a record still being written, even across a quoted line
+    /// break, waits whole for the next run.
+    public static func lastRecordEnd(path: String, from start: Int64, to end: Int64) -> Int64 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return start }
+        defer { close(fd) }
+        var recordEnd = start
+        var insideQuotes = false
+        var offset = start
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+        while offset < end {
+            let want = Int(min(Int64(buffer.count), end - offset))
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, want, off_t(offset)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            let piece = buffer.withUnsafeBytes {
+                CSVScanner.lastRecordEnd(in: UnsafeRawBufferPointer(rebasing: $0[..<n]), inQuotes: &insideQuotes)
+            }
+            if let piece { recordEnd = offset + Int64(piece) }
+            offset += Int64(n)
+        }
+        return recordEnd
+    }
+
     static func regularFileSize(_ path: String) -> Int64? {
         var info = stat()
         guard path != standardInputName, stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }

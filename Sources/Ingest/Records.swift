@@ -51,8 +51,14 @@ public enum CSVScanner {
     /// The offset just past the last record end (a `\n` outside quotes) in `bytes`, which
     /// start at a record boundary; nil when no record ends in them.
     public static func lastRecordEnd(in bytes: UnsafeRawBufferPointer) -> Int? {
-        guard let base = bytes.baseAddress else { return nil }
         var inQuotes = false
+        return lastRecordEnd(in: bytes, inQuotes: &inQuotes)
+    }
+
+    /// The same over bytes read piece by piece: `inQuotes` is where the previous piece left off
+    /// (false at a record boundary) and is left as this piece ends.
+    public static func lastRecordEnd(in bytes: UnsafeRawBufferPointer, inQuotes: inout Bool) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
         var last: Int?
         var i = 0
         let n = bytes.count

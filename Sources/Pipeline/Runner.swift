@@ -278,7 +278,7 @@ public enum Runner {
                 path: path, definition: definition, write: !options.storeOnly, lockTimeout: options.lockTimeout,
                 rebuild: options.rebuildStore)
         } catch { throw RunError(description: error.description) }
-        let tasks = opened.plan(files)
+        let tasks = opened.plan(files) { definition.recordFormat(ofFile: $0).kind == .csv }
         debugPhase("planned")
         var store = merger(inputs: opened.sources.map(\.name), definition: definition, options: options)
         do { try opened.load(into: &store) } catch { throw RunError(description: error.description) }

@@ -84,7 +84,8 @@ final class StoreSession {
     // MARK: Planning
 
     /// Decides for each input what to read (docs/semantics.md §11, "Read each byte once"); adds new contents as sources.
-    func plan(_ files: [String]) -> [ReadTask] {
+    /// `isCSV`: whether a file's records are CSV (a plain one is then read up to its last record end).
+    func plan(_ files: [String], isCSV: (String) -> Bool = { _ in false }) -> [ReadTask] {
         var tasks: [ReadTask] = []
         var claimed = Set<Int32>()
         for path in files {
@@ -107,8 +108,11 @@ final class StoreSession {
                 fates.append(StoredInputFate(path: path, fate: .unreadable))
                 continue
             }
-            let limit = peek.format == .plain ? peek.size.map { Fingerprint.lastLineEnd(path: path, size: $0) } : nil
+            var limit = peek.format == .plain ? peek.size.map { Fingerprint.lastLineEnd(path: path, size: $0) } : nil
             let (match, truncated) = bestMatch(for: path, peek: peek)
+            if let lineEnd = limit, isCSV(path) {
+                limit = Fingerprint.lastRecordEnd(path: path, from: match.map { sources[Int($0)].readLength } ?? 0, to: lineEnd)
+            }
             if match == nil && (peek.head.isEmpty || limit == 0) {
                 // Nothing to read yet (an empty file, or one unfinished line): no content to recognize.
                 fates.append(StoredInputFate(path: path, fate: .skipped))

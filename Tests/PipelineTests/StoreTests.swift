@@ -296,6 +296,46 @@ extension StoreTests {
         return nil
     }
 
+    /// A CSV export still being written, cut at every byte of the records around one whose quoted field
+    /// holds a line break: the first night reads only whole records (a record cut after its quoted
+    /// line break waits whole: docs/semantics.md §11), the second the rest; the reports equal one run
+    /// over the whole file, and no night rejects a record that was merely unfinished.
+    @Test func aCSVRecordStillBeingWrittenWaitsWhole() throws {
+        let scratch = Scratch()
+        let definition = try PipelineDefinition.load(path: fixture("pipelines/process-mining.yaml"))
+        let whole = Array(try Data(contentsOf: URL(fileURLWithPath: fixture("fixtures/exports/incidents.csv"))))
+        let quoted = Array("\"two lines:\r\n".utf8)
+        let inside = try #require(whole.indices.first { whole[$0...].starts(with: quoted) })
+        let path = scratch.path + "/incidents.csv"
+        func run(_ out: String, store: String?) throws -> RunResult {
+            var options = RunOptions()
+            options.inputs = [path]
+            options.outputDirectory = scratch.path + "/" + out
+            options.chunkSize = 256
+            options.store = store
+            options.asOf = Instant(year: 2026, month: 3, day: 6)
+            return try Runner.run(definition, options: options)
+        }
+        FileManager.default.createFile(atPath: path, contents: Data(whole))
+        let one = try run("whole", store: nil)
+        #expect(one.statistics.rejects > 0)  // the fixture's ragged row: rejected once, by the night that reads it
+        let expected = Self.reports.map { (try? String(contentsOfFile: scratch.path + "/whole/" + $0, encoding: .utf8)) ?? "" }
+        // From the record before the quoted one to the end of the record after it.
+        for cut in (inside - 40)...(inside + quoted.count + 60) {
+            let store = scratch.path + "/store-\(cut).db"
+            FileManager.default.createFile(atPath: path, contents: Data(whole[..<cut]))
+            _ = try run("night1-\(cut)", store: store)
+            let rejects = (try? String(contentsOfFile: scratch.path + "/night1-\(cut)/rejects.csv", encoding: .utf8)) ?? ""
+            #expect(!rejects.contains("unterminated"), "cut at \(cut): \(rejects)")
+            FileManager.default.createFile(atPath: path, contents: Data(whole))
+            _ = try run("night2-\(cut)", store: store)
+            for (name, text) in zip(Self.reports, expected) {
+                let night = (try? String(contentsOfFile: scratch.path + "/night2-\(cut)/" + name, encoding: .utf8)) ?? ""
+                #expect(firstDifference(text, night) == nil, "cut at \(cut): \(name)")
+            }
+        }
+    }
+
     /// Every ready pipeline's fixtures read over two nights (plain files half on the first, whole on the
     /// second; compressed files on the second) give the reports of one run over the files in the store's
     /// order; `slalog report` from the store gives them again. Covers what the store keeps besides
