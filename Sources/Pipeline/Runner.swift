@@ -639,4 +639,4 @@ func debugPhase(_ label: String) {
     FileHandle.standardError.write(Data(String(format: "phase %@: %.2f s, peak RSS %@ kB\n", label, seconds, String(peak)).utf8))
 }
 
-nonisolated(unsafe) let phaseStart = DispatchTime.now()
+let phaseStart = DispatchTime.now()

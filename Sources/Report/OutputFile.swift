@@ -184,7 +184,7 @@ enum FileSystem {
 /// a report set reaches STEP, `enospc@NAME` makes writes to output NAME fail
 /// as on a full disk. Unset in normal use; read once.
 public enum FaultInjection {
-    nonisolated(unsafe) static let setting: (action: String, target: String)? = {
+    static let setting: (action: String, target: String)? = {
         guard let value = getenv("SLALOG_TEST_FAULT").map({ String(cString: $0) }), let at = value.firstIndex(of: "@") else { return nil }
         return (String(value[..<at]), String(value[value.index(after: at)...]))
     }()
