@@ -85,7 +85,7 @@ final class StoreSession {
 
     /// Decides for each input what to read (docs/semantics.md §11, "Read each byte once"); adds new contents as sources.
     /// `isCSV`: whether a file's records are CSV (a plain one is then read up to its last record end).
-    func plan(_ files: [String], isCSV: (String) -> Bool = { _ in false }) -> [ReadTask] {
+    func plan(_ files: [String], isCSV: (String) -> Bool) -> [ReadTask] {
         var tasks: [ReadTask] = []
         var claimed = Set<Int32>()
         for path in files {
@@ -114,7 +114,7 @@ final class StoreSession {
                 limit = Fingerprint.lastRecordEnd(path: path, from: match.map { sources[Int($0)].readLength } ?? 0, to: lineEnd)
             }
             if match == nil && (peek.head.isEmpty || limit == 0) {
-                // Nothing to read yet (an empty file, or one unfinished line): no content to recognize.
+                // Nothing to read yet (an empty file, or one unfinished line or CSV record): no content to recognize.
                 fates.append(StoredInputFate(path: path, fate: .skipped))
                 continue
             }
