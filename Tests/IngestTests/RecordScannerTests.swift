@@ -1,4 +1,3 @@
-import Foundation
 import TestSupport
 import Testing
 
@@ -61,11 +60,8 @@ import Testing
             bytes += Array(Self.encode(fields, delimiter: ",", crlf: random.next() % 2 == 0).utf8)
             ends.append(bytes.count)
         }
-        let path = "/tmp/slalog-record-ends-\(getpid()).csv"
-        defer { unlink(path) }
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
-        close(fd)
+        let folder = TemporaryFolder()
+        let path = folder.write("records.csv", bytes)
         for _ in 0..<200 {
             let cut = Int(random.next() % UInt64(bytes.count + 1))
             let start = ends[Int(random.next() % UInt64(ends.count))]

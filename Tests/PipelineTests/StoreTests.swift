@@ -318,7 +318,7 @@ extension StoreTests {
         }
         FileManager.default.createFile(atPath: path, contents: Data(whole))
         let one = try run("whole", store: nil)
-        #expect(one.statistics.rejects > 0)  // the fixture's ragged row: rejected once, by the night that reads it
+        #expect(one.statistics.rejects > 0)  // the fixture's ragged row: the rejects.csv compared below is not empty
         let expected = Self.reports.map { (try? String(contentsOfFile: scratch.path + "/whole/" + $0, encoding: .utf8)) ?? "" }
         // From the record before the quoted one to the end of the record after it.
         for cut in (inside - 40)...(inside + quoted.count + 60) {
