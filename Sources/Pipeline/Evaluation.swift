@@ -27,6 +27,9 @@ struct Evaluation {
     var highlights = Highlights()
     /// Tickets measured from their events, and those whose kept result was used.
     var measured = 0, reused = 0
+    /// tickets.csv rows rendered: bytes, and the time spent rendering them (summed over the workers;
+    /// timed with SLALOG_DEBUG_PHASES only).
+    var rendering: (bytes: Int, nanoseconds: UInt64) = (0, 0)
 
     static let blockSize = 2048
 
@@ -51,6 +54,13 @@ struct Evaluation {
         }
         try source.kept.finish()
         debugPhase("measured")
+        if debugPhasesEnabled && evaluation.rendering.nanoseconds > 0 {
+            let seconds = Double(evaluation.rendering.nanoseconds) / 1e9
+            debugNote(
+                String(
+                    format: "tickets.csv rows: %.1f MB rendered in %.3f s of worker time (%.0f MB/s per core)",
+                    Double(evaluation.rendering.bytes) / 1e6, seconds, Double(evaluation.rendering.bytes) / 1e6 / seconds))
+        }
         // The worst tickets again, with an audit trail each (a handful: cheap). Those whose results were
         // kept were not loaded: their events are read now.
         let missing = Set(evaluation.highlights.worst.filter(\.events.isEmpty).map(\.slot))
@@ -95,6 +105,9 @@ struct Evaluation {
         let keeping = source.kept.keeps
         let keepTimes = definition.measuresServices  // worked out from the rules: once, not per breached ticket
         let handoff = OrderedHandoff<BlockResult>(window: 2 * max(1, jobs))
+        let timingRows = debugPhasesEnabled
+        // Row buffers go back to the workers once written: a buffer's pages are touched once per run, not once per block.
+        let spareWriters = Locked<[CSVWriter]>([])
         let next = FileCounter()
         let workers = DispatchGroup()
         let workerCount = max(1, min(jobs, blocks))
@@ -112,7 +125,11 @@ struct Evaluation {
                 var scratch: [Event] = []
                 while let block = next.take(below: blocks) {
                     handoff.waitForRoom(block)
-                    var result = BlockResult(csv: CSVWriter(neutralizeFormulas: context.neutralizeFormulas, capacity: blockSize * 320))
+                    var csv =
+                        spareWriters.withLock { $0.popLast() }
+                        ?? CSVWriter(neutralizeFormulas: context.neutralizeFormulas, capacity: blockSize * 512)
+                    csv.removeAll()
+                    var result = BlockResult(csv: csv)
                     let first = pass.lowerBound + block * blockSize
                     for position in first..<min(pass.upperBound, first + blockSize) {
                         let slot = sequence[position]
@@ -139,7 +156,13 @@ struct Evaluation {
                         result.setAside += aside
                         // A report window keeps the instances that count in it (docs/semantics.md §6); the row stays whole.
                         guard let measured = window.map({ $0.restrict(whole) }) ?? whole else { continue }
-                        TicketsReport.appendRow(whole, context: context, to: &result.csv)
+                        if timingRows {
+                            let start = DispatchTime.now().uptimeNanoseconds
+                            TicketsReport.appendRow(whole, context: context, to: &result.csv)
+                            result.renderingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+                        } else {
+                            TicketsReport.appendRow(whole, context: context, to: &result.csv)
+                        }
                         if !summarizer.add(measured, groupLimit: workerGroups) { result.measuredResults.append(measured) }
                         result.count(measured)
                         if measured.isBreached {
@@ -166,6 +189,9 @@ struct Evaluation {
             evaluation.setAside += result.setAside
             evaluation.statistics.add(result)
             evaluation.measured += result.measured
+            evaluation.rendering.nanoseconds += result.renderingNanoseconds
+            evaluation.rendering.bytes += result.csv.count
+            spareWriters.withLock { $0.append(result.csv) }
             evaluation.reused += result.reused
             if failure == nil {
                 do { try source.kept.keep(result.keptBlock, count: result.keptCount) } catch { failure = error }
@@ -196,6 +222,8 @@ struct BlockResult: Sendable {
     var measured = 0, reused = 0
     /// Results of groups the worker's own summary has no room for (the report window's instances), in report order.
     var measuredResults: [TicketResult] = []
+    /// Time spent rendering the block's rows (SLALOG_DEBUG_PHASES only).
+    var renderingNanoseconds: UInt64 = 0
     /// Results of settled tickets measured here, to keep (`ResultCoding` entries).
     var keep = ByteWriter()
     var keptCount = 0

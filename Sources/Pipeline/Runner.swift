@@ -629,7 +629,7 @@ final class FileCounter: Sendable {
 
 /// With SLALOG_DEBUG_PHASES set, prints peak RSS and elapsed time at a phase boundary (for profiling).
 func debugPhase(_ label: String) {
-    guard ProcessInfo.processInfo.environment["SLALOG_DEBUG_PHASES"] != nil else { return }
+    guard debugPhasesEnabled else { return }
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     let peak =
         status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }?.split(separator: " ", omittingEmptySubsequences: true).dropFirst()
@@ -640,3 +640,12 @@ func debugPhase(_ label: String) {
 }
 
 let phaseStart = DispatchTime.now()
+
+/// Whether SLALOG_DEBUG_PHASES is set (read once).
+let debugPhasesEnabled = ProcessInfo.processInfo.environment["SLALOG_DEBUG_PHASES"] != nil
+
+/// With SLALOG_DEBUG_PHASES set, prints a measured figure (for profiling).
+func debugNote(_ text: String) {
+    guard debugPhasesEnabled else { return }
+    FileHandle.standardError.write(Data("note \(text)\n".utf8))
+}

@@ -12,8 +12,8 @@ public struct CSVWriter: Sendable {
     public var neutralizeFormulas: Bool
     /// The output, appended through raw pointers (no per-byte array checks).
     /// One writer is used by one thread at a time; copies share the sink.
-    fileprivate var sink: ByteSink
-    private var atRowStart = true
+    var sink: ByteSink
+    var atRowStart = true
 
     public init(neutralizeFormulas: Bool = true, capacity: Int = 0) {
         self.neutralizeFormulas = neutralizeFormulas
@@ -174,8 +174,9 @@ public struct CSVWriter: Sendable {
         sink.append(UInt8(ascii: "Z"))
     }
 
-    private var lastDay = Int64.min
-    private var lastDayText: (UInt64, UInt64) = (0, 0)
+    /// The `YYYY-MM-DDT` of the last instant written, and its day.
+    var lastDay = Int64.min
+    var lastDayText: (UInt64, UInt64) = (0, 0)
 
     /// 0…99 as two digits.
     @inline(__always)
@@ -250,8 +251,11 @@ public struct CSVWriter: Sendable {
 /// `CSVWriter` and handed between threads only whole (never shared live).
 final class ByteSink: @unchecked Sendable {
     private var storage: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
+    private(set) var capacity: Int
     var count = 0
+
+    /// The first byte (moves when the buffer grows).
+    var start: UnsafeMutablePointer<UInt8> { storage }
 
     init(capacity: Int) {
         self.capacity = capacity

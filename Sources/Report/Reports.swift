@@ -27,22 +27,54 @@ public struct ReportContext: Sendable {
             writer.text(text)
             return writer.bytes
         }
-        policyCells = policyNames.map(cell)
-        noPolicyCell = cell("none")
+        // The policy cells, then `none`'s.
+        policyCells = PreparedCells(policyNames.map(cell) + [cell("none")])
         // A path needing quotes is quoted with its line number inside: those take the slow way.
-        inputCells = inputs.map { path in CSVWriter.needsQuotes(path) ? nil : cell(path) }
+        inputQuoted = inputs.map(CSVWriter.needsQuotes)
+        inputCells = PreparedCells(inputs.map { path in CSVWriter.needsQuotes(path) ? [] : cell(path) })
     }
 
     /// Cells written on every tickets.csv row, escaped once per run.
-    let policyCells: [[UInt8]]
-    let noPolicyCell: [UInt8]
-    let inputCells: [[UInt8]?]
+    let policyCells: PreparedCells
+    let inputCells: PreparedCells
+    let inputQuoted: [Bool]
 
     static let unverifiedColumn = "unverified_text_kept"
 
     func policy(_ index: Int?) -> String { index.map { policyNames[$0] } ?? "none" }
 
-    func policyCell(_ index: Int?) -> [UInt8] { index.map { policyCells[$0] } ?? noPolicyCell }
+    /// The escaped cell of policy `index` (nil: `none`).
+    func policyCell(_ index: Int?) -> UnsafeRawBufferPointer { policyCells[index ?? policyNames.count] }
+}
+
+/// Cells escaped once and written on many rows, kept in one block of memory
+/// that lives as long as the table (read without reference counting per use).
+final class PreparedCells: @unchecked Sendable {  // immutable after init
+    /// `count + 1` offsets into `bytes`, then the bytes.
+    private let ends: UnsafeMutablePointer<Int>
+    private let bytes: UnsafeMutablePointer<UInt8>
+
+    init(_ cells: [[UInt8]]) {
+        ends = .allocate(capacity: cells.count + 1)
+        let total = cells.reduce(0) { $0 + $1.count }
+        bytes = .allocate(capacity: max(total, 1))
+        var end = 0
+        ends[0] = 0
+        for (index, cell) in cells.enumerated() {
+            (bytes + end).initialize(from: cell, count: cell.count)
+            end += cell.count
+            ends[index + 1] = end
+        }
+    }
+
+    deinit {
+        ends.deallocate()
+        bytes.deallocate()
+    }
+
+    subscript(index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: bytes + ends[index], count: ends[index + 1] - ends[index])
+    }
 }
 
 /// `summary.csv`: one row per group. Columns: the group dimensions, then
@@ -116,63 +148,73 @@ public enum TicketsReport {
 
     /// Appends one ticket's row.
     public static func appendRow(_ t: TicketResult, context: ReportContext, to csv: inout CSVWriter) {
-        csv.text(t.ticket)
-        // One call per cell: a literal array of the four would be allocated for every row.
-        csv.text(t.customer ?? ""); csv.text(t.channel ?? ""); csv.text(t.priority ?? ""); csv.text(t.agent ?? "")
-        for index in context.attributes.indices { csv.text(t.extra(index) ?? "") }
-        csv.raw(t.requester.description)
-        csv.prepared(context.policyCell(t.policy))
-        csv.raw(t.state.rawValue)
-        csv.instant(t.openedAt)
-        csv.instant(t.resolvedAt)
-        csv.integer(t.reopens)
-        if let source = t.openSource, let cell = context.inputCells[Int(source.file)] {
-            csv.source(cell: cell, line: source.line)
-        } else {
-            csv.source(t.openSource.map { (context.inputs[Int($0.file)], $0.line) })
-        }
-        let fr = t.firstResponse
-        csv.seconds(fr?.value)
-        csv.seconds(fr?.target)
-        csv.raw(fr?.outcome.rawValue ?? Outcome.unmeasured.rawValue)
-        csv.seconds(fr?.overTarget)
-        csv.instant(fr?.stopReason == .completed ? fr?.stop : nil)
-        if let fr { csv.prepared(context.policyCell(fr.policy)) } else { csv.empty() }
-        csv.raw(fr?.stopReason.rawValue ?? "")
-        let replies = NextReplyDigest(t.nextReplies)
-        csv.integer(t.nextReplies.count)
-        csv.seconds(replies.worst?.value)
-        csv.seconds(replies.worst?.target)
-        csv.integer(replies.breaches)
-        csv.raw(replies.outcome.rawValue)
-        csv.seconds(replies.worstOver)
-        if let worst = replies.worst { csv.prepared(context.policyCell(worst.policy)) } else { csv.empty() }
-        csv.integer(t.nextReplies.count { $0.stopReason == .resolvedWithoutReply })
-        let r = t.resolution
-        csv.seconds(r?.value)
-        csv.seconds(r?.target)
-        csv.raw(r?.outcome.rawValue ?? Outcome.unmeasured.rawValue)
-        csv.seconds(r?.overTarget)
-        if let r { csv.prepared(context.policyCell(r.policy)) } else { csv.empty() }
-        csv.raw(t.isBreached ? "yes" : "no")
-        csv.composedText { cell in
-            var first = true
-            t.forEachInstance { i in
-                guard let over = i.overTarget, let target = i.target else { return }
-                if !first { cell.append("; ") }
-                first = false
-                cell.append(i.metric.rawValue)
-                cell.append(" +")
-                cell.appendSeconds(over)
-                cell.append("s over ")
-                cell.appendSeconds(target)
-                cell.append("s")
-                if i.outcome == .ongoingBreach { cell.append(" (ongoing at as_of)") }
-                if i.stopReason == .resolvedWithoutReply { cell.append(" (resolved without reply)") }
+        var row = csv.beginRow()
+        row.text(t.ticket)
+        row.text(t.customer); row.text(t.channel); row.text(t.priority); row.text(t.agent)
+        for index in context.attributes.indices { row.text(t.extra(index)) }
+        row.word(t.requester.description)
+        row.word(context.policyCell(t.policy))
+        row.word(t.state.rawValue)
+        row.instant(t.openedAt)
+        row.instant(t.resolvedAt)
+        row.integer(t.reopens)
+        if let source = t.openSource {
+            let file = Int(source.file)
+            if context.inputQuoted[file] {
+                row.text("\(context.inputs[file]):\(source.line)")
+            } else {
+                row.source(cell: context.inputCells[file], line: source.line)
             }
+        } else {
+            row.empty()
         }
-        if context.unverifiedTextKept { csv.raw("yes") }
-        csv.endRow()
+        if let fr = t.firstResponse {
+            row.seconds(fr.value)
+            row.seconds(fr.target)
+            row.word(fr.outcome.rawValue)
+            row.seconds(fr.overTarget)
+            row.instant(fr.stopReason == .completed ? fr.stop : nil)
+            row.word(context.policyCell(fr.policy))
+            row.word(fr.stopReason.rawValue)
+        } else {
+            row.empty(); row.empty(); row.word(Outcome.unmeasured.rawValue); row.empty(); row.empty(); row.empty(); row.empty()
+        }
+        let replies = NextReplyDigest(t.nextReplies)
+        row.integer(t.nextReplies.count)
+        row.seconds(replies.worst?.value)
+        row.seconds(replies.worst?.target)
+        row.integer(replies.breaches)
+        row.word(replies.outcome.rawValue)
+        row.seconds(replies.worstOver)
+        if let worst = replies.worst { row.word(context.policyCell(worst.policy)) } else { row.empty() }
+        row.integer(replies.resolvedWithoutReply)
+        if let r = t.resolution {
+            row.seconds(r.value)
+            row.seconds(r.target)
+            row.word(r.outcome.rawValue)
+            row.seconds(r.overTarget)
+            row.word(context.policyCell(r.policy))
+        } else {
+            row.empty(); row.empty(); row.word(Outcome.unmeasured.rawValue); row.empty(); row.empty()
+        }
+        row.word(t.isBreached ? "yes" : "no")
+        row.beginCell()
+        var first = true
+        t.forEachInstance { i in
+            guard let over = i.overTarget, let target = i.target else { return }
+            if !first { row.append("; ") }
+            first = false
+            row.append(i.metric.rawValue)
+            row.append(" +")
+            row.appendSeconds(over)
+            row.append("s over ")
+            row.appendSeconds(target)
+            row.append("s")
+            if i.outcome == .ongoingBreach { row.append(" (ongoing at as_of)") }
+            if i.stopReason == .resolvedWithoutReply { row.append(" (resolved without reply)") }
+        }
+        if context.unverifiedTextKept { row.word("yes") }
+        csv.endRow(row)
     }
 
 }
@@ -183,11 +225,13 @@ struct NextReplyDigest {
     var breaches = 0
     var outcome = Outcome.unmeasured
     var worstOver: Milliseconds?
+    var resolvedWithoutReply = 0
 
     init(_ instances: [MetricInstance]) {
         for i in instances {
             if worst == nil || i.value > worst!.value { worst = i }
             if i.outcome.isBreach { breaches += 1 }
+            if i.stopReason == .resolvedWithoutReply { resolvedWithoutReply += 1 }
             if let over = i.overTarget { worstOver = max(worstOver ?? over, over) }
         }
         // The most severe outcome: ongoing_breach > breached > at_risk > running > met > unmeasured.

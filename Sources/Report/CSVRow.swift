@@ -1,0 +1,319 @@
+import SLACore
+
+extension CSVWriter {
+    /// Starts a row written through a `Row` cursor; `endRow(_:)` ends it.
+    ///
+    /// The cells are the writer's own (same bytes as `text`, `integer`,
+    /// `seconds`, `instant`…), written through a pointer the row holds
+    /// instead of the sink's count: one room check per cell, not per byte,
+    /// and digits two at a time from a table. tickets.csv renders every
+    /// ticket's row this way. Nothing else may be written to the writer
+    /// until the row is ended.
+    public func beginRow() -> Row {
+        Row(sink: sink, neutralizeFormulas: neutralizeFormulas, separated: !atRowStart, day: lastDay, dayText: lastDayText)
+    }
+
+    /// Ends a row started with `beginRow()` (CRLF) and takes its bytes.
+    public mutating func endRow(_ row: consuming Row) {
+        row.room(2)
+        row.put(0x0d)
+        row.put(0x0a)
+        sink.count = row.cursor - sink.start
+        lastDay = row.day
+        lastDayText = row.dayText
+        atRowStart = true
+    }
+
+    /// A cursor over the end of a writer's buffer, for one row (see `CSVWriter.beginRow`).
+    public struct Row {
+        fileprivate let sink: ByteSink
+        fileprivate var cursor: UnsafeMutablePointer<UInt8>
+        private var limit: UnsafeMutablePointer<UInt8>
+        private let neutralizeFormulas: Bool
+        /// Whether a cell was written (the next one is preceded by a comma).
+        private var separated: Bool
+        /// The `YYYY-MM-DDT` of the last instant written and its day (rows mostly share a few days).
+        fileprivate var day: Int64
+        fileprivate var dayText: (UInt64, UInt64)
+
+        fileprivate init(sink: ByteSink, neutralizeFormulas: Bool, separated: Bool, day: Int64, dayText: (UInt64, UInt64)) {
+            self.sink = sink
+            cursor = sink.start + sink.count
+            limit = sink.start + sink.capacity
+            self.neutralizeFormulas = neutralizeFormulas
+            self.separated = separated
+            self.day = day
+            self.dayText = dayText
+        }
+
+        /// Makes room for `n` more bytes.
+        @inline(__always)
+        fileprivate mutating func room(_ n: Int) {
+            if limit - cursor < n { grow(n) }
+        }
+
+        @inline(never)
+        private mutating func grow(_ n: Int) {
+            sink.count = cursor - sink.start
+            _ = sink.reserve(n)
+            cursor = sink.start + sink.count
+            limit = sink.start + sink.capacity
+        }
+
+        @inline(__always)
+        fileprivate mutating func put(_ byte: UInt8) {
+            cursor.pointee = byte
+            cursor += 1
+        }
+
+        /// The comma before every cell but the first (room for it must be made).
+        @inline(__always)
+        private mutating func separate() {
+            cursor.pointee = 0x2c
+            if separated { cursor += 1 }
+            separated = true
+        }
+
+        @inline(__always)
+        private mutating func copy(_ base: UnsafeRawPointer, _ count: Int) {
+            if count <= 16 {
+                // Most cells are short: a loop beats a call to memmove.
+                for i in 0..<count { cursor[i] = base.load(fromByteOffset: i, as: UInt8.self) }
+            } else {
+                UnsafeMutableRawPointer(cursor).copyMemory(from: base, byteCount: count)
+            }
+            cursor += count
+        }
+
+        // MARK: Cells
+
+        /// A text cell from the input (as `CSVWriter.text`: quoted if needed, neutralised if formula-like); nil → empty.
+        public mutating func text(_ value: String?) {
+            guard let value else { empty(); return }
+            let done: Void? = value.utf8.withContiguousStorageIfAvailable { text(UnsafeRawBufferPointer($0)) }
+            if done == nil {
+                var copy = value
+                copy.withUTF8 { text(UnsafeRawBufferPointer($0)) }
+            }
+        }
+
+        /// A text cell from UTF-8 bytes.
+        public mutating func text(_ utf8: UnsafeRawBufferPointer) {
+            let count = utf8.count
+            room(2 * count + 4)
+            separate()
+            guard count > 0, let base = utf8.baseAddress else { return }
+            var quote = false
+            var i = 0
+            // The four bytes that need quotes are all below 0x2d: eight bytes at a time, none of them is
+            // (most cells), else byte by byte from the first word that has one.
+            while i + 8 <= count {
+                let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if (word &- 0x2d2d_2d2d_2d2d_2d2d) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+                i += 8
+            }
+            while i < count {
+                let byte = base.load(fromByteOffset: i, as: UInt8.self)
+                if byte < 0x2d && (byte == 0x2c || byte == 0x22 || byte == 0x0a || byte == 0x0d) {
+                    quote = true
+                    break
+                }
+                i += 1
+            }
+            let formula = neutralizeFormulas && CSVWriter.startsFormula(base.load(as: UInt8.self))
+            if quote { put(0x22) }
+            if formula { put(0x27) }
+            if quote {
+                for i in 0..<count {
+                    let byte = base.load(fromByteOffset: i, as: UInt8.self)
+                    if byte == 0x22 { put(0x22) }
+                    put(byte)
+                }
+                put(0x22)
+            } else {
+                copy(base, count)
+            }
+        }
+
+        /// A cell written as is: a fixed word (`met`, `yes`) or an enum's raw value.
+        public mutating func word(_ value: String) {
+            let done: Void? = value.utf8.withContiguousStorageIfAvailable { word(UnsafeRawBufferPointer($0)) }
+            if done == nil {
+                var copy = value
+                copy.withUTF8 { word(UnsafeRawBufferPointer($0)) }
+            }
+        }
+
+        /// A cell of bytes written as they are (escaped earlier, or a fixed word).
+        public mutating func word(_ bytes: UnsafeRawBufferPointer) {
+            room(bytes.count + 1)
+            separate()
+            if let base = bytes.baseAddress { copy(base, bytes.count) }
+        }
+
+        /// An empty cell.
+        public mutating func empty() {
+            room(1)
+            separate()
+        }
+
+        public mutating func integer(_ value: Int) {
+            room(21)
+            separate()
+            digits(value)
+        }
+
+        /// Seconds with milliseconds, `3600.250`; nil → empty cell.
+        public mutating func seconds(_ ms: Milliseconds?) {
+            room(25)
+            separate()
+            if let ms { appendSeconds(ms) }
+        }
+
+        /// `path:line` where `cell` is the path already escaped as a text cell that needs no quotes.
+        public mutating func source(cell: UnsafeRawBufferPointer, line: Int64) {
+            word(cell)
+            room(21)
+            put(UInt8(ascii: ":"))
+            digits(Int(line))
+        }
+
+        /// ISO 8601 UTC with milliseconds; nil → empty cell.
+        public mutating func instant(_ value: Instant?) {
+            room(32)
+            separate()
+            guard let value else { return }
+            let (days, msOfDay) = value.milliseconds.floorDivided(by: 86_400_000)
+            if days != day {
+                let date = CivilDate(daysSinceEpoch: Int(days))
+                let start = cursor
+                digits(date.year, width: 4)
+                put(0x2d)
+                pair(date.month)
+                put(0x2d)
+                pair(date.day)
+                put(UInt8(ascii: "T"))
+                if cursor - start == 11 {
+                    day = days
+                    withUnsafeMutableBytes(of: &dayText) { $0.baseAddress!.copyMemory(from: start, byteCount: 11) }
+                } else {
+                    day = .min
+                }
+            } else {
+                withUnsafeBytes(of: dayText) { copy($0.baseAddress!, 11) }
+            }
+            let ms = Int(msOfDay)
+            pair(ms / 3_600_000)
+            put(0x3a)
+            pair(ms / 60_000 % 60)
+            put(0x3a)
+            pair(ms / 1000 % 60)
+            put(0x2e)
+            let milli = ms % 1000
+            put(UInt8(truncatingIfNeeded: milli / 100) &+ 0x30)
+            pair(milli % 100)
+            put(UInt8(ascii: "Z"))
+        }
+
+        // MARK: A cell in pieces
+
+        /// Starts a cell whose content is appended piece by piece (trusted words and numbers only).
+        public mutating func beginCell() {
+            room(1)
+            separate()
+        }
+
+        public mutating func append(_ text: StaticString) {
+            room(text.utf8CodeUnitCount)
+            copy(text.utf8Start, text.utf8CodeUnitCount)
+        }
+
+        /// A fixed word inside a cell (an enum's raw value).
+        public mutating func append(_ text: String) {
+            let done: Void? = text.utf8.withContiguousStorageIfAvailable { utf8 in
+                room(utf8.count)
+                if let base = utf8.baseAddress { copy(base, utf8.count) }
+            }
+            if done == nil {
+                var copy = text
+                copy.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+            }
+        }
+
+        private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+            room(bytes.count)
+            if let base = bytes.baseAddress { copy(base, bytes.count) }
+        }
+
+        /// Seconds with milliseconds inside a cell.
+        public mutating func appendSeconds(_ ms: Milliseconds) {
+            room(24)
+            var magnitude = ms
+            if ms < 0 {
+                put(UInt8(ascii: "-"))
+                magnitude = -ms
+            }
+            digits(Int(magnitude / 1000))
+            put(0x2e)
+            let milli = Int(magnitude % 1000)
+            put(UInt8(truncatingIfNeeded: milli / 100) &+ 0x30)
+            pair(milli % 100)
+        }
+
+        // MARK: Digits
+
+        /// 0…99 as two digits.
+        @inline(__always)
+        private mutating func pair(_ value: Int) {
+            let table = Self.pairs
+            let index = 2 * value
+            cursor[0] = table[index]
+            cursor[1] = table[index + 1]
+            cursor += 2
+        }
+
+        /// "00" "01" … "99": two digits per lookup.
+        private static var pairs: UnsafePointer<UInt8> {
+            ("""
+            00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+            40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899
+            """ as StaticString).utf8Start
+        }
+
+        /// Decimal digits of `value`, zero-padded to `width` (room for 20 bytes plus the padding must be made).
+        @inline(__always)
+        private mutating func digits(_ value: Int, width: Int = 1) {
+            if value < 0 { put(UInt8(ascii: "-")) }
+            var magnitude = value.magnitude
+            var count = 1
+            var bound: UInt = 10
+            while count < 20 && magnitude >= bound {
+                count += 1
+                if count < 20 { bound &*= 10 }
+            }
+            var total = count
+            while total < width {
+                put(0x30)
+                total += 1
+            }
+            let table = Self.pairs
+            var end = count
+            while magnitude >= 100 {
+                let index = Int(magnitude % 100) * 2
+                magnitude /= 100
+                end -= 2
+                cursor[end] = table[index]
+                cursor[end + 1] = table[index + 1]
+            }
+            if magnitude >= 10 {
+                let index = Int(magnitude) * 2
+                cursor[0] = table[index]
+                cursor[1] = table[index + 1]
+            } else {
+                cursor[0] = UInt8(truncatingIfNeeded: magnitude) &+ 0x30
+            }
+            cursor += count
+        }
+    }
+}
