@@ -170,6 +170,16 @@ extension CSVWriter {
             if let ms { appendSeconds(ms) }
         }
 
+        /// Hundredths as a percentage with two decimals (`6667` → `66.67`); nil → empty.
+        public mutating func percent(hundredths: Int?) {
+            room(25)
+            separate()
+            guard let hundredths else { return }
+            digits(hundredths / 100)
+            put(0x2e)
+            digits(hundredths % 100, width: 2)
+        }
+
         /// `path:line` where `cell` is the path already escaped as a text cell that needs no quotes.
         public mutating func source(cell: UnsafeRawBufferPointer, line: Int64) {
             word(cell)

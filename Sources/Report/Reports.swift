@@ -98,25 +98,26 @@ public enum SummaryReport {
     ) throws(E) {
         var csv = CSVWriter(neutralizeFormulas: context.neutralizeFormulas, capacity: 1 << 20 + 4096)
         csv.header(header(dimensions: dimensions) + (context.unverifiedTextKept ? [ReportContext.unverifiedColumn] : []))
-        for row in rows {
-            for value in row.key { csv.text(value) }
-            csv.integer(row.tickets); csv.integer(row.resolved); csv.integer(row.openAtAsOf); csv.integer(row.incomplete)
-            csv.integer(row.ticketsBreached)
+        for group in rows {
+            var row = csv.beginRow()
+            for value in group.key { row.text(value) }
+            row.integer(group.tickets); row.integer(group.resolved); row.integer(group.openAtAsOf); row.integer(group.incomplete)
+            row.integer(group.ticketsBreached)
             for metric in Metric.allCases {
-                let stats = row[metric]
+                let stats = group[metric]
                 let sorted = stats.durations  // ascending in summary rows
-                csv.integer(stats.measured); csv.integer(stats.met); csv.integer(stats.breached); csv.integer(stats.ongoingBreached)
-                csv.integer(stats.atRisk)
-                csv.percent(hundredths: stats.complianceHundredths)
-                csv.seconds(stats.meanOverTarget)
-                csv.seconds(stats.mean)
-                csv.seconds(stats.percentile(50, sorted: sorted))
-                csv.seconds(stats.percentile(90, sorted: sorted))
-                csv.seconds(stats.percentile(95, sorted: sorted))
-                csv.seconds(sorted.last)
+                row.integer(stats.measured); row.integer(stats.met); row.integer(stats.breached); row.integer(stats.ongoingBreached)
+                row.integer(stats.atRisk)
+                row.percent(hundredths: stats.complianceHundredths)
+                row.seconds(stats.meanOverTarget)
+                row.seconds(stats.mean)
+                row.seconds(stats.percentile(50, sorted: sorted))
+                row.seconds(stats.percentile(90, sorted: sorted))
+                row.seconds(stats.percentile(95, sorted: sorted))
+                row.seconds(sorted.last)
             }
-            if context.unverifiedTextKept { csv.raw("yes") }
-            csv.endRow()
+            if context.unverifiedTextKept { row.word("yes") }
+            csv.endRow(row)
             if csv.count >= 1 << 20 {
                 try csv.withBytes { buffer throws(E) in try sink(buffer) }
                 csv.removeAll()

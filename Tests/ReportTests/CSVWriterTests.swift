@@ -201,7 +201,7 @@ extension CSVWriterTests {
             for _ in 0..<300 {
                 var row = cursor.beginRow()
                 for _ in 0..<Int.random(in: 1...40, using: &random) {
-                    switch Int.random(in: 0..<6, using: &random) {
+                    switch Int.random(in: 0..<7, using: &random) {
                     case 0:
                         let t = texts.randomElement(using: &random)!
                         row.text(t); cells.text(t)
@@ -216,6 +216,9 @@ extension CSVWriterTests {
                         row.instant(at); cells.instant(at)
                     case 4:
                         row.empty(); cells.empty()
+                    case 5:
+                        let hundredths = Bool.random(using: &random) ? Int.random(in: 0...10_000, using: &random) : nil
+                        row.percent(hundredths: hundredths); cells.percent(hundredths: hundredths)
                     default:
                         row.word("breached"); cells.raw("breached")
                     }
