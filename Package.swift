@@ -3,7 +3,7 @@ import PackageDescription
 
 /// slalog: ingest → normalize → aggregate → report.
 /// `ls Sources` shows the stages; C libraries are reached only through the
-/// five `C*` system-library targets, each wrapped by one Swift file.
+/// `C*` system-library targets, each used from one Swift file.
 let package = Package(
     name: "slalog",
     platforms: [.macOS(.v13)],
@@ -24,9 +24,11 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // glibc's mallopt, for the command's allocator settings (Sources/slalog/Allocator.swift).
         .systemLibrary(name: "CMalloc"),
+        // The compiler's prefetch hint, for ByteInterner's batched lookups.
+        .systemLibrary(name: "CPrefetch"),
 
         // Shared value types: instants, events, problems, interning.
-        .target(name: "SLACore"),
+        .target(name: "SLACore", dependencies: ["CPrefetch"]),
         // Stage 1: files → decompressed byte chunks → lines.
         .target(name: "Ingest", dependencies: ["SLACore", "CLZ4", "CZlib", "CZstd"]),
         // Stage 2: lines → events (PCRE2 rules, timestamps).

@@ -294,10 +294,7 @@ struct MergedEvents {
 
         // Local symbol → run symbol, by bytes.
         let local = output.strings
-        var map = [Symbol](repeating: .none, count: local.count)
-        for i in 1..<max(local.count, 1) {
-            map[i] = local.withBytes(Symbol(rawValue: UInt32(i))) { symbols.intern($0) }
-        }
+        let map = symbols.intern(contentsOf: local)
         // Threads: child slot → parent slot, the first link of a message wins.
         for link in output.links {
             let child = slot(for: map[Int(link.message.rawValue)]), parent = slot(for: map[Int(link.parent.rawValue)])

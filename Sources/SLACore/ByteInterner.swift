@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Interns byte strings (captured fields) without making a `String` per
 /// lookup: an open-addressing table keyed by a multiply-xorshift hash of the bytes,
 /// with the bytes kept in one arena. Ids are dense from 1; 0 is "absent".
@@ -22,8 +24,48 @@ public struct ByteInterner: Sendable {
 
     /// The id of `bytes`, adding it if new. Empty bytes are id 0.
     public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Symbol {
+        intern(bytes, hash: Self.hash(bytes))
+    }
+
+    /// Interns every string of `other` in id order, as `intern` would one by one, and returns the
+    /// id each got here (`map[0]` is 0). A run's table is larger than the caches, so each lookup
+    /// would wait on memory two or three times (slot, offsets, bytes): the lookups a few strings
+    /// ahead have those fetched in advance, in stages, so the waits overlap.
+    public mutating func intern(contentsOf other: ByteInterner) -> [Symbol] {
+        let n = other.count
+        var map = [Symbol](repeating: .none, count: max(n, 1))
+        guard n > 1 else { return map }
+        var hashes = [UInt64](repeating: 0, count: n)
+        other.arena.withUnsafeBytes { arena in
+            for i in 1..<n {
+                hashes[i] = Self.hash(UnsafeRawBufferPointer(rebasing: arena[other.offsets[i]..<other.offsets[i + 1]]))
+            }
+        }
+        // Stage distances: the slot 12 ahead, the offsets of its entry 8 ahead, that entry's bytes 4 ahead.
+        let slotAhead = 12, offsetsAhead = 8, bytesAhead = 4
+        other.arena.withUnsafeBytes { otherArena in
+            for i in 1..<n {
+                slots.withUnsafeBufferPointer { slots in
+                    let mask = slots.count - 1
+                    if i + slotAhead < n { slalog_prefetch(slots.baseAddress! + (Int(truncatingIfNeeded: hashes[i + slotAhead]) & mask)) }
+                    if i + offsetsAhead < n {
+                        let id = Int(slots[Int(truncatingIfNeeded: hashes[i + offsetsAhead]) & mask])
+                        if id != 0 { offsets.withUnsafeBufferPointer { slalog_prefetch($0.baseAddress! + id) } }
+                    }
+                    if i + bytesAhead < n {
+                        let id = Int(slots[Int(truncatingIfNeeded: hashes[i + bytesAhead]) & mask])
+                        if id != 0 { arena.withUnsafeBytes { slalog_prefetch($0.baseAddress! + offsets[id]) } }
+                    }
+                }
+                let bytes = UnsafeRawBufferPointer(rebasing: otherArena[other.offsets[i]..<other.offsets[i + 1]])
+                map[i] = intern(bytes, hash: hashes[i])
+            }
+        }
+        return map
+    }
+
+    private mutating func intern(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Symbol {
         if bytes.isEmpty { return .none }
-        let hash = Self.hash(bytes)
         let (found, index) = probe(bytes, hash: hash)
         if let found { return found }
         let id = UInt32(count)

@@ -53,4 +53,33 @@ import Testing
         #expect(interner.lookup("k1") == reference["k1"])
         #expect(interner.lookup("never interned") == nil)
     }
+
+    /// The merger interns each chunk's table at once (with lookups fetched ahead): the ids must be those
+    /// of a dictionary model that numbers new strings densely in order, across many chunks and growths.
+    @Test func internsAChunksTableAsOneByOneWould() {
+        var run = ByteInterner(capacity: 1)
+        var ids: [String: Symbol] = [:]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<60 {
+            var chunk = ByteInterner(capacity: 1)
+            var chunkKeys = [""]  // id 0
+            for _ in 0..<Int.random(in: 0..<800, using: &rng) {
+                // Lengths 1…40: both sides of an 8-byte word, shared prefixes.
+                let key =
+                    "ticket-\(Int.random(in: 0..<4000, using: &rng))" + String(repeating: "x", count: Int.random(in: 0..<30, using: &rng))
+                if chunk.lookup(key) == nil { chunkKeys.append(key) }
+                _ = chunk.intern(key)
+            }
+            let map = run.intern(contentsOf: chunk)
+            #expect(map.count == max(chunk.count, 1))
+            for (local, key) in chunkKeys.enumerated().dropFirst() {
+                let expected = ids[key] ?? Symbol(rawValue: UInt32(ids.count + 1))
+                ids[key] = expected
+                #expect(map[local] == expected)
+                #expect(run.string(map[local]) == key)
+            }
+            #expect(map[0] == .none)
+            #expect(run.count == ids.count + 1)
+        }
+    }
 }
