@@ -72,13 +72,14 @@ struct MergedEvents {
     mutating func resolveThreads() {
         let roots = threadRoots()
         guard !roots.isEmpty else { return }
-        events.update { event in
-            if let root = roots[event.ticket.rawValue] { event.ticket = Symbol(rawValue: root) }
-        }
+        events.update { event in event.ticket = Symbol(rawValue: roots[event.ticket.rawValue]) }
     }
 
-    /// The root slot of every ticket slot that answers another (docs/semantics.md §1, "Threads").
-    func threadRoots() -> [UInt32: UInt32] {
+    /// The root slot of every ticket slot (docs/semantics.md §1, "Threads").
+    func threadRoots() -> ThreadRoots { ThreadRoots(rootLinks(), slots: ticketSymbols.count) }
+
+    /// The root slot of every ticket slot that answers another.
+    private func rootLinks() -> [UInt32: UInt32] {
         var root: [UInt32: UInt32] = [:]
         func find(_ start: UInt32) -> UInt32 {
             if let known = root[start] { return known }
@@ -514,4 +515,29 @@ struct SegmentedEvents: Sendable {
             for event in segment { body(index, event); index += 1 }
         }
     }
+}
+
+/// The root slot of each ticket slot: itself, or the first message of the thread it answers. Looked
+/// up once per stored event in every scan of a store: an array indexed by slot (none without threads),
+/// not a dictionary lookup per event.
+struct ThreadRoots: Sendable {
+    /// `root[slot]`; empty when no ticket answers another.
+    private let root: [UInt32]
+
+    init() { root = [] }
+
+    init(_ links: [UInt32: UInt32], slots: Int) {
+        guard !links.isEmpty else {
+            root = []
+            return
+        }
+        var root = (0..<UInt32(max(slots, 1))).map { $0 }
+        for (child, parent) in links where Int(child) < root.count { root[Int(child)] = parent }
+        self.root = root
+    }
+
+    var isEmpty: Bool { root.isEmpty }
+
+    /// The root of `slot` (`slot` itself when it answers no other).
+    subscript(slot: UInt32) -> UInt32 { Int(slot) < root.count ? root[Int(slot)] : slot }
 }

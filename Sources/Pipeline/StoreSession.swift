@@ -57,7 +57,7 @@ final class StoreSession {
     private var dropSlots: [Bool] = []
     private var lateSlots: [Bool] = []
     /// The thread roots the retention decided by (the census's).
-    private var retentionRoots: [UInt32: UInt32] = [:]
+    private var retentionRoots = ThreadRoots()
 
     /// Opens the store (creating it for a run that writes), takes its lock and checks the rule identity.
     init(path: String, definition: PipelineDefinition, write: Bool, lockTimeout: Double, rebuild: Bool = false) throws(StoreError) {
@@ -285,7 +285,7 @@ final class StoreSession {
         var last: [Int64]
         var count: [Int32]
         /// The root slot of every ticket slot that answers another (threads), worked out once per run.
-        var roots: [UInt32: UInt32] = [:]
+        var roots = ThreadRoots()
         /// Customers named on any ticket event (the candidates a service's customer rows are made for).
         var customers = Set<Symbol>()
         var events: Int { count.reduce(0) { $0 + Int($1) } }
@@ -299,25 +299,45 @@ final class StoreSession {
     /// The census of the events in `file` (and, with `includeNew`, those in the merger's memory).
     static func census(of file: StoreFile, _ store: MergedEvents, includeNew: Bool, lastTimes: Bool = false) throws(StoreError) -> Census {
         let slots = store.ticketSymbols.count
-        var census = Census(
-            firstSeen: Array(repeating: SourceLocation(file: 0xFF_FFFF, line: 0xFF_FFFF_FFFF), count: slots),
-            last: Array(repeating: .min, count: lastTimes ? slots : 0), count: Array(repeating: 0, count: slots))
+        var firstSeen = Array(repeating: SourceLocation(file: 0xFF_FFFF, line: 0xFF_FFFF_FFFF), count: slots)
+        var last = Array(repeating: Int64.min, count: lastTimes ? slots : 0)
+        var count = Array(repeating: Int32(0), count: slots)
         let roots = store.threadRoots()
-        census.roots = roots
         let table = store.attributeTable
-        func note(_ event: Event) {
-            let raw = event.ticket.rawValue
-            let slot = Int(roots[raw] ?? raw)
-            census.count[slot] += 1
-            if event.source < census.firstSeen[slot] { census.firstSeen[slot] = event.source }
-            if lastTimes { census.last[slot] = max(census.last[slot], event.time.milliseconds) }
-            let customer = table.value(event.attributes, AttributeTable.customer)
-            if customer != .none { census.customers.insert(customer) }
+        // The customer of an attribute tuple is looked up once per tuple, not per event.
+        var tupleSeen = [Bool](repeating: false, count: table.count)
+        var customers = Set<Symbol>()
+        // Every stored event passes here: the tallies are written through buffer pointers (a nested
+        // function mutating captured arrays has each access checked for exclusivity at run time).
+        try firstSeen.withUnsafeMutableBufferPointer { firstSeen throws(StoreError) in
+            try count.withUnsafeMutableBufferPointer { count throws(StoreError) in
+                try last.withUnsafeMutableBufferPointer { last throws(StoreError) in
+                    try tupleSeen.withUnsafeMutableBufferPointer { tupleSeen throws(StoreError) in
+                        let (firstSeen, count, last, tupleSeen) = (firstSeen, count, last, tupleSeen)
+                        func note(_ event: Event) {
+                            let slot = Int(roots[event.ticket.rawValue])
+                            count[slot] += 1
+                            if event.source < firstSeen[slot] { firstSeen[slot] = event.source }
+                            if lastTimes { last[slot] = max(last[slot], event.time.milliseconds) }
+                            let tuple = Int(event.attributes)
+                            if tuple < tupleSeen.count {
+                                guard !tupleSeen[tuple] else { return }
+                                tupleSeen[tuple] = true
+                            }
+                            let customer = table.value(event.attributes, AttributeTable.customer)
+                            if customer != .none { customers.insert(customer) }
+                        }
+                        try file.forEachSegment(.events) { _, n, data in
+                            for i in 0..<n { note(EventCoding.decode(data, at: i)) }
+                        }
+                        if includeNew { store.events.forEach { _, event in note(event) } }
+                    }
+                }
+            }
         }
-        try file.forEachSegment(.events) { _, count, data in
-            for i in 0..<count { note(EventCoding.decode(data, at: i)) }
-        }
-        if includeNew { store.events.forEach { _, event in note(event) } }
+        var census = Census(firstSeen: firstSeen, last: last, count: count)
+        census.roots = roots
+        census.customers = customers
         return census
     }
 
@@ -374,7 +394,7 @@ final class StoreSession {
                         for i in 0..<count {
                             var event = EventCoding.decode(data, at: i)
                             let raw = event.ticket.rawValue
-                            let slot = roots[raw] ?? raw
+                            let slot = roots[raw]
                             let position = Int(rankOf[Int(slot)])
                             guard pass.contains(position), !kept.isKept(slot) else { continue }
                             event.ticket = Symbol(rawValue: slot)
@@ -395,7 +415,7 @@ final class StoreSession {
                 try file.forEachSegment(.events) { _, count, data in
                     for i in 0..<count {
                         var event = EventCoding.decode(data, at: i)
-                        let slot = roots[event.ticket.rawValue] ?? event.ticket.rawValue
+                        let slot = roots[event.ticket.rawValue]
                         guard wanted.contains(slot) else { continue }
                         event.ticket = Symbol(rawValue: slot)
                         found[slot, default: []].append(event)
@@ -434,7 +454,7 @@ final class StoreSession {
         var kept = SegmentedEvents()
         store.events.forEach { _, event in
             let raw = event.ticket.rawValue
-            let slot = Int(roots[raw] ?? raw)
+            let slot = Int(roots[raw])
             if late[slot] {
                 store.rejects.append(
                     (event.source.file, Self.droppedTicketReject(event, ticket: store.symbols.string(store.ticketSymbols[slot]))))
@@ -498,7 +518,7 @@ final class StoreSession {
                 data.withUnsafeBytes { raw in
                     for i in 0..<count {
                         let event = EventCoding.decode(raw, at: i)
-                        let slot = Int(roots[event.ticket.rawValue] ?? event.ticket.rawValue)
+                        let slot = Int(roots[event.ticket.rawValue])
                         if slot < lateSlots.count && lateSlots[slot] { late.append(event) }
                         guard slot >= dropSlots.count || (!dropSlots[slot] && !lateSlots[slot]) else { continue }
                         EventCoding.append(event, to: &writer)
@@ -507,7 +527,7 @@ final class StoreSession {
                 }
                 // Events of this run written while reading, for tickets dropped earlier: set aside.
                 for event in late {
-                    let slot = Int(roots[event.ticket.rawValue] ?? event.ticket.rawValue)
+                    let slot = Int(roots[event.ticket.rawValue])
                     store.rejects.append(
                         (event.source.file, Self.droppedTicketReject(event, ticket: store.symbols.string(store.ticketSymbols[slot]))))
                 }
