@@ -309,7 +309,17 @@ public struct GroupValue: Hashable, Sendable {
 
     public init(_ text: String) { self.text = text }
 
-    public static func == (a: GroupValue, b: GroupValue) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+    public static func == (a: GroupValue, b: GroupValue) -> Bool {
+        // Native strings compare their UTF-8 storage at once (the generic element-by-element walk over
+        // two UTF-8 views cost as much as the rest of a summary lookup).
+        let equal: Bool?? = a.text.utf8.withContiguousStorageIfAvailable { x in
+            b.text.utf8.withContiguousStorageIfAvailable { y in
+                x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+            }
+        }
+        if let equal = equal ?? nil { return equal }
+        return a.text.utf8.elementsEqual(b.text.utf8)
+    }
 
     public func hash(into hasher: inout Hasher) {
         let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
