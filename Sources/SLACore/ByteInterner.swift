@@ -120,7 +120,28 @@ public struct ByteInterner: Sendable {
         let start = offsets[id], end = offsets[id + 1]
         guard end - start == bytes.count else { return false }
         return arena.withUnsafeBytes { arenaBytes in
-            memcmp(arenaBytes.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0
+            Self.sameBytes(arenaBytes.baseAddress! + start, bytes.baseAddress!, count: bytes.count)
+        }
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal. Most keys (ids, names) are at most 16 bytes:
+    /// two overlapping word loads compare them without a call to memcmp (never reading past either end).
+    @inline(__always)
+    static func sameBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
+        switch count {
+        case 8...16:
+            return a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
+                && a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                    == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        case 4..<8:
+            return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+                && a.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+                    == b.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+        case 0..<4:
+            for i in 0..<count where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            return true
+        default:
+            return memcmp(a, b, count) == 0
         }
     }
 

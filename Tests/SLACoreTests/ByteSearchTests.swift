@@ -54,6 +54,26 @@ import Testing
         #expect(interner.lookup("never interned") == nil)
     }
 
+    /// Keys of up to 16 bytes are compared by overlapping word loads: every length and every place of a
+    /// single differing byte, against a byte-by-byte comparison.
+    @Test func shortKeysCompareLikeBytes() {
+        for count in 0...40 {
+            let a = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            for differing in -1..<count {
+                var b = a
+                if differing >= 0 { b[differing] ^= 0x40 }
+                let same = a.withUnsafeBytes { x in
+                    b.withUnsafeBytes { y in
+                        ByteInterner.sameBytes(
+                            x.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, y.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!,
+                            count: count)
+                    }
+                }
+                #expect(same == (a == b), "length \(count), differing byte \(differing)")
+            }
+        }
+    }
+
     /// The merger interns each chunk's table at once (with lookups fetched ahead): the ids must be those
     /// of a dictionary model that numbers new strings densely in order, across many chunks and growths.
     @Test func internsAChunksTableAsOneByOneWould() {
