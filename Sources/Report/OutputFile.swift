@@ -29,19 +29,16 @@ public struct WriteError: Error, Sendable, CustomStringConvertible {
 /// A new file being written; owns its descriptor (closed in `deinit`).
 ///
 /// Write-behind: every `writeBehindBytes` written, a helper thread starts flushing what is written
-/// so far (`fdatasync`) while the writer goes on, so that `finish`'s `fsync` of a large report
+/// so far (`BackgroundFlush`) while the writer goes on, so that `finish`'s `fsync` of a large report
 /// (a 130 MB tickets.csv) finds little left to write instead of all of it. A helper's failure is
-/// kept and thrown by `finish` (the system reports an error of a flush only once).
+/// thrown by `finish`.
 public final class OutputFile {
     public let path: String
     private var descriptor: Int32
     private let writeBehindBytes: Int
     /// Bytes written since the last write-behind flush was started.
     private var unflushed = 0
-    /// Whether a flush is running, and the errno of the first one that failed.
-    private let behind = Locked<(running: Bool, failure: Int32?)>((false, nil))
-    private let flushes = DispatchGroup()
-    private static let flushQueue = DispatchQueue(label: "slalog.write-behind")
+    private let behind = BackgroundFlush()
 
     /// Creates `path`, which must not exist. The corresponding C function is `open`.
     init(creating path: String, writeBehindBytes: Int = 16 << 20) throws(WriteError) {
@@ -52,29 +49,8 @@ public final class OutputFile {
     }
 
     deinit {
-        flushes.wait()
+        _ = behind.wait()
         if descriptor >= 0 { close(descriptor) }
-    }
-
-    /// Starts flushing what is written so far on the helper thread, unless a flush is running.
-    private func flushBehind() {
-        unflushed = 0
-        let start = behind.withLock { state in
-            if state.running { return false }
-            state.running = true
-            return true
-        }
-        guard start else { return }
-        let descriptor = descriptor, behind = behind, flushes = flushes
-        flushes.enter()
-        Self.flushQueue.async {
-            let code = fdatasync(descriptor) == 0 ? nil : errno
-            behind.withLock { state in
-                state.running = false
-                if state.failure == nil { state.failure = code }
-            }
-            flushes.leave()
-        }
     }
 
     /// Appends bytes. The corresponding C function is `write`.
@@ -99,14 +75,16 @@ public final class OutputFile {
             written += n
         }
         unflushed += buffer.count
-        if unflushed >= writeBehindBytes { flushBehind() }
+        if unflushed >= writeBehindBytes {
+            unflushed = 0
+            behind.start(descriptor)
+        }
     }
 
     /// Flushes to disk and closes. The corresponding C functions are `fsync` and `close`.
     public func finish() throws(WriteError) {
         guard descriptor >= 0 else { return }
-        flushes.wait()
-        let failure = behind.withLock { $0.failure }
+        let failure = behind.wait()
         let synced = failure == nil && fsync(descriptor) == 0
         let code = failure ?? errno
         let closed = close(descriptor) == 0

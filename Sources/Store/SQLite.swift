@@ -1,5 +1,11 @@
 import CSQLite
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A failed SQLite call: the result code and SQLite's own message.
 public struct SQLiteError: Error, CustomStringConvertible {
     public var code: Int32
@@ -10,6 +16,11 @@ public struct SQLiteError: Error, CustomStringConvertible {
     public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
     /// The disk or the file system is full (`SQLITE_FULL`).
     public var isFull: Bool { code & 0xFF == SQLITE_FULL }
+
+    /// A system call on one of the store's files failed with `errno` (a full disk as `SQLITE_FULL`).
+    static func system(_ errno: Int32) -> SQLiteError {
+        SQLiteError(code: errno == ENOSPC ? SQLITE_FULL : SQLITE_IOERR, message: String(cString: strerror(errno)))
+    }
 }
 
 /// The one owner of a SQLite connection: every `sqlite3_*` call of slalog is in this file.

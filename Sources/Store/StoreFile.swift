@@ -1,5 +1,11 @@
 import SLACore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Why a store cannot be used; every case becomes exit 2 with its message.
 public enum StoreError: Error, CustomStringConvertible {
     /// The file cannot be opened or created (permission, a folder, not a database).
@@ -139,6 +145,14 @@ public final class StoreFile {
     public let path: String
     private let database: SQLiteDatabase
     private var inTransaction = false
+    /// Write-behind for the write-ahead log: a run's transaction puts all its new pages there (140 MB
+    /// for a month of logs), and the commit's fsync waited for every one of them. Every
+    /// `walFlushBytes` of segments written, a helper thread flushes the log so far.
+    private let walFlush = BackgroundFlush()
+    /// The log, opened for flushing only (no locks are taken on it), when it exists.
+    private var walDescriptor: Int32 = -1
+    private var unflushedBytes = 0
+    private static let walFlushBytes = 4 << 20
 
     /// Opens the store, creating it when `create` and the file does not exist. `lockTimeout`: how long
     /// `beginWrite` waits for another run.
@@ -220,8 +234,20 @@ public final class StoreFile {
     }
 
     public func commit() throws(StoreError) {
+        if let code = walFlush.wait() {
+            throw .failed(path: path, doing: "flushing its log", error: .system(code))
+        }
         try failing("committing the run") { () throws(SQLiteError) in try database.execute("COMMIT") }
         inTransaction = false
+    }
+
+    /// Counts bytes written; every `walFlushBytes`, starts flushing the write-ahead log behind.
+    private func wrote(_ bytes: Int) {
+        unflushedBytes += bytes
+        guard unflushedBytes >= Self.walFlushBytes else { return }
+        unflushedBytes = 0
+        if walDescriptor < 0 { walDescriptor = open(path + "-wal", O_RDONLY | O_CLOEXEC) }
+        if walDescriptor >= 0 { walFlush.start(walDescriptor) }
     }
 
     public func rollback() {
@@ -229,7 +255,11 @@ public final class StoreFile {
         inTransaction = false
     }
 
-    deinit { rollback() }
+    deinit {
+        rollback()
+        _ = walFlush.wait()
+        if walDescriptor >= 0 { close(walDescriptor) }
+    }
 
     /// Empties the store (inside the run's transaction): `--rebuild-store`.
     public func clear() throws(StoreError) {
@@ -301,6 +331,7 @@ public final class StoreFile {
                 .integer(kind.rawValue), .int(first), .int(count), .blob(data), .integer(run),
             ])
         }
+        wrote(data.count)
     }
 
     /// Calls `body` with each segment of a kind in the order written (first, count, bytes valid only inside).
