@@ -68,19 +68,6 @@ public struct CSVWriter: Sendable {
         appendDigits(Int(location.line))
     }
 
-    /// `path:line` where `cell` is the path already written as a text cell (one that needs no quotes).
-    public mutating func source(cell: [UInt8], line: Int64) {
-        prepared(cell)
-        sink.append(UInt8(ascii: ":"))
-        appendDigits(Int(line))
-    }
-
-    /// A cell whose bytes were escaped earlier (by `text` into another writer).
-    public mutating func prepared(_ cell: [UInt8]) {
-        separate()
-        cell.withUnsafeBytes { sink.append($0) }
-    }
-
     /// Whether a text cell holding `value` is quoted.
     public static func needsQuotes(_ value: String) -> Bool {
         value.utf8.contains { $0 == 0x2c || $0 == 0x22 || $0 == 0x0a || $0 == 0x0d }
@@ -96,30 +83,6 @@ public struct CSVWriter: Sendable {
 
     /// Forgets what was written (keeps the buffer): the next cell starts a new piece.
     public mutating func removeAll() { sink.count = 0 }
-
-    /// A text cell built from trusted parts (fixed words and numbers that
-    /// need neither quoting nor neutralising): `body` appends to it in place.
-    public mutating func composedText(_ body: (inout ComposedCell) -> Void) {
-        separate()
-        var cell = ComposedCell(writer: self)
-        body(&cell)
-    }
-
-    /// The cell being composed by `composedText` (appends to the writer's sink).
-    public struct ComposedCell {
-        fileprivate var writer: CSVWriter
-        public mutating func append(_ text: StaticString) {
-            text.withUTF8Buffer { writer.sink.append(UnsafeRawBufferPointer($0)) }
-        }
-        public mutating func append(_ text: String) {
-            var text = text
-            text.withUTF8 { writer.sink.append(UnsafeRawBufferPointer($0)) }
-        }
-        public mutating func appendSeconds(_ ms: Milliseconds) {
-            writer.atRowStart = true  // no separator inside the cell
-            writer.seconds(ms)
-        }
-    }
 
     /// An empty cell.
     public mutating func empty() { separate() }
