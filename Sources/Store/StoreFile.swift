@@ -152,12 +152,15 @@ public final class StoreFile {
     /// The log, opened for flushing only (no locks are taken on it), when it exists.
     private var walDescriptor: Int32 = -1
     private var unflushedBytes = 0
-    private static let walFlushBytes = 4 << 20
+    private let walFlushBytes: Int
+    /// Write-behind flushes of the log asked for so far (one asked while another runs is skipped).
+    public private(set) var logFlushes = 0
 
     /// Opens the store, creating it when `create` and the file does not exist. `lockTimeout`: how long
     /// `beginWrite` waits for another run.
-    public init(path: String, create: Bool, lockTimeout: Double) throws(StoreError) {
+    public init(path: String, create: Bool, lockTimeout: Double, walFlushBytes: Int = 4 << 20) throws(StoreError) {
         self.path = path
+        self.walFlushBytes = walFlushBytes
         do {
             database = try SQLiteDatabase(path: path, readOnly: false, create: create)
             database.setBusyTimeout(milliseconds: Int32(max(0, min(lockTimeout, 86_400)) * 1000))
@@ -244,10 +247,13 @@ public final class StoreFile {
     /// Counts bytes written; every `walFlushBytes`, starts flushing the write-ahead log behind.
     private func wrote(_ bytes: Int) {
         unflushedBytes += bytes
-        guard unflushedBytes >= Self.walFlushBytes else { return }
+        guard unflushedBytes >= walFlushBytes else { return }
         unflushedBytes = 0
         if walDescriptor < 0 { walDescriptor = open(path + "-wal", O_RDONLY | O_CLOEXEC) }
-        if walDescriptor >= 0 { walFlush.start(walDescriptor) }
+        if walDescriptor >= 0 {
+            walFlush.start(walDescriptor)
+            logFlushes += 1
+        }
     }
 
     public func rollback() {
