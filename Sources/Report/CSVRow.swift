@@ -18,10 +18,15 @@ extension CSVWriter {
         row.room(2)
         row.put(0x0d)
         row.put(0x0a)
+        take(row)
+        atRowStart = true
+    }
+
+    /// Takes the bytes a cursor wrote, and its day cache.
+    mutating func take(_ row: borrowing Row) {
         sink.count = row.cursor - sink.start
         lastDay = row.day
         lastDayText = row.dayText
-        atRowStart = true
     }
 
     /// A cursor over the end of a writer's buffer, for one row (see `CSVWriter.beginRow`).
@@ -178,6 +183,16 @@ extension CSVWriter {
             digits(hundredths / 100)
             put(0x2e)
             digits(hundredths % 100, width: 2)
+        }
+
+        /// `path:line` (a text cell: the path comes from the command line). A path that needs quotes is
+        /// quoted with its line number inside.
+        public mutating func source(path: String, line: Int64) {
+            guard !CSVWriter.needsQuotes(path) else { text("\(path):\(line)"); return }
+            text(path)
+            room(21)
+            put(UInt8(ascii: ":"))
+            digits(Int(line))
         }
 
         /// `path:line` where `cell` is the path already escaped as a text cell that needs no quotes.

@@ -162,7 +162,7 @@ public enum TicketsReport {
         if let source = t.openSource {
             let file = Int(source.file)
             if context.inputQuoted[file] {
-                row.text("\(context.inputs[file]):\(source.line)")
+                row.source(path: context.inputs[file], line: source.line)
             } else {
                 row.source(cell: context.inputCells[file], line: source.line)
             }
