@@ -21,6 +21,8 @@ public final class Policy: Sendable {
     public let calendar: BusinessCalendar
     /// Target per metric in milliseconds of calendar time; a missing target never breaches.
     public let targets: [Metric: Milliseconds]
+    /// `targets` by metric, read per metric instance (a dictionary lookup hashes each time).
+    private let firstResponseTarget: Milliseconds?, nextReplyTarget: Milliseconds?, resolutionTarget: Milliseconds?
 
     public init(
         name: String, customer: [GlobPattern] = [], channel: [GlobPattern] = [], priority: [GlobPattern] = [],
@@ -28,6 +30,17 @@ public final class Policy: Sendable {
     ) {
         self.name = name; self.customer = customer; self.channel = channel; self.priority = priority; self.extras = extras
         self.calendar = calendar; self.targets = targets
+        firstResponseTarget = targets[.firstResponse]; nextReplyTarget = targets[.nextReply]; resolutionTarget = targets[.resolution]
+    }
+
+    /// The target of `metric` (nil: none, never breaches).
+    @inline(__always)
+    public func target(_ metric: Metric) -> Milliseconds? {
+        switch metric {
+        case .firstResponse: firstResponseTarget
+        case .nextReply: nextReplyTarget
+        case .resolution: resolutionTarget
+        }
     }
 
     /// Whether every condition holds for these attribute values.

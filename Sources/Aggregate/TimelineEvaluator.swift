@@ -18,6 +18,8 @@ public final class TimelineEvaluator {
     /// The last policy lookup (a ticket asks once per metric instance, with the same attributes).
     @exclusivity(unchecked) private var lastPolicy: (key: PolicyKey, policy: Int?)?
     @exclusivity(unchecked) private var symbolPolicies = SymbolPolicyTable()
+    /// The last (customer, channel, priority) looked up in `symbolPolicies` and its policy + 1 (0: none yet).
+    @exclusivity(unchecked) private var lastSymbols: (UInt32, UInt32, UInt32, Int) = (0, 0, 0, 0)
 
     /// The attribute values of the events' tuple ids.
     public let attributeTable: AttributeTable
@@ -128,12 +130,22 @@ public final class TimelineEvaluator {
     /// The policy for a set of attribute symbols (customer, channel, priority).
     func policyIndex(_ attributes: Attributes) -> Int? {
         if !policies.readsExtras {
-            // The common case: three symbols, looked up in a flat table (no Hasher per lookup).
-            if let found = symbolPolicies.find(attributes.customer, attributes.channel, attributes.priority) { return found }
-            let found = policies.match(
-                customer: string(attributes.customer), channel: string(attributes.channel),
-                priority: string(attributes.priority), extras: [])
-            symbolPolicies.insert(attributes.customer, attributes.channel, attributes.priority, policy: found)
+            // The common case: three symbols, looked up in a flat table (no Hasher per lookup); a ticket
+            // asks once per metric instance, mostly with the same three.
+            let (c, ch, p) = (attributes.customer.rawValue, attributes.channel.rawValue, attributes.priority.rawValue)
+            if lastSymbols.3 != 0 && lastSymbols.0 == c && lastSymbols.1 == ch && lastSymbols.2 == p {
+                return lastSymbols.3 == 1 ? nil : lastSymbols.3 - 2
+            }
+            let found: Int?
+            if let cached = symbolPolicies.find(attributes.customer, attributes.channel, attributes.priority) {
+                found = cached
+            } else {
+                found = policies.match(
+                    customer: string(attributes.customer), channel: string(attributes.channel),
+                    priority: string(attributes.priority), extras: [])
+                symbolPolicies.insert(attributes.customer, attributes.channel, attributes.priority, policy: found)
+            }
+            lastSymbols = (c, ch, p, found.map { $0 + 2 } ?? 1)
             return found
         }
         let key = PolicyKey(
@@ -153,6 +165,31 @@ public final class TimelineEvaluator {
     }
 
     func string(_ symbol: Symbol) -> String? { symbol.isNone ? nil : strings[Int(symbol.rawValue)] }
+
+    /// Takes the attribute values `event` carries into `attributes` ("latest value seen wins").
+    /// A method of the evaluator, called per event: its tables are read in place, not copied (retained) per call.
+    func update(_ attributes: inout Attributes, from event: Event) {
+        let tuple = Int(event.attributes)
+        guard tuple != 0 else { return }
+        let width = attributeTable.width
+        guard width >= 4 else {  // a table narrower than the built-ins (tests): slot by slot
+            for (slot, path) in [(0, \Attributes.customer), (1, \.priority), (2, \.channel), (3, \.agent)] {
+                let value = attributeTable.value(UInt32(tuple), slot)
+                if !value.isNone { attributes[keyPath: path] = value }
+            }
+            return
+        }
+        attributeTable.values.withUnsafeBufferPointer { values in
+            let base = tuple * width
+            let c = values[base + AttributeTable.customer], p = values[base + AttributeTable.priority]
+            let ch = values[base + AttributeTable.channel], a = values[base + AttributeTable.agent]
+            if !c.isNone { attributes.customer = c }
+            if !p.isNone { attributes.priority = p }
+            if !ch.isNone { attributes.channel = ch }
+            if !a.isNone { attributes.agent = a }
+        }
+        if width > 4 { attributes.updateExtras(event.attributes, table: attributeTable, strings: strings) }
+    }
 }
 
 /// Policies by (customer, channel, priority) symbols: open addressing with a multiplicative hash.
@@ -223,16 +260,8 @@ struct Attributes: Equatable {
     /// nil until an event carries one (so copying the attributes of most tickets costs no reference count).
     var extras: [String?]?
 
-    mutating func update(from event: Event, table: AttributeTable, strings: SymbolTexts) {
-        let tuple = event.attributes
-        guard tuple != 0 else { return }
-        let c = table.value(tuple, AttributeTable.customer), p = table.value(tuple, AttributeTable.priority)
-        let ch = table.value(tuple, AttributeTable.channel), a = table.value(tuple, AttributeTable.agent)
-        if !c.isNone { customer = c }
-        if !p.isNone { priority = p }
-        if !ch.isNone { channel = ch }
-        if !a.isNone { agent = a }
-        guard table.width > 4 else { return }
+    /// Takes the pipeline's own attributes of a tuple (the built-ins: `TimelineEvaluator.update`).
+    mutating func updateExtras(_ tuple: UInt32, table: AttributeTable, strings: SymbolTexts) {
         var current = extras ?? []
         for slot in 4..<table.width {
             let value = table.value(tuple, slot)

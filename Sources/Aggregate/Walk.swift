@@ -38,7 +38,7 @@ struct Walk {
             trail?.note(event, "second open: anomaly, ignored")
             return
         }
-        attributes.update(from: event, table: evaluator.attributeTable, strings: evaluator.strings)
+        evaluator.update(&attributes, from: event)
         trail?.note(event, nil)
         switch event.kind {
         case .open, .update:
@@ -71,7 +71,7 @@ struct Walk {
         }
         beforeOpen = []
         opened = event
-        attributes.update(from: event, table: evaluator.attributeTable, strings: evaluator.strings)
+        evaluator.update(&attributes, from: event)
         trail?.note(event, nil)
         state = .active
         activeSince = event.time
@@ -132,7 +132,7 @@ struct Walk {
         let asOf = evaluator.asOf
         guard let opened else {
             for event in beforeOpen {
-                attributes.update(from: event, table: evaluator.attributeTable, strings: evaluator.strings); trail?.note(event, nil)
+                evaluator.update(&attributes, from: event); trail?.note(event, nil)
             }
             trail?.say("no open event in the input: incomplete ticket, metrics unmeasured")
             return result(requester: .customer, policy: nil)
@@ -175,7 +175,7 @@ struct Walk {
         let calendar = policy?.calendar ?? .alwaysOpen
         var value = spans.reduce(Milliseconds(0)) { $0 + calendar.duration(from: $1.start, to: $1.end) }
         if let span { value += calendar.duration(from: span.start, to: span.end) }
-        let target = policy?.targets[metric]
+        let target = policy?.target(metric)
         let outcome: Outcome
         switch (reason, target) {
         case (.running, nil), (.completed, nil), (.resolvedWithoutReply, nil):

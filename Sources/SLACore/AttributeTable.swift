@@ -16,7 +16,11 @@ public struct AttributeTable: Sendable {
     /// Tuples, including the empty tuple 0.
     public var count: Int { joined.count }
 
-    public static let customer = 0, priority = 1, channel = 2, agent = 3
+    /// Slots of the built-ins (computed and inlinable: no accessor call from other modules).
+    @inlinable public static var customer: Int { 0 }
+    @inlinable public static var priority: Int { 1 }
+    @inlinable public static var channel: Int { 2 }
+    @inlinable public static var agent: Int { 3 }
 
     public init(width: Int = 4) {
         self.width = width
