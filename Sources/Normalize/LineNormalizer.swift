@@ -49,6 +49,10 @@ public final class LineNormalizer {
         var regex: Unmanaged<Regex>
         /// -1 when any first byte can match; -3 for structured rules (never on lines).
         var firstByte: Int16
+        /// The rule's mappings and attribute sources, for building its events (`BuildPlan.swift`).
+        var kind: MappingPlan<RuleKind>
+        var requester: MappingPlan<Requester>
+        var attributes: UnsafeMutableBufferPointer<AttributePlan>
     }
 
     struct LiteralPlan {
@@ -82,12 +86,18 @@ public final class LineNormalizer {
             (plans.baseAddress! + index).initialize(
                 to: RulePlan(
                     literals: UnsafeBufferPointer(table), regex: .passUnretained(rule.regex),
-                    firstByte: rule.isStructured ? -3 : rule.firstByte.map(Int16.init) ?? -1))
+                    firstByte: rule.isStructured ? -3 : rule.firstByte.map(Int16.init) ?? -1,
+                    kind: MappingPlan(rule.kind), requester: MappingPlan(rule.requester), attributes: AttributePlan.plans(for: rule)))
         }
     }
 
     deinit {
-        for plan in plans { plan.literals.deallocate() }
+        for plan in plans {
+            plan.literals.deallocate()
+            plan.kind.deallocate()
+            plan.requester.deallocate()
+            AttributePlan.deallocate(plan.attributes)
+        }
         plans.deallocate()
         literalBytes.deallocate()
     }
@@ -222,12 +232,13 @@ public final class LineNormalizer {
         func reject(_ reason: String) -> LineOutcome { .reject(rule: index, ticket: Self.text(line, ticketRange), reason: reason) }
         var kind = EventKind.update
         var more: [EventKind] = []
+        let plan = plans[index]
         if !rule.defersKind {
-            switch resolve(rule.kind, line) {
-            case let .success(.event(k)): kind = k
-            case let .success(.events(list)): kind = list[0]; more = Array(list.dropFirst())
-            case .success(.ignore), .success(.date): return .ignored(rule: index)
-            case let .failure(failure): return reject(failure.reason)
+            guard let resolved = resolve(plan.kind, line) else { return reject(unknownValue(rule.kind, line)) }
+            switch resolved {
+            case let .event(k): kind = k
+            case let .events(list): kind = list[0]; more = Array(list.dropFirst())
+            case .ignore, .date: return .ignored(rule: index)
             }
         }
         guard let tsRange = capture(rule.timeGroup), !tsRange.isEmpty else {
@@ -240,11 +251,7 @@ public final class LineNormalizer {
             return reject("bad timestamp '\(Self.text(line, tsRange))': \(f.reason)")
         }
         guard !ticketRange.isEmpty else { return reject("empty ticket id") }
-        let requester: Requester
-        switch resolve(rule.requester, line) {
-        case let .success(r): requester = r
-        case let .failure(failure): return reject(failure.reason)
-        }
+        guard let requester = resolve(plan.requester, line) else { return reject(unknownValue(rule.requester, line)) }
         if hasThreads {
             lastReplyTo = .none
             if let group = rule.replyToGroup, let range = capture(group), !range.isEmpty {
@@ -257,62 +264,45 @@ public final class LineNormalizer {
         }
         let event = Event(
             time: time, ticket: interner.intern(UnsafeRawBufferPointer(rebasing: line[ticketRange])), kind: kind, requester: requester,
-            rule: UInt16(index), attributes: attributes(rule, line).rawValue, status: status, source: source)
+            rule: UInt16(index), attributes: attributes(plan.attributes, line).rawValue, status: status, source: source)
         return more.isEmpty ? .event(event) : .events(first: event, more: more)
     }
 
-    private func resolve<Value>(_ mapping: FieldMapping<Value>, _ line: UnsafeRawBufferPointer) -> Result<Value, MappingFailure> {
-        switch mapping {
-        case let .fixed(value): return .success(value)
-        case let .mapped(group, groupName, table, otherwise):
-            let range = capture(group) ?? 0..<0
-            let captured = UnsafeRawBufferPointer(rebasing: line[range])
-            for entry in table {
-                if let pattern = entry.pattern {
-                    if pattern.matches(utf8: captured) { return .success(entry.value) }
-                    continue
-                }
-                guard entry.key.count == captured.count else { continue }
-                let same = entry.key.withUnsafeBytes { key in
-                    captured.isEmpty || memcmp(key.baseAddress!, captured.baseAddress!, captured.count) == 0
-                }
-                if same { return .success(entry.value) }
-            }
-            if let otherwise { return .success(otherwise) }
-            return .failure(MappingFailure(reason: "unknown \(groupName) value '\(Self.text(line, range))'"))
-        }
+    /// The value a mapping gives the line (nil: a captured value the table does not know).
+    @inline(__always)
+    private func resolve<Value: Sendable>(_ plan: MappingPlan<Value>, _ line: UnsafeRawBufferPointer) -> Value? {
+        guard plan.group != 0 else { return plan.values[0] }
+        let range = capture(plan.group) ?? 0..<0
+        return plan.value(for: UnsafeRawBufferPointer(rebasing: line[range]))
     }
 
-    private struct MappingFailure: Error { var reason: String }
+    /// Why a line's mapped value was refused.
+    private func unknownValue<Value: Sendable>(_ mapping: FieldMapping<Value>, _ line: UnsafeRawBufferPointer) -> String {
+        guard case let .mapped(group, groupName, _, _) = mapping else { return "" }
+        return "unknown \(groupName) value '\(Self.text(line, capture(group) ?? 0..<0))'"
+    }
 
     /// Scratch for folded values and extra-attribute tuples.
     @exclusivity(unchecked) private var tuple: [UInt8] = []
 
-    /// The value of attribute `slot` (built-ins 0–3, then the pipeline's own) in ASCII lower case.
-    private func value(_ slot: Int, _ rule: Rule, _ line: UnsafeRawBufferPointer, into bytes: inout [UInt8]) {
-        let builtIn = Attribute.allCases.count
-        let group = slot < builtIn ? rule.attributeGroups[slot] : rule.extraGroups[slot - builtIn]
-        let fixed = slot < builtIn ? rule.attributeValues[slot] : rule.extraValues[slot - builtIn]
-        let start = bytes.count
-        if let group, let range = capture(group), !range.isEmpty {
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[range]))
-        } else if let fixed {
-            bytes.append(contentsOf: fixed.utf8)
-        }
-        if rule.foldsCase && rule.foldCase[slot] {
-            for i in start..<bytes.count where (0x41...0x5A).contains(bytes[i]) { bytes[i] += 0x20 }
-        }
-    }
-
     /// The line's attribute values joined by U+001F, interned (see `Event.attributes`): each the
-    /// captured group if non-empty, else the rule's fixed value, else empty; trailing empties
-    /// dropped; `.none` when the line carries none.
-    private func attributes(_ rule: Rule, _ line: UnsafeRawBufferPointer) -> Symbol {
+    /// captured group if non-empty, else the rule's fixed value, else empty (in ASCII lower case where
+    /// the attribute folds case); trailing empties dropped; `.none` when the line carries none.
+    private func attributes(_ plans: UnsafeMutableBufferPointer<AttributePlan>, _ line: UnsafeRawBufferPointer) -> Symbol {
         tuple.removeAll(keepingCapacity: true)
         var end = 0
-        for slot in 0..<(Attribute.allCases.count + rule.extraGroups.count) {
+        for slot in 0..<plans.count {
             if slot > 0 { tuple.append(AttributeTable.separator) }
-            value(slot, rule, line, into: &tuple)
+            let plan = plans[slot]
+            let start = tuple.count
+            if plan.group != 0, let range = capture(plan.group), !range.isEmpty {
+                tuple.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[range]))
+            } else if let fixed = plan.fixed {
+                tuple.append(contentsOf: fixed)
+            }
+            if plan.folds {
+                for i in start..<tuple.count where (0x41...0x5A).contains(tuple[i]) { tuple[i] += 0x20 }
+            }
             if tuple.last != AttributeTable.separator && !tuple.isEmpty { end = tuple.count }
         }
         guard end > 0 else { return .none }

@@ -83,6 +83,53 @@ import Testing
         #expect(normalize(normalizer, "noise") == .noMatch)
     }
 
+    /// Every kind of mapping entry and attribute source the per-line plans lay out (BuildPlan.swift),
+    /// with the outcomes worked out by hand from the tables below.
+    @Test func mappingTablesAndAttributeSourcesGiveTheTablesValues() throws {
+        let regex = try Regex(
+            "^(?<ts>\\S+) ticket=(?<ticket>\\S+) to=(?<to>\\S*) via=(?<via>\\S*) customer=(?<customer>\\S*) tier=(?<tier>\\S*)")
+        let rule = try Rule(
+            name: "m", regex: regex,
+            kind: .mapped(
+                group: regex.groupNumbers["to"]!, groupName: "to",
+                table: [
+                    MappingEntry(key: "", value: .ignore),  // an empty capture is a key like any other
+                    MappingEntry(key: "clos*", value: .event(.resolve)),  // a glob
+                    MappingEntry(key: "Pending", value: .event(.pause), ignoreCase: true),
+                    MappingEntry(key: "pending", value: .event(.update)),  // never reached: the entry above wins
+                    MappingEntry(key: "both", value: .events([.agentReply, .resume])),
+                ], otherwise: .event(.update)),
+            requester: .mapped(
+                group: regex.groupNumbers["via"]!, groupName: "via",
+                table: [MappingEntry(key: "agent", value: .agent), MappingEntry(key: "customer", value: .customer)], otherwise: nil),
+            timestamp: TimestampParser(), attributeValues: [.customer: "Fallback", .channel: "web"],
+            extraAttributes: ["tier"], extraValues: ["tier": "STD"], foldCase: [true, false, false, false, true])
+        let normalizer = LineNormalizer(rules: [rule])
+        func line(to: String, via: String = "agent", customer: String = "", tier: String = "") -> LineOutcome {
+            normalize(normalizer, "2026-03-01T00:00:00Z ticket=T1 to=\(to) via=\(via) customer=\(customer) tier=\(tier)")
+        }
+        func event(_ outcome: LineOutcome) -> (kind: EventKind, more: [EventKind], requester: Requester, attributes: String)? {
+            switch outcome {
+            case let .event(e): (e.kind, [], e.requester, normalizer.interner.string(Symbol(rawValue: e.attributes)))
+            case let .events(e, more): (e.kind, more, e.requester, normalizer.interner.string(Symbol(rawValue: e.attributes)))
+            default: nil
+            }
+        }
+        #expect(line(to: "") == .ignored(rule: 0))
+        #expect(event(line(to: "closed"))?.kind == .resolve)
+        #expect(event(line(to: "PENDING"))?.kind == .pause)
+        #expect(event(line(to: "pending"))?.kind == .pause)
+        #expect(event(line(to: "both"))?.kind == .agentReply)
+        #expect(event(line(to: "both"))?.more == [.resume])
+        #expect(event(line(to: "reopened"))?.kind == .update)  // otherwise
+        #expect(event(line(to: "x", via: "customer"))?.requester == .customer)
+        #expect(event(line(to: "x", via: "agent"))?.requester == .agent)
+        #expect(line(to: "x", via: "bot") == .reject(rule: 0, ticket: "T1", reason: "unknown via value 'bot'"))
+        // customer: captured and folded, else the fixed text folded; channel fixed as written; tier (own, folded) likewise.
+        #expect(event(line(to: "x", customer: "ACME", tier: "Gold"))?.attributes == "acme\u{1F}\u{1F}web\u{1F}\u{1F}gold")
+        #expect(event(line(to: "x"))?.attributes == "fallback\u{1F}\u{1F}web\u{1F}\u{1F}std")
+    }
+
     @Test func prefilterSkipsLinesWithoutTheLiteral() throws {
         let normalizer = LineNormalizer(rules: [
             try rule("r", "(?<ts>\\S+) (?<ticket>\\S+)", kind: .fixed(.event(.open)), prefilter: ["desk["])
