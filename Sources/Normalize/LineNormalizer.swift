@@ -47,6 +47,8 @@ public final class LineNormalizer {
         /// Prefilter literals; all must occur in a line before PCRE2 is asked.
         var literals: UnsafeBufferPointer<LiteralPlan>
         var regex: Unmanaged<Regex>
+        /// The rule itself (kept alive by `rules`), for building its events.
+        var rule: Unmanaged<Rule>
         /// -1 when any first byte can match; -3 for structured rules (never on lines).
         var firstByte: Int16
         /// The rule's mappings and attribute sources, for building its events (`BuildPlan.swift`).
@@ -85,7 +87,7 @@ public final class LineNormalizer {
             }
             (plans.baseAddress! + index).initialize(
                 to: RulePlan(
-                    literals: UnsafeBufferPointer(table), regex: .passUnretained(rule.regex),
+                    literals: UnsafeBufferPointer(table), regex: .passUnretained(rule.regex), rule: .passUnretained(rule),
                     firstByte: rule.isStructured ? -3 : rule.firstByte.map(Int16.init) ?? -1,
                     kind: MappingPlan(rule.kind), requester: MappingPlan(rule.requester), attributes: AttributePlan.plans(for: rule)))
         }
@@ -226,7 +228,12 @@ public final class LineNormalizer {
     public var firstStructuredRule: Int? { rules.firstIndex { $0.isStructured } }
 
     private func build(rule index: Int, line: UnsafeRawBufferPointer, source: SourceLocation) -> LineOutcome {
-        let rule = rules[index]
+        // `rules` keeps the rule alive: borrowed, not retained, per line (and its fields read in place).
+        plans[index].rule._withUnsafeGuaranteedRef { build(rule: $0, index: index, line: line, source: source) }
+    }
+
+    @inline(__always)
+    private func build(rule: Rule, index: Int, line: UnsafeRawBufferPointer, source: SourceLocation) -> LineOutcome {
         if rule.isDateLine { return dateLine(rule: index, line: line) }
         let ticketRange = capture(rule.ticketGroup) ?? 0..<0
         func reject(_ reason: String) -> LineOutcome { .reject(rule: index, ticket: Self.text(line, ticketRange), reason: reason) }
