@@ -4,29 +4,33 @@ import SLACore
 /// Little-endian integers and byte strings in blobs: the store's encoding, independent of
 /// Swift's memory layout (a store outlives the build that wrote it).
 public struct ByteWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+    // Storage settable from inlinable code: the writes specialize in the modules that encode.
+    @usableFromInline var storage: [UInt8] = []
+    public var bytes: [UInt8] { storage }
 
-    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 0) { storage.reserveCapacity(capacity) }
 
+    @inlinable
     public mutating func append<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.littleEndian) { storage.append(contentsOf: $0) }
     }
 
     public mutating func append(bytes more: some Collection<UInt8>) {
         append(UInt32(more.count))
-        bytes.append(contentsOf: more)
+        storage.append(contentsOf: more)
     }
 
-    public mutating func append(_ byte: UInt8) { bytes.append(byte) }
+    public mutating func append(_ byte: UInt8) { storage.append(byte) }
 
     /// LEB128: 7 bits a byte, low bits first.
+    @inlinable
     public mutating func appendVarint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            storage.append(UInt8(truncatingIfNeeded: value) | 0x80)
             value >>= 7
         }
-        bytes.append(UInt8(value))
+        storage.append(UInt8(value))
     }
 
     /// A signed value as a varint: 0, -1, 1, -2 … → 0, 1, 2, 3 …
@@ -35,7 +39,7 @@ public struct ByteWriter: Sendable {
     /// Text as its varint byte count (+ `lengthBias`) and UTF-8 bytes.
     public mutating func appendString(_ text: String, lengthBias: UInt64 = 0) {
         appendVarint(UInt64(text.utf8.count) + lengthBias)
-        bytes.append(contentsOf: text.utf8)
+        storage.append(contentsOf: text.utf8)
     }
 
     /// A place as varint file and line.
@@ -47,15 +51,18 @@ public struct ByteWriter: Sendable {
     /// Overwrites four bytes written earlier (a length known only after what it measures).
     public mutating func patch(_ value: UInt32, at offset: Int) {
         withUnsafeBytes(of: value.littleEndian) { raw in
-            for i in 0..<4 { bytes[offset + i] = raw[i] }
+            for i in 0..<4 { storage[offset + i] = raw[i] }
         }
     }
 }
 
 /// Reads what `ByteWriter` wrote; a short blob reads as zeros (never past its end).
 public struct ByteReader {
-    private let bytes: UnsafeRawBufferPointer
-    public private(set) var position = 0
+    // Inlinable reads (the store is decoded from other modules, per event and per string: an
+    // unspecialized generic call each cost more than the read itself).
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline var offset = 0
+    public var position: Int { offset }
 
     public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -65,37 +72,39 @@ public struct ByteReader {
     /// damaged data never asks for more items than it could hold.
     public mutating func readCount() -> Int { Int(min(readVarint(), UInt64(bytes.count - min(position, bytes.count)))) }
 
+    @inlinable
     public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) -> T {
         let size = MemoryLayout<T>.size
-        guard position + size <= bytes.count else {
-            position = bytes.count
+        guard offset + size <= bytes.count else {
+            offset = bytes.count
             return 0
         }
-        defer { position += size }
-        return T(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: T.self))
+        defer { offset += size }
+        return T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
     public mutating func readBytes() -> [UInt8] {
         let count = min(Int(read(UInt32.self)), bytes.count - position)
-        defer { position += count }
+        defer { offset += count }
         return Array(bytes[position..<(position + count)])
     }
 
     /// `count` bytes as text (no intermediate array).
     public mutating func readText(count: Int) -> String {
         let count = max(0, min(count, bytes.count - position))
-        defer { position += count }
+        defer { offset += count }
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)]), as: UTF8.self)
     }
 
-    public mutating func skip(_ count: Int) { position = min(bytes.count, position + count) }
+    public mutating func skip(_ count: Int) { offset = min(bytes.count, offset + count) }
 
+    @inlinable
     public mutating func readVarint() -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
-        while position < bytes.count && shift < 64 {
-            let byte = bytes[position]
-            position += 1
+        while offset < bytes.count && shift < 64 {
+            let byte = bytes[offset]
+            offset += 1
             value |= UInt64(byte & 0x7F) << shift
             if byte < 0x80 { break }
             shift += 7
