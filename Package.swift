@@ -44,7 +44,7 @@ let package = Package(
         // The pipeline file: YAML → a validated definition (rules, policies, services, inputs, tests).
         .target(name: "Definition", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Yams"]),
         // The run: wires the stages in parallel for a definition (also explain, events, rule tests).
-        .target(name: "Pipeline", dependencies: ["SLACore", "Ingest", "Normalize", "Aggregate", "Report", "Definition", "Store"]),
+        .target(name: "Pipeline", dependencies: ["CPrefetch", "SLACore", "Ingest", "Normalize", "Aggregate", "Report", "Definition", "Store"]),
         .executableTarget(name: "slalog", dependencies: [
             "Pipeline", "Definition", "SLACore", "Normalize", "Aggregate", "Report", "Store", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
