@@ -88,11 +88,11 @@ final class StoreSession {
     func plan(_ files: [String], isCSV: (String) -> Bool) -> [ReadTask] {
         var tasks: [ReadTask] = []
         var claimed = Set<Int32>()
-        for path in files {
+        let looks = look(at: files)
+        for (path, look) in zip(files, looks) {
             // A compressed file read to its end before is known by its bytes on disk: skipped without decoding.
-            let ends = rawFiles.isEmpty ? nil : Fingerprint.rawEnds(path: path)
-            if let ends, let known = rawFiles.first(where: { $0.size == ends.size && $0.headHash == ends.head && $0.tailHash == ends.tail })
-            {
+            let ends = look.ends
+            if let known = look.known {
                 let earlier = sources[Int(known.source)].name
                 let fate: StoredInputFate.Fate = claimed.insert(known.source).inserted ? .skipped : .copy
                 if fate == .skipped { sources[Int(known.source)].name = path }
@@ -101,7 +101,7 @@ final class StoreSession {
             }
             let peek: Fingerprint.Peek
             do throws(IngestError) {
-                peek = try Fingerprint.peek(path: path, ends: ends)
+                peek = try look.peek!.get()
             } catch {
                 // Unreadable now: a problem of this run, not a content of the store (it is looked at again next run).
                 unreadable.append((path, error))
@@ -143,6 +143,27 @@ final class StoreSession {
             fates.append(StoredInputFate(path: path, fate: .resumed, knownAs: earlier, from: start))
         }
         return tasks
+    }
+
+    /// What planning needs of each file before deciding: its raw ends (when the store knows compressed
+    /// files), the stored compressed file they match, and else its decoded head. Taken in parallel:
+    /// decoding heads is most of planning's time (an LZ4 file's first block, up to 4 MiB, is decoded
+    /// whole), and they do not depend on each other; the decisions are then made in input order.
+    private func look(at files: [String]) -> [FileLook] {
+        let looks = Locked([FileLook](repeating: FileLook(), count: files.count))
+        let rawFiles = rawFiles
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            var look = FileLook()
+            look.ends = rawFiles.isEmpty ? nil : Fingerprint.rawEnds(path: files[index])
+            if let ends = look.ends {
+                look.known = rawFiles.first { $0.size == ends.size && $0.headHash == ends.head && $0.tailHash == ends.tail }
+            }
+            if look.known == nil {
+                look.peek = Result { () throws(IngestError) in try Fingerprint.peek(path: files[index], ends: look.ends) }
+            }
+            looks.withLock { $0[index] = look }
+        }
+        return looks.withLock { $0 }
     }
 
     /// The stored content a file continues: its head (and a plain file's tail) match. Prefers the content
@@ -610,3 +631,11 @@ extension StoreFile {
 
 /// The version written into stores and run.json.
 public let slalogVersion = "0.9.0"
+
+/// One input as planning first sees it (`StoreSession.look(at:)`).
+private struct FileLook: Sendable {
+    var ends: (size: Int64, head: UInt64, tail: UInt64)?
+    /// The stored compressed file with the same bytes on disk (nil: none; then `peek` is taken).
+    var known: StoredRawFile?
+    var peek: Result<Fingerprint.Peek, IngestError>?
+}
