@@ -34,7 +34,7 @@ let package = Package(
         // Stage 2: lines → events (PCRE2 rules, timestamps).
         .target(name: "Normalize", dependencies: ["SLACore", "CPCRE2"]),
         // Stage 3: events → ticket timelines → metrics → summaries.
-        .target(name: "Aggregate", dependencies: ["SLACore"]),
+        .target(name: "Aggregate", dependencies: ["CPrefetch", "SLACore"]),
         // Stage 4: summaries → CSV, HTML and Prometheus files, one atomic report set.
         .target(
             name: "Report",

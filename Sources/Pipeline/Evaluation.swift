@@ -162,6 +162,8 @@ struct Evaluation {
                         result.setAside += aside
                         // A report window keeps the instances that count in it (docs/semantics.md §6); the row stays whole.
                         guard let measured = window.map({ $0.restrict(whole) }) ?? whole else { continue }
+                        // The group's statistics load while the row is rendered.
+                        let group = summarizer.prepare(measured, groupLimit: workerGroups)
                         if timingRows {
                             let start = DispatchTime.now().uptimeNanoseconds
                             TicketsReport.appendRow(whole, context: context, to: &result.csv)
@@ -169,7 +171,7 @@ struct Evaluation {
                         } else {
                             TicketsReport.appendRow(whole, context: context, to: &result.csv)
                         }
-                        if !summarizer.add(measured, groupLimit: workerGroups) { result.measuredResults.append(measured) }
+                        if let group { summarizer.add(measured, toGroup: group) } else { result.measuredResults.append(measured) }
                         result.count(measured)
                         if measured.isBreached {
                             result.highlights.add(
