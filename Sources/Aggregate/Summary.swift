@@ -197,17 +197,10 @@ public struct Summarizer: Sendable {
         groups[groupIndex(for: ticket, create: true)!].add(ticket)
     }
 
-    /// Adds `ticket` if its group is here or fewer than `groupLimit` groups are; false (nothing added)
-    /// otherwise. Lets each thread keep a summary of bounded size and hand the rest on.
-    public mutating func add(_ ticket: TicketResult, groupLimit: Int) -> Bool {
-        guard let found = groupIndex(for: ticket, create: groups.count < groupLimit) else { return false }
-        groups[found].add(ticket)
-        return true
-    }
-
-    /// The group `add(_:toGroup:)` will add `ticket` to (created if fewer than `groupLimit` groups are;
-    /// nil otherwise, as `add(_:groupLimit:)`), its statistics' cache lines requested meanwhile: the
-    /// caller has other work for the ticket (its row) while they load.
+    /// The group `add(_:toGroup:)` will add `ticket` to: its own if here, a new one if fewer than
+    /// `groupLimit` groups are, else nil (lets each thread keep a summary of bounded size and hand the
+    /// rest on). Its statistics' cache lines are requested meanwhile: the caller has other work for
+    /// the ticket (its row) while they load.
     public mutating func prepare(_ ticket: TicketResult, groupLimit: Int) -> Int? {
         guard let found = groupIndex(for: ticket, create: groups.count < groupLimit) else { return nil }
         groups.withUnsafeBufferPointer { $0[found].prefetchStatistics() }
