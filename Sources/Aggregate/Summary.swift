@@ -149,21 +149,22 @@ public struct GroupSummary: Sendable {
         }
     }
 
-    /// Asks for the cache lines `add` will write: where each duration list's count is and where its
-    /// next value goes. A hint only (a prefetch never faults and changes nothing): with thousands of
-    /// groups these lines are rarely in cache, and `add` would wait on each in turn.
-    func prefetchStatistics() {
-        Self.prefetch(firstResponse.durations)
-        Self.prefetch(nextReply.durations)
-        Self.prefetch(resolution.durations)
+    /// Asks for the cache lines `add` reads first: each duration list's header (its count). A hint only
+    /// (a prefetch never faults and changes nothing): with thousands of groups these lines are rarely in
+    /// cache, and `add` would wait on each in turn. Mutating only so that it is called on the group in
+    /// place: a copy of the group would retain and release its four arrays per ticket.
+    mutating func prefetchStatistics() {
+        Self.prefetch(&firstResponse.durations)
+        Self.prefetch(&nextReply.durations)
+        Self.prefetch(&resolution.durations)
     }
 
-    private static func prefetch(_ durations: [Milliseconds]) {
+    private static func prefetch(_ durations: inout [Milliseconds]) {
         durations.withUnsafeBufferPointer { values in
             guard let base = values.baseAddress else { return }
-            // The array's header (reference count, count, capacity) lies just before its elements.
+            // The array's header (reference count, count, capacity) lies just before its elements. Only
+            // the header: finding where the next value goes would read the count, i.e. wait for the line.
             slalog_prefetch(UnsafeRawPointer(base) - 24)
-            slalog_prefetch(base + values.count)
         }
     }
 
@@ -203,7 +204,7 @@ public struct Summarizer: Sendable {
     /// the ticket (its row) while they load.
     public mutating func prepare(_ ticket: TicketResult, groupLimit: Int) -> Int? {
         guard let found = groupIndex(for: ticket, create: groups.count < groupLimit) else { return nil }
-        groups.withUnsafeBufferPointer { $0[found].prefetchStatistics() }
+        groups[found].prefetchStatistics()
         return found
     }
 
