@@ -91,7 +91,6 @@ final class StoreSession {
         let looks = look(at: files)
         for (path, look) in zip(files, looks) {
             // A compressed file read to its end before is known by its bytes on disk: skipped without decoding.
-            let ends = look.ends
             if let known = look.known {
                 let earlier = sources[Int(known.source)].name
                 let fate: StoredInputFate.Fate = claimed.insert(known.source).inserted ? .skipped : .copy

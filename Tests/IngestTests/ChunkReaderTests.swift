@@ -27,7 +27,7 @@ import Testing
 
     @Test func lineNumbersAndPositionsAreKept() {
         var seen: [(Int, Int)] = []
-        Array("ab\ncde\r\nf".utf8).withUnsafeBytes { raw in
+        _ = Array("ab\ncde\r\nf".utf8).withUnsafeBytes { raw in
             LineSplitter.forEachLine(in: raw) { _, index, position in seen.append((index, position)) }
         }
         #expect(seen.map(\.0) == [0, 1, 2])

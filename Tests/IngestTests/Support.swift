@@ -29,7 +29,7 @@ func compressed(_ original: [UInt8], with tool: String, in folder: TemporaryFold
 /// Lines of a byte buffer via LineSplitter, as strings.
 func lines(_ bytes: [UInt8]) -> [String] {
     var result: [String] = []
-    bytes.withUnsafeBytes { raw in
+    _ = bytes.withUnsafeBytes { raw in
         LineSplitter.forEachLine(in: raw) { line, _, _ in result.append(String(decoding: line, as: UTF8.self)) }
     }
     return result

@@ -91,7 +91,7 @@ struct RotatingLog {
             truncate(path("desk.log"), 0)
         } else {
             try! manager.moveItem(atPath: path("desk.log"), toPath: path("desk.log.1"))
-            manager.createFile(atPath: path("desk.log"), contents: Data())
+            precondition(manager.createFile(atPath: path("desk.log"), contents: Data()))
         }
         rotated += 1
     }
@@ -165,7 +165,7 @@ struct StoreTests {
         let scratch = Scratch()
         let logs = scratch.path + "/logs"
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: logs + "/desk.log", contents: Data())
+        #expect(FileManager.default.createFile(atPath: logs + "/desk.log", contents: Data()))
         let month = GeneratedMonth(days: 30, ticketsPerDay: 40, seed: 30)
         var log = RotatingLog(folder: logs)
         let store = scratch.path + "/desk.db"
@@ -186,7 +186,7 @@ struct StoreTests {
                 log.filesOldestFirst(), store: store, asOf: asOf, out: scratch.path + "/nightly", jobs: night % 2 + 1,
                 memory: night % 2 == 1 ? 40_000 : 512 << 20)
             // Even nights, the run without a store spills its events to a temporary store (a tiny budget).
-            let whole = try run(
+            _ = try run(
                 log.filesOldestFirst(), asOf: asOf, out: scratch.path + "/whole", memory: night % 2 == 0 ? 40_000 : 512 << 20)
             for name in Self.reports {
                 let a = read(scratch.path + "/nightly/" + name), b = read(scratch.path + "/whole/" + name)
@@ -316,18 +316,18 @@ extension StoreTests {
             options.asOf = Instant(year: 2026, month: 3, day: 6)
             return try Runner.run(definition, options: options)
         }
-        FileManager.default.createFile(atPath: path, contents: Data(whole))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(whole)))
         let one = try run("whole", store: nil)
         #expect(one.statistics.rejects > 0)  // the fixture's ragged row: the rejects.csv compared below is not empty
         let expected = Self.reports.map { (try? String(contentsOfFile: scratch.path + "/whole/" + $0, encoding: .utf8)) ?? "" }
         // From the record before the quoted one to the end of the record after it.
         for cut in (inside - 40)...(inside + quoted.count + 60) {
             let store = scratch.path + "/store-\(cut).db"
-            FileManager.default.createFile(atPath: path, contents: Data(whole[..<cut]))
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(whole[..<cut])))
             _ = try run("night1-\(cut)", store: store)
             let rejects = (try? String(contentsOfFile: scratch.path + "/night1-\(cut)/rejects.csv", encoding: .utf8)) ?? ""
             #expect(!rejects.contains("unterminated"), "cut at \(cut): \(rejects)")
-            FileManager.default.createFile(atPath: path, contents: Data(whole))
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(whole)))
             _ = try run("night2-\(cut)", store: store)
             for (name, text) in zip(Self.reports, expected) {
                 let night = (try? String(contentsOfFile: scratch.path + "/night2-\(cut)/" + name, encoding: .utf8)) ?? ""
@@ -376,8 +376,8 @@ extension StoreTests {
             return try Runner.run(definition, options: options)
         }
         _ = try runInto("night1", store: store)
-        for (path, whole) in plain { FileManager.default.createFile(atPath: path, contents: Data(whole)) }
-        for (path, whole) in compressed { FileManager.default.createFile(atPath: path, contents: Data(whole)) }
+        for (path, whole) in plain { #expect(FileManager.default.createFile(atPath: path, contents: Data(whole))) }
+        for (path, whole) in compressed { #expect(FileManager.default.createFile(atPath: path, contents: Data(whole))) }
         let night2 = try runInto("night2", store: store)
         _ = try runInto("whole", store: nil)
         _ = try runInto("report", store: store, storeOnly: true)
@@ -487,7 +487,7 @@ extension StoreTests {
         #expect(try runSlalog(["run", "pipelines/demo.yaml", "--store", store, "--out", scratch.path + "/a", "-q"]).status <= 1)
         let changed = read(fixture("pipelines/demo.yaml")).replacingOccurrences(of: "note: ignore", with: "note: update")
         let pipeline = fixture("pipelines/changed-\(UUID().uuidString).yaml")
-        FileManager.default.createFile(atPath: pipeline, contents: Data(changed.utf8))
+        #expect(FileManager.default.createFile(atPath: pipeline, contents: Data(changed.utf8)))
         defer { try? FileManager.default.removeItem(atPath: pipeline) }
         let refused = try runSlalog(["run", pipeline, "--store", store, "--out", scratch.path + "/b"])
         #expect(refused.status == 2)

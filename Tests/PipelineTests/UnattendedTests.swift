@@ -232,7 +232,7 @@ import Testing
         #expect(folder.stderr.contains("\(out)/run.json is in the way"))
         #expect(read(out + "/summary.csv") == "previous\n")
         // --out naming a file, or a folder below a file.
-        FileManager.default.createFile(atPath: scratch.path + "/file", contents: Data())
+        #expect(FileManager.default.createFile(atPath: scratch.path + "/file", contents: Data()))
         let file = try runSlalog(["run", "pipelines/demo.yaml", never, "--out", scratch.path + "/file"])
         #expect(file.status == 2)
         #expect(file.stderr.contains("cannot use the output folder \(scratch.path)/file: it exists and is not a folder"))
@@ -274,8 +274,8 @@ import Testing
         symlink(logs + "/gone.log", logs + "/dangling.log")
         symlink(shared, logs + "/linked")  // a symlinked folder: followed
         symlink(logs, logs + "/loop")  // a loop: read once
-        FileManager.default.createFile(atPath: logs + "/caf\u{E9}.log", contents: Data())
-        FileManager.default.createFile(atPath: logs + "/secret.log", contents: Data("x\n".utf8))
+        #expect(FileManager.default.createFile(atPath: logs + "/caf\u{E9}.log", contents: Data()))
+        #expect(FileManager.default.createFile(atPath: logs + "/secret.log", contents: Data("x\n".utf8)))
         let badName = Array((logs + "/bad-").utf8) + [0xE9, 0x2E, 0x6C, 0x6F, 0x67, 0]
         badName.withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { _ = creat($0, 0o644) }
@@ -344,7 +344,7 @@ import Testing
         let out = scratch.path + "/out"
         #expect(try runSlalog(["run", "pipelines/demo.yaml", chat, "--out", out, "-q"]).status == 0)
         for name in [".tickets.csv.tmp-12345", ".summary.csv.link-999", ".tickets.csv.tmp-notapid", "notes.txt", ".my-own-file"] {
-            FileManager.default.createFile(atPath: "\(out)/\(name)", contents: Data("x".utf8))
+            #expect(FileManager.default.createFile(atPath: "\(out)/\(name)", contents: Data("x".utf8)))
         }
         try FileManager.default.createDirectory(atPath: out + "/.slalog/tmp-20260101T000000.000Z-1/x", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: out + "/.slalog/gen-20200101T000000.000Z-1", withIntermediateDirectories: true)

@@ -15,7 +15,7 @@ public final class TemporaryFolder {
     @discardableResult
     public func write(_ name: String, _ bytes: [UInt8]) -> String {
         let file = "\(path)/\(name)"
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        precondition(FileManager.default.createFile(atPath: file, contents: Data(bytes)), "could not write \(file)")
         return file
     }
 
