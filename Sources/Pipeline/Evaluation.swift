@@ -416,15 +416,18 @@ struct PassEvents: Sendable {
     var kept: KeptPass?
 
     func append(position: Int, slot: UInt32, to scratch: inout [Event]) {
-        let k = bySlot ? Int(slot) : position - base
-        pool.append(order[starts[k]..<starts[k + 1]], to: &scratch)
+        pool.append(indices(position: position, slot: slot), to: &scratch)
     }
 
     /// Starts loading the events of the ticket at `position` (a few tickets ahead of the one measured:
     /// a ticket's events lie scattered over the pool, one cache miss each when gathered cold).
     func prefetch(position: Int, slot: UInt32) {
+        pool.prefetch(indices(position: position, slot: slot))
+    }
+
+    /// Where the events of the ticket at `position` (slot `slot`) lie in the pool.
+    private func indices(position: Int, slot: UInt32) -> ArraySlice<UInt32> {
         let k = bySlot ? Int(slot) : position - base
-        guard k + 1 < starts.count else { return }
-        pool.prefetch(order[starts[k]..<starts[k + 1]])
+        return order[starts[k]..<starts[k + 1]]
     }
 }

@@ -144,8 +144,8 @@ final class StoreSession {
         return tasks
     }
 
-    /// What planning needs of each file before deciding: its raw ends (when the store knows compressed
-    /// files), the stored compressed file they match, and else its decoded head. Taken in parallel:
+    /// What planning needs of each file before deciding: the stored compressed file with the same raw
+    /// ends (when the store knows compressed files), and else its decoded head. Taken in parallel:
     /// decoding heads is most of planning's time (an LZ4 file's first block, up to 4 MiB, is decoded
     /// whole), and they do not depend on each other; the decisions are then made in input order.
     private func look(at files: [String]) -> [FileLook] {
@@ -153,12 +153,12 @@ final class StoreSession {
         let rawFiles = rawFiles
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
             var look = FileLook()
-            look.ends = rawFiles.isEmpty ? nil : Fingerprint.rawEnds(path: files[index])
-            if let ends = look.ends {
+            let ends = rawFiles.isEmpty ? nil : Fingerprint.rawEnds(path: files[index])
+            if let ends {
                 look.known = rawFiles.first { $0.size == ends.size && $0.headHash == ends.head && $0.tailHash == ends.tail }
             }
             if look.known == nil {
-                look.peek = Result { () throws(IngestError) in try Fingerprint.peek(path: files[index], ends: look.ends) }
+                look.peek = Result { () throws(IngestError) in try Fingerprint.peek(path: files[index], ends: ends) }
             }
             looks.withLock { $0[index] = look }
         }
@@ -633,7 +633,6 @@ public let slalogVersion = "0.9.0"
 
 /// One input as planning first sees it (`StoreSession.look(at:)`).
 private struct FileLook: Sendable {
-    var ends: (size: Int64, head: UInt64, tail: UInt64)?
     /// The stored compressed file with the same bytes on disk (nil: none; then `peek` is taken).
     var known: StoredRawFile?
     var peek: Result<Fingerprint.Peek, IngestError>?
