@@ -81,11 +81,20 @@ extension CSVWriter {
 
         @inline(__always)
         private mutating func copy(_ base: UnsafeRawPointer, _ count: Int) {
-            if count <= 16 {
-                // Most cells are short: a loop beats a call to memmove.
+            // Most cells are short: two overlapping loads and stores beat a loop or a call to memmove.
+            let to = UnsafeMutableRawPointer(cursor)
+            if count >= 8 && count <= 16 {
+                let head = base.loadUnaligned(as: UInt64.self), tail = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                to.storeBytes(of: head, as: UInt64.self)
+                (to + (count - 8)).storeBytes(of: tail, as: UInt64.self)
+            } else if count >= 4 && count < 8 {
+                let head = base.loadUnaligned(as: UInt32.self), tail = base.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+                to.storeBytes(of: head, as: UInt32.self)
+                (to + (count - 4)).storeBytes(of: tail, as: UInt32.self)
+            } else if count < 4 {
                 for i in 0..<count { cursor[i] = base.load(fromByteOffset: i, as: UInt8.self) }
             } else {
-                UnsafeMutableRawPointer(cursor).copyMemory(from: base, byteCount: count)
+                to.copyMemory(from: base, byteCount: count)
             }
             cursor += count
         }
@@ -149,7 +158,21 @@ extension CSVWriter {
             }
         }
 
+        /// A fixed word known when compiling (an enum's cell, `yes`/`no`).
+        @inline(__always)
+        public mutating func word(_ value: StaticString) {
+            word(UnsafeRawBufferPointer(start: value.utf8Start, count: value.utf8CodeUnitCount))
+        }
+
+        /// `count` empty cells.
+        @inline(__always)
+        public mutating func empty(_ count: Int) {
+            room(count)
+            for _ in 0..<count { separate() }
+        }
+
         /// A cell of bytes written as they are (escaped earlier, or a fixed word).
+        @inline(__always)
         public mutating func word(_ bytes: UnsafeRawBufferPointer) {
             room(bytes.count + 1)
             separate()
@@ -248,26 +271,11 @@ extension CSVWriter {
             separate()
         }
 
+        /// A fixed word inside a cell.
+        @inline(__always)
         public mutating func append(_ text: StaticString) {
             room(text.utf8CodeUnitCount)
             copy(text.utf8Start, text.utf8CodeUnitCount)
-        }
-
-        /// A fixed word inside a cell (an enum's raw value).
-        public mutating func append(_ text: String) {
-            let done: Void? = text.utf8.withContiguousStorageIfAvailable { utf8 in
-                room(utf8.count)
-                if let base = utf8.baseAddress { copy(base, utf8.count) }
-            }
-            if done == nil {
-                var copy = text
-                copy.withUTF8 { append(UnsafeRawBufferPointer($0)) }
-            }
-        }
-
-        private mutating func append(_ bytes: UnsafeRawBufferPointer) {
-            room(bytes.count)
-            if let base = bytes.baseAddress { copy(base, bytes.count) }
         }
 
         /// Seconds with milliseconds inside a cell.
@@ -306,17 +314,25 @@ extension CSVWriter {
             """ as StaticString).utf8Start
         }
 
+        /// How many decimal digits `value` has: its bit length gives the count or one less (× log10 2 ≈
+        /// 1233 / 4096), one compare with the power of ten settles it.
+        @inline(__always)
+        static func digitCount(_ value: UInt) -> Int {
+            let bits = UInt.bitWidth - (value | 1).leadingZeroBitCount
+            let guess = (bits &* 1233) &>> 12
+            return guess &+ ((value | 1) >= powerOfTen(guess) ? 1 : 0)
+        }
+
+        /// 10ⁿ for n in 0…19.
+        @inline(__always)
+        private static func powerOfTen(_ n: Int) -> UInt { powersOfTen.withUnsafeBufferPointer { $0[n] } }
+
         /// Decimal digits of `value`, zero-padded to `width` (room for 20 bytes plus the padding must be made).
         @inline(__always)
         private mutating func digits(_ value: Int, width: Int = 1) {
             if value < 0 { put(UInt8(ascii: "-")) }
             var magnitude = value.magnitude
-            var count = 1
-            var bound: UInt = 10
-            while count < 20 && magnitude >= bound {
-                count += 1
-                if count < 20 { bound &*= 10 }
-            }
+            let count = Self.digitCount(magnitude)
             var total = count
             while total < width {
                 put(0x30)
@@ -342,3 +358,11 @@ extension CSVWriter {
         }
     }
 }
+
+
+/// 10⁰ … 10¹⁹ (constant data: the compiler lays the array out statically).
+private let powersOfTen: [UInt] = [
+    1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000, 100_000_000_000,
+    1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000, 10_000_000_000_000_000,
+    100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+]

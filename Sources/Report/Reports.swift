@@ -116,7 +116,7 @@ public enum SummaryReport {
                 row.seconds(stats.percentile(95, sorted: sorted))
                 row.seconds(sorted.last)
             }
-            if context.unverifiedTextKept { row.word("yes") }
+            if context.unverifiedTextKept { row.word("yes" as StaticString) }
             csv.endRow(row)
             if csv.count >= 1 << 20 {
                 try csv.withBytes { buffer throws(E) in try sink(buffer) }
@@ -153,9 +153,9 @@ public enum TicketsReport {
         row.text(t.ticket)
         row.text(t.customer); row.text(t.channel); row.text(t.priority); row.text(t.agent)
         for index in context.attributes.indices { row.text(t.extra(index)) }
-        row.word(t.requester.description)
+        row.word(t.requester.cell)
         row.word(context.policyCell(t.policy))
-        row.word(t.state.rawValue)
+        row.word(t.state.cell)
         row.instant(t.openedAt)
         row.instant(t.resolvedAt)
         row.integer(t.reopens)
@@ -172,71 +172,107 @@ public enum TicketsReport {
         if let fr = t.firstResponse {
             row.seconds(fr.value)
             row.seconds(fr.target)
-            row.word(fr.outcome.rawValue)
+            row.word(fr.outcome.cell)
             row.seconds(fr.overTarget)
             row.instant(fr.stopReason == .completed ? fr.stop : nil)
             row.word(context.policyCell(fr.policy))
-            row.word(fr.stopReason.rawValue)
+            row.word(fr.stopReason.cell)
         } else {
-            row.empty(); row.empty(); row.word(Outcome.unmeasured.rawValue); row.empty(); row.empty(); row.empty(); row.empty()
+            row.empty(2); row.word(Outcome.unmeasured.cell); row.empty(4)
         }
         let replies = NextReplyDigest(t.nextReplies)
         row.integer(t.nextReplies.count)
-        row.seconds(replies.worst?.value)
-        row.seconds(replies.worst?.target)
+        if let worst = replies.worst {
+            t.nextReplies.withUnsafeBufferPointer { instances in
+                row.seconds(instances[worst].value)
+                row.seconds(instances[worst].target)
+            }
+        } else {
+            row.empty(2)
+        }
         row.integer(replies.breaches)
-        row.word(replies.outcome.rawValue)
+        row.word(replies.outcome.cell)
         row.seconds(replies.worstOver)
-        if let worst = replies.worst { row.word(context.policyCell(worst.policy)) } else { row.empty() }
+        if let worst = replies.worst { row.word(context.policyCell(t.nextReplies[worst].policy)) } else { row.empty() }
         row.integer(replies.resolvedWithoutReply)
         if let r = t.resolution {
             row.seconds(r.value)
             row.seconds(r.target)
-            row.word(r.outcome.rawValue)
+            row.word(r.outcome.cell)
             row.seconds(r.overTarget)
             row.word(context.policyCell(r.policy))
         } else {
-            row.empty(); row.empty(); row.word(Outcome.unmeasured.rawValue); row.empty(); row.empty()
+            row.empty(2); row.word(Outcome.unmeasured.cell); row.empty(2)
         }
-        row.word(t.isBreached ? "yes" : "no")
+        let frBreach = t.firstResponse?.outcome.isBreach == true, resolutionBreach = t.resolution?.outcome.isBreach == true
+        let breached = frBreach || resolutionBreach || replies.breaches > 0
+        row.word(breached ? "yes" as StaticString : "no")
         row.beginCell()
-        var first = true
-        t.forEachInstance { i in
-            guard let over = i.overTarget, let target = i.target else { return }
-            if !first { row.append("; ") }
-            first = false
-            row.append(i.metric.rawValue)
-            row.append(" +")
-            row.appendSeconds(over)
-            row.append("s over ")
-            row.appendSeconds(target)
-            row.append("s")
-            if i.outcome == .ongoingBreach { row.append(" (ongoing at as_of)") }
-            if i.stopReason == .resolvedWithoutReply { row.append(" (resolved without reply)") }
+        // The breaches cell, in metric order: only breached instances have an over-target.
+        if breached {
+            var first = true
+            if frBreach, let fr = t.firstResponse { appendBreach(fr, first: &first, to: &row) }
+            if replies.breaches > 0 {
+                t.nextReplies.withUnsafeBufferPointer { instances in
+                    for i in instances.indices where instances[i].outcome.isBreach { appendBreach(instances[i], first: &first, to: &row) }
+                }
+            }
+            if resolutionBreach, let r = t.resolution { appendBreach(r, first: &first, to: &row) }
         }
-        if context.unverifiedTextKept { row.word("yes") }
+        if context.unverifiedTextKept { row.word("yes" as StaticString) }
         csv.endRow(row)
     }
 
+    /// `metric +Xs over Ys`, and why if not plain, for a breached instance.
+    @inline(__always)
+    private static func appendBreach(_ i: borrowing MetricInstance, first: inout Bool, to row: inout CSVWriter.Row) {
+        guard let over = i.overTarget, let target = i.target else { return }
+        if !first { row.append("; ") }
+        first = false
+        row.append(i.metric.cell)
+        row.append(" +")
+        row.appendSeconds(over)
+        row.append("s over ")
+        row.appendSeconds(target)
+        row.append("s")
+        if i.outcome == .ongoingBreach { row.append(" (ongoing at as_of)") }
+        if i.stopReason == .resolvedWithoutReply { row.append(" (resolved without reply)") }
+    }
 }
 
-/// The per-ticket view of all next_reply instances: the worst one decides.
+/// The per-ticket view of all next_reply instances: the worst one (the longest, the first of equals) decides.
 struct NextReplyDigest {
-    var worst: MetricInstance?
+    /// Index of the worst instance.
+    var worst: Int?
     var breaches = 0
     var outcome = Outcome.unmeasured
     var worstOver: Milliseconds?
     var resolvedWithoutReply = 0
 
     init(_ instances: [MetricInstance]) {
-        for i in instances {
-            if worst == nil || i.value > worst!.value { worst = i }
-            if i.outcome.isBreach { breaches += 1 }
-            if i.stopReason == .resolvedWithoutReply { resolvedWithoutReply += 1 }
-            if let over = i.overTarget { worstOver = max(worstOver ?? over, over) }
+        guard !instances.isEmpty else { return }
+        instances.withUnsafeBufferPointer { instances in
+            var worst = 0
+            var severity = 0
+            for index in instances.indices {
+                let i = instances[index]
+                if i.value > instances[worst].value { worst = index }
+                if let over = i.overTarget {
+                    breaches += 1
+                    worstOver = max(worstOver ?? over, over)
+                } else if i.outcome.isBreach {
+                    breaches += 1
+                }
+                if i.stopReason == .resolvedWithoutReply { resolvedWithoutReply += 1 }
+                // The most severe outcome: ongoing_breach > breached > at_risk > running > met > unmeasured.
+                let level = Self.severity(i.outcome)
+                if level > severity {
+                    severity = level
+                    outcome = i.outcome
+                }
+            }
+            self.worst = worst
         }
-        // The most severe outcome: ongoing_breach > breached > at_risk > running > met > unmeasured.
-        for i in instances where Self.severity(i.outcome) > Self.severity(outcome) { outcome = i.outcome }
     }
 }
 
@@ -287,5 +323,55 @@ public enum RejectsReport {
             csv.endRow()
         }
         return csv.bytes
+    }
+}
+
+// The enums' raw values as compile-time text, written without making a String per cell
+// (CSVRowTests checks each against its raw value).
+extension Outcome {
+    var cell: StaticString {
+        switch self {
+        case .met: "met"
+        case .breached: "breached"
+        case .ongoingBreach: "ongoing_breach"
+        case .running: "running"
+        case .atRisk: "at_risk"
+        case .unmeasured: "unmeasured"
+        }
+    }
+}
+
+extension StopReason {
+    var cell: StaticString {
+        switch self {
+        case .completed: "completed"
+        case .resolvedWithoutReply: "resolved_without_reply"
+        case .running: "running"
+        }
+    }
+}
+
+extension TicketState {
+    var cell: StaticString {
+        switch self {
+        case .active: "active"
+        case .waiting: "waiting"
+        case .resolved: "resolved"
+        case .incomplete: "incomplete"
+        }
+    }
+}
+
+extension Requester {
+    var cell: StaticString { self == .customer ? "customer" : "agent" }
+}
+
+extension Metric {
+    var cell: StaticString {
+        switch self {
+        case .firstResponse: "first_response"
+        case .nextReply: "next_reply"
+        case .resolution: "resolution"
+        }
     }
 }

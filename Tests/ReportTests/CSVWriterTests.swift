@@ -165,6 +165,29 @@ extension CSVWriterTests {
         }
     }
 
+    /// Every digit count, at both sides of each power of ten (the count is worked out from the bit length).
+    @Test func integersAtEveryPowerOfTen() {
+        var power = 1
+        for _ in 0..<19 {
+            for value in [power - 1, power, power + 1, -power, 2 * power - 1] {
+                #expect(row { $0.integer(value) } == "\(value)\r\n")
+            }
+            if power <= Int.max / 10 { power *= 10 }
+        }
+        for value in [Int.max, Int.min + 1, 1 << 62, (1 << 62) - 1] { #expect(row { $0.integer(value) } == "\(value)\r\n") }
+        #expect(row { $0.seconds(0); $0.seconds(999); $0.seconds(-1) } == "0.000,0.999,-0.001\r\n")
+    }
+
+    /// The compile-time cells of the enums are their raw values.
+    @Test func enumCellsAreTheirRawValues() {
+        func text(_ cell: StaticString) -> String { cell.description }
+        for outcome in Outcome.allCases { #expect(text(outcome.cell) == outcome.rawValue) }
+        for reason in StopReason.allCases { #expect(text(reason.cell) == reason.rawValue) }
+        for state in TicketState.allCases { #expect(text(state.cell) == state.rawValue) }
+        for metric in Metric.allCases { #expect(text(metric.cell) == metric.rawValue) }
+        for requester in [Requester.customer, .agent] { #expect(text(requester.cell) == requester.description) }
+    }
+
     /// The CSV rules written plainly with Strings: the model random rows are checked against.
     enum Model {
         static func text(_ value: String, neutralize: Bool) -> String {
