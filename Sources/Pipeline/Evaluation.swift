@@ -193,6 +193,8 @@ struct Evaluation {
             if failure == nil {
                 do { try result.csv.withBytes { buffer throws(WriteError) in try tickets.write(buffer) } } catch { failure = error }
             }
+            // Every ticket before the next block is measured: the events only they had go.
+            events.pool.release(before: min(pass.count, (block + 1) * blockSize))
             for ticket in result.measuredResults { summary.add(ticket) }
             evaluation.setAside += result.setAside
             evaluation.statistics.add(result)
@@ -382,13 +384,15 @@ struct TicketSource {
         }
     }
 
-    /// Every ticket of the merger's memory, in one pass.
-    static func inMemory(_ store: MergedEvents) -> TicketSource {
+    /// Every ticket of the merger's memory, in one pass (which takes the merger's events).
+    static func inMemory(_ store: inout MergedEvents) -> TicketSource {
         let (starts, order, firstSeen) = store.groupByTicket()
         let strings = store.strings()
         let sequence = reportOrder(
             Array(0..<UInt32(store.ticketSymbols.count)), firstSeen: firstSeen, strings: strings, ticketSymbols: store.ticketSymbols)
-        let events = PassEvents(pool: store.events, order: order, starts: starts, bySlot: true, base: 0)
+        let events = PassEvents(pool: store.events, order: order, starts: starts, base: 0, sequence: sequence)
+        // The pass owns the events now: measuring releases them as it goes.
+        store.events = SegmentedEvents()
         return TicketSource(
             strings: strings, ticketSymbols: store.ticketSymbols, attributeTable: store.attributeTable, sequence: sequence,
             passes: [0..<sequence.count], kept: KeptResults(slots: store.ticketSymbols.count), load: { _ in events },
@@ -407,13 +411,29 @@ struct TicketSource {
 /// The events of one pass: ticket `k`'s are `pool[order[starts[k] ..< starts[k + 1]]]`, in arrival
 /// order, where `k` is the ticket's slot (`bySlot`) or its position in the report order minus `base`.
 struct PassEvents: Sendable {
-    var pool: SegmentedEvents
-    var order: [UInt32]
-    var starts: [Int]
-    var bySlot: Bool
-    var base: Int
+    let pool: PassPool
+    let order: [UInt32]
+    let starts: [Int]
+    let bySlot: Bool
+    let base: Int
     /// Kept results of the pass's settled tickets (whose events are not loaded).
     var kept: KeptPass?
+
+    /// The events of the tickets of a pass starting at report position `base`, listed per ticket by
+    /// position (`sequence` nil) or by slot (`sequence`: the slots in report order, the pass being all of them).
+    init(pool: consuming SegmentedEvents, order: [UInt32], starts: [Int], base: Int, sequence: [UInt32]? = nil) {
+        if let sequence {
+            var position = [Int](repeating: 0, count: max(0, starts.count - 1))
+            for (p, slot) in sequence.enumerated() where Int(slot) < position.count { position[Int(slot)] = p }
+            self.pool = PassPool(pool, order: order, starts: starts) { position[$0] }
+        } else {
+            self.pool = PassPool(pool, order: order, starts: starts) { $0 }
+        }
+        self.order = order
+        self.starts = starts
+        bySlot = sequence != nil
+        self.base = base
+    }
 
     func append(position: Int, slot: UInt32, to scratch: inout [Event]) {
         pool.append(indices(position: position, slot: slot), to: &scratch)

@@ -124,6 +124,14 @@ public enum Runner {
             neutralizeFormulas: out.neutralizeFormulas, unverifiedTextKept: options.keepUnverified && store.unverifiedLinesKept > 0,
             attributes: definition.attributes)
         let ticketsFile = try reports.create(out.tickets)
+        // The customers services are measured for (docs/semantics.md §10), from the events before measuring takes them.
+        var serviceCustomers = census?.customers ?? []
+        if definition.measuresServices && census == nil {
+            store.events.forEach { _, event in
+                let customer = store.customer(of: event)
+                if customer != .none { serviceCustomers.insert(customer) }
+            }
+        }
         let source: TicketSource
         if let session, let census {
             let kept: KeptResults
@@ -137,7 +145,7 @@ public enum Runner {
             source = StoreSession.ticketSource(
                 of: file, store, census: census, memory: options.memory, kept: KeptResults(slots: census.count.count))
         } else {
-            source = TicketSource.inMemory(store)
+            source = TicketSource.inMemory(&store)
         }
         // Where each ticket first appears and its last event were for the report order and retention: done.
         census?.firstSeen = []
@@ -200,15 +208,8 @@ public enum Runner {
         try reports.write(RejectsReport.csv(rejectRows, context: context), to: out.rejects)
         var services = ServiceResults()
         if definition.measuresServices {
-            var customers = census?.customers ?? []
-            if census == nil {
-                store.events.forEach { _, event in
-                    let customer = store.customer(of: event)
-                    if customer != .none { customers.insert(customer) }
-                }
-            }
             services = measureServices(
-                store, customers: customers, definition: definition, asOf: asOf, breachTimes: evaluation.highlights.breachTimes)
+                store, customers: serviceCustomers, definition: definition, asOf: asOf, breachTimes: evaluation.highlights.breachTimes)
             statistics.services = Set(services.periods.map(\.service)).count
             statistics.servicePeriods = services.periods.count
             statistics.servicePeriodsBreached = services.periods.filter { $0.outcome == "breached" }.count

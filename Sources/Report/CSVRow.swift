@@ -359,7 +359,6 @@ extension CSVWriter {
     }
 }
 
-
 /// 10⁰ … 10¹⁹ (constant data: the compiler lays the array out statically).
 private let powersOfTen: [UInt] = [
     1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000, 100_000_000_000,

@@ -175,7 +175,10 @@ extension CSVWriterTests {
             if power <= Int.max / 10 { power *= 10 }
         }
         for value in [Int.max, Int.min + 1, 1 << 62, (1 << 62) - 1] { #expect(row { $0.integer(value) } == "\(value)\r\n") }
-        #expect(row { $0.seconds(0); $0.seconds(999); $0.seconds(-1) } == "0.000,0.999,-0.001\r\n")
+        #expect(
+            row {
+                $0.seconds(0); $0.seconds(999); $0.seconds(-1)
+            } == "0.000,0.999,-0.001\r\n")
     }
 
     /// The compile-time cells of the enums are their raw values.
