@@ -51,33 +51,58 @@ public enum GroupDimension: Hashable, Sendable {
 
 /// Counters and durations of one metric within one group.
 public struct MetricStats: Sendable, Equatable {
-    public var measured = 0
-    public var met = 0
-    public var breached = 0
-    public var ongoingBreached = 0
-    public var atRisk = 0
+    // Counters are stored in 32 bits and read as Int: a million groups hold three of these each. Four
+    // billion instances in one group is beyond any help desk; past it the run stops (an overflow
+    // trap), it never wraps to a wrong figure.
+    private var counts: (measured: UInt32, met: UInt32, breached: UInt32, ongoingBreached: UInt32, atRisk: UInt32) = (0, 0, 0, 0, 0)
     public var overTargetTotal: Milliseconds = 0
     /// Values of stopped instances (for mean and percentiles): unsorted while adding, ascending in `takeRows`' rows.
     public var durations: [Milliseconds] = []
 
+    public var measured: Int {
+        get { Int(counts.measured) }
+        set { counts.measured = UInt32(newValue) }
+    }
+    public var met: Int {
+        get { Int(counts.met) }
+        set { counts.met = UInt32(newValue) }
+    }
+    public var breached: Int {
+        get { Int(counts.breached) }
+        set { counts.breached = UInt32(newValue) }
+    }
+    public var ongoingBreached: Int {
+        get { Int(counts.ongoingBreached) }
+        set { counts.ongoingBreached = UInt32(newValue) }
+    }
+    public var atRisk: Int {
+        get { Int(counts.atRisk) }
+        set { counts.atRisk = UInt32(newValue) }
+    }
+
     public init() {}
+
+    public static func == (a: MetricStats, b: MetricStats) -> Bool {
+        a.counts == b.counts && a.overTargetTotal == b.overTargetTotal && a.durations == b.durations
+    }
 
     /// Adds another group's counters and durations.
     public mutating func merge(_ other: MetricStats) {
-        measured += other.measured; met += other.met; breached += other.breached
-        ongoingBreached += other.ongoingBreached; atRisk += other.atRisk; overTargetTotal += other.overTargetTotal
+        counts.measured += other.counts.measured; counts.met += other.counts.met; counts.breached += other.counts.breached
+        counts.ongoingBreached += other.counts.ongoingBreached; counts.atRisk += other.counts.atRisk
+        overTargetTotal += other.overTargetTotal
         // Exactly the room needed: merged lists are the largest a run holds (millions of values).
         durations.reserveCapacity(durations.count + other.durations.count)
         durations += other.durations
     }
 
     mutating func add(_ instance: MetricInstance) {
-        if instance.outcome.isMeasured { measured += 1 }
+        if instance.outcome.isMeasured { counts.measured += 1 }
         switch instance.outcome {
-        case .met: met += 1
-        case .breached: breached += 1
-        case .ongoingBreach: breached += 1; ongoingBreached += 1
-        case .atRisk: atRisk += 1
+        case .met: counts.met += 1
+        case .breached: counts.breached += 1
+        case .ongoingBreach: counts.breached += 1; counts.ongoingBreached += 1
+        case .atRisk: counts.atRisk += 1
         case .running, .unmeasured: break
         }
         if let over = instance.overTarget { overTargetTotal += over }
@@ -113,11 +138,30 @@ public struct MetricStats: Sendable, Equatable {
 public struct GroupSummary: Sendable {
     /// One value per grouping dimension (empty string: attribute absent).
     public var key: [String]
-    public var tickets = 0
-    public var resolved = 0
-    public var openAtAsOf = 0
-    public var incomplete = 0
-    public var ticketsBreached = 0
+    /// Ticket counts, in 32 bits (as `MetricStats`' counters), read as Int.
+    private var counts: (tickets: UInt32, resolved: UInt32, openAtAsOf: UInt32, incomplete: UInt32, ticketsBreached: UInt32) = (
+        0, 0, 0, 0, 0
+    )
+    public var tickets: Int {
+        get { Int(counts.tickets) }
+        set { counts.tickets = UInt32(newValue) }
+    }
+    public var resolved: Int {
+        get { Int(counts.resolved) }
+        set { counts.resolved = UInt32(newValue) }
+    }
+    public var openAtAsOf: Int {
+        get { Int(counts.openAtAsOf) }
+        set { counts.openAtAsOf = UInt32(newValue) }
+    }
+    public var incomplete: Int {
+        get { Int(counts.incomplete) }
+        set { counts.incomplete = UInt32(newValue) }
+    }
+    public var ticketsBreached: Int {
+        get { Int(counts.ticketsBreached) }
+        set { counts.ticketsBreached = UInt32(newValue) }
+    }
     /// Statistics per metric: three fields, not an array of three, so that adding an instance
     /// checks the uniqueness of one duration list only (this is done per instance of every ticket).
     var firstResponse = MetricStats(), nextReply = MetricStats(), resolution = MetricStats()
@@ -133,13 +177,13 @@ public struct GroupSummary: Sendable {
     }
 
     mutating func add(_ ticket: TicketResult) {
-        tickets += 1
+        counts.tickets += 1
         switch ticket.state {
-        case .incomplete: incomplete += 1
-        case .resolved: resolved += 1
-        case .active, .waiting: openAtAsOf += 1
+        case .incomplete: counts.incomplete += 1
+        case .resolved: counts.resolved += 1
+        case .active, .waiting: counts.openAtAsOf += 1
         }
-        if ticket.isBreached { ticketsBreached += 1 }
+        if ticket.isBreached { counts.ticketsBreached += 1 }
         ticket.forEachInstance { instance in
             switch instance.metric {
             case .firstResponse: firstResponse.add(instance)
@@ -169,8 +213,8 @@ public struct GroupSummary: Sendable {
     }
 
     public mutating func merge(_ other: GroupSummary) {
-        tickets += other.tickets; resolved += other.resolved; openAtAsOf += other.openAtAsOf
-        incomplete += other.incomplete; ticketsBreached += other.ticketsBreached
+        counts.tickets += other.counts.tickets; counts.resolved += other.counts.resolved; counts.openAtAsOf += other.counts.openAtAsOf
+        counts.incomplete += other.counts.incomplete; counts.ticketsBreached += other.counts.ticketsBreached
         firstResponse.merge(other.firstResponse); nextReply.merge(other.nextReply); resolution.merge(other.resolution)
     }
 }
