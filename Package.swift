@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "SLACore", "TestSupport"]),
         .testTarget(name: "NormalizeTests", dependencies: ["Normalize", "SLACore"]),
         .testTarget(name: "AggregateTests", dependencies: ["Aggregate", "SLACore", "TestSupport"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Aggregate", "SLACore"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Aggregate", "SLACore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Definition", "Report", "SLACore", "Aggregate", "Store", "Ingest", "TestSupport"]),
     ]
 )

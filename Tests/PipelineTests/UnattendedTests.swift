@@ -134,6 +134,30 @@ import Testing
         try expectTidy(out)
     }
 
+    /// A file system that refuses direct writes midway (the `einval@` fault refuses every direct write
+    /// of tickets.csv after its first 1 MiB block): the rest of the file goes through the page cache,
+    /// and the reports are byte-identical to a run without the fault.
+    @Test func aFileSystemRefusingDirectWritesMidwayStillGetsWholeReports() throws {
+        let scratch = Scratch()
+        let generator = FileManager.default.currentDirectoryPath + "/scripts/generate-logs"
+        scratch.shell("python3 \(generator) logs --mb 24 --files 1 --compress none --seed 7 > /dev/null")
+        let logs = scratch.path + "/logs"
+        // The generated logs hold a few malformed lines on purpose: both runs are partial (exit 1).
+        #expect(try runSlalog(["run", "pipelines/demo.yaml", logs, "--out", scratch.path + "/plain", "-q"]).status == 1)
+        let refused = try runSlalog(
+            ["run", "pipelines/demo.yaml", logs, "--out", scratch.path + "/refused", "-q"],
+            environment: ["SLALOG_TEST_FAULT": "einval@tickets.csv"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        let tickets = try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/plain/tickets.csv"))
+        #expect(tickets.count > 2 << 20)  // more than two direct blocks
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/refused/tickets.csv")) == tickets)
+        for name in ["summary.csv", "rejects.csv"] {
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/refused/" + name))
+                    == Data(contentsOf: URL(fileURLWithPath: scratch.path + "/plain/" + name)))
+        }
+    }
+
     /// A small tmpfs mounted in a scratch folder (root only): a real full disk. Unmount it (in a
     /// `defer`) before the scratch folder goes.
     struct SmallDisk {

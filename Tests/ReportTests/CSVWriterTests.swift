@@ -72,15 +72,16 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/nested") == ["report.csv"])
     }
 
-    /// Write-behind flushes run on a helper thread while the writer goes on (many of them here: one
-    /// every 64 KiB); the file must still hold exactly the bytes written, in order.
+    /// Write-behind flushes (writes through the page cache) run on a helper thread while the writer
+    /// goes on (many of them here: one every 64 KiB); the file must still hold exactly the bytes
+    /// written, in order.
     @Test func writeBehindKeepsEveryByteInOrder() throws {
         let folder = NSTemporaryDirectory() + "slalog-behind-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/tickets.csv"
         var expected: [UInt8] = []
-        let file = try OutputFile(creating: path, writeBehindBytes: 1 << 16)
+        let file = try OutputFile(creating: path, writeBehindBytes: 1 << 16, direct: false)
         for piece in 0..<2000 {
             let bytes = (0..<(piece * 37 % 9000)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ piece) }
             expected += bytes
