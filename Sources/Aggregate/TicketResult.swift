@@ -16,9 +16,9 @@ public enum Outcome: String, CaseIterable, Sendable {
     case atRisk = "at_risk"
     case unmeasured
 
-    public var isBreach: Bool { self == .breached || self == .ongoingBreach }
+    @inlinable public var isBreach: Bool { self == .breached || self == .ongoingBreach }
     /// Counts toward `measured` (met + breached, ongoing included).
-    public var isMeasured: Bool { self == .met || isBreach }
+    @inlinable public var isMeasured: Bool { self == .met || isBreach }
 }
 
 /// What ended a metric instance.
@@ -49,13 +49,13 @@ public struct MetricInstance: Sendable, Equatable {
     public var stopSource: SourceLocation?
 
     /// How late: value − target for breaches, else nil.
-    public var overTarget: Milliseconds? {
+    @inlinable public var overTarget: Milliseconds? {
         guard outcome.isBreach, let target else { return nil }
         return value - target
     }
 
     /// Whether the value is a completed duration (feeds mean/percentiles).
-    public var isStoppedDuration: Bool { stopReason == .completed }
+    @inlinable public var isStoppedDuration: Bool { stopReason == .completed }
 
     /// A wall-clock stretch that counted before the calendar is applied (one for reply metrics, the
     /// `active` stretches for resolution); an audit trail records them with the instance.
@@ -115,7 +115,7 @@ public struct TicketResult: Sendable, Equatable {
     }
 
     /// The value of the pipeline's own attribute `index` (nil: never seen).
-    public func extra(_ index: Int) -> String? { index < extras.count ? extras[index] : nil }
+    @inlinable public func extra(_ index: Int) -> String? { index < extras.count ? extras[index] : nil }
 
     /// No metric instance is still running: with no event after as_of, the result is the same at
     /// any later as_of (docs/semantics.md §11, "Settled tickets are measured once").
