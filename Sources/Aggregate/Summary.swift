@@ -49,15 +49,39 @@ public enum GroupDimension: Hashable, Sendable {
     }
 }
 
-/// Counters and durations of one metric within one group.
+/// The counters of one metric within one group, as a group stores them (32 bytes). Counters are 32
+/// bits: a million groups hold three of these each. Four billion instances in one group is beyond any
+/// help desk; past it the run stops (an overflow trap), it never wraps to a wrong figure.
+struct MetricCounts: Sendable, Equatable {
+    var measured: UInt32 = 0, met: UInt32 = 0, breached: UInt32 = 0, ongoingBreached: UInt32 = 0, atRisk: UInt32 = 0
+    var overTargetTotal: Milliseconds = 0
+
+    /// Adds another group's counters.
+    mutating func merge(_ other: MetricCounts) {
+        measured += other.measured; met += other.met; breached += other.breached
+        ongoingBreached += other.ongoingBreached; atRisk += other.atRisk
+        overTargetTotal += other.overTargetTotal
+    }
+
+    mutating func add(_ instance: MetricInstance) {
+        if instance.outcome.isMeasured { measured += 1 }
+        switch instance.outcome {
+        case .met: met += 1
+        case .breached: breached += 1
+        case .ongoingBreach: breached += 1; ongoingBreached += 1
+        case .atRisk: atRisk += 1
+        case .running, .unmeasured: break
+        }
+        if let over = instance.overTarget { overTargetTotal += over }
+    }
+}
+
+/// Counters and durations of one metric within one group (`GroupSummary[metric]`).
 public struct MetricStats: Sendable, Equatable {
-    // Counters are stored in 32 bits and read as Int: a million groups hold three of these each. Four
-    // billion instances in one group is beyond any help desk; past it the run stops (an overflow
-    // trap), it never wraps to a wrong figure.
-    private var counts: (measured: UInt32, met: UInt32, breached: UInt32, ongoingBreached: UInt32, atRisk: UInt32) = (0, 0, 0, 0, 0)
-    public var overTargetTotal: Milliseconds = 0
-    /// Values of stopped instances (for mean and percentiles): unsorted while adding, ascending in `takeRows`' rows.
-    public var durations: [Milliseconds] = []
+    var counts = MetricCounts()
+    /// Values of stopped instances (for mean and percentiles), ascending: a slice of the group's one
+    /// list of values.
+    public var durations: ArraySlice<Milliseconds> = []
 
     public var measured: Int {
         get { Int(counts.measured) }
@@ -79,34 +103,16 @@ public struct MetricStats: Sendable, Equatable {
         get { Int(counts.atRisk) }
         set { counts.atRisk = UInt32(newValue) }
     }
+    public var overTargetTotal: Milliseconds {
+        get { counts.overTargetTotal }
+        set { counts.overTargetTotal = newValue }
+    }
 
     public init() {}
 
-    public static func == (a: MetricStats, b: MetricStats) -> Bool {
-        a.counts == b.counts && a.overTargetTotal == b.overTargetTotal && a.durations == b.durations
-    }
-
-    /// Adds another group's counters and durations.
-    public mutating func merge(_ other: MetricStats) {
-        counts.measured += other.counts.measured; counts.met += other.counts.met; counts.breached += other.counts.breached
-        counts.ongoingBreached += other.counts.ongoingBreached; counts.atRisk += other.counts.atRisk
-        overTargetTotal += other.overTargetTotal
-        // Exactly the room needed: merged lists are the largest a run holds (millions of values).
-        durations.reserveCapacity(durations.count + other.durations.count)
-        durations += other.durations
-    }
-
-    mutating func add(_ instance: MetricInstance) {
-        if instance.outcome.isMeasured { counts.measured += 1 }
-        switch instance.outcome {
-        case .met: counts.met += 1
-        case .breached: counts.breached += 1
-        case .ongoingBreach: counts.breached += 1; counts.ongoingBreached += 1
-        case .atRisk: counts.atRisk += 1
-        case .running, .unmeasured: break
-        }
-        if let over = instance.overTarget { overTargetTotal += over }
-        if instance.isStoppedDuration { durations.append(instance.value) }
+    init(counts: MetricCounts, durations: ArraySlice<Milliseconds>) {
+        self.counts = counts
+        self.durations = durations
     }
 
     /// met / measured × 100 in hundredths of a percent, rounded half up; nil when nothing was measured.
@@ -121,10 +127,10 @@ public struct MetricStats: Sendable, Equatable {
     public var mean: Milliseconds? { Self.mean(total: durations.reduce(0, +), count: durations.count) }
 
     /// Nearest-rank percentile: the value at rank ceil(p/100 × n) in ascending order.
-    public func percentile(_ p: Int, sorted: [Milliseconds]) -> Milliseconds? {
+    public func percentile<Values: RandomAccessCollection<Milliseconds>>(_ p: Int, sorted: Values) -> Milliseconds? {
         guard !sorted.isEmpty else { return nil }
         let rank = (p * sorted.count + 99) / 100
-        return sorted[max(rank, 1) - 1]
+        return sorted[sorted.index(sorted.startIndex, offsetBy: max(rank, 1) - 1)]
     }
 
     static func mean(total: Milliseconds, count: Int) -> Milliseconds? {
@@ -162,17 +168,32 @@ public struct GroupSummary: Sendable {
         get { Int(counts.ticketsBreached) }
         set { counts.ticketsBreached = UInt32(newValue) }
     }
-    /// Statistics per metric: three fields, not an array of three, so that adding an instance
-    /// checks the uniqueness of one duration list only (this is done per instance of every ticket).
-    var firstResponse = MetricStats(), nextReply = MetricStats(), resolution = MetricStats()
+    /// Statistics per metric: three fields, not an array of three (adding an instance reaches its
+    /// metric's counters directly).
+    var firstResponse = MetricCounts(), nextReply = MetricCounts(), resolution = MetricCounts()
+    /// The stopped instances' values of all three metrics in one list (one heap block per group, not
+    /// three: a million groups): while adding, each tagged with its metric (`tagged`), unsorted; in
+    /// `takeRows`' rows, plain values sorted by metric, then value, which the metrics' `durations`
+    /// are slices of.
+    private var durations: [Milliseconds] = []
+    /// Where the metrics' values end in `durations` once finished (all zero before).
+    private var durationEnds: (UInt32, UInt32, UInt32) = (0, 0, 0)
+
+    /// A value tagged with its metric: metric index in bits 61–62, value + 2⁶⁰ below, so tagged
+    /// values are positive and sort by metric, then value (durations lie far inside ±2⁶⁰ ms).
+    static func tagged(_ value: Milliseconds, _ metric: Metric) -> Milliseconds {
+        Int64(metric.index) << 61 | (value &+ 1 << 60) & (1 << 61 - 1)
+    }
 
     public init(key: [String]) { self.key = key }
 
+    /// A metric's counters and its values (ascending; empty until the group is one of `takeRows`' rows).
     public subscript(metric: Metric) -> MetricStats {
-        switch metric {
-        case .firstResponse: firstResponse
-        case .nextReply: nextReply
-        case .resolution: resolution
+        let (a, b, c) = (Int(durationEnds.0), Int(durationEnds.1), Int(durationEnds.2))
+        return switch metric {
+        case .firstResponse: MetricStats(counts: firstResponse, durations: durations[0..<a])
+        case .nextReply: MetricStats(counts: nextReply, durations: durations[a..<b])
+        case .resolution: MetricStats(counts: resolution, durations: durations[b..<c])
         }
     }
 
@@ -190,7 +211,23 @@ public struct GroupSummary: Sendable {
             case .nextReply: nextReply.add(instance)
             case .resolution: resolution.add(instance)
             }
+            if instance.isStoppedDuration { durations.append(Self.tagged(instance.value, instance.metric)) }
         }
+    }
+
+    /// Sorts the group's values by metric, then value, untags them, and gives each metric its slice.
+    mutating func finishDurations() {
+        durations.sort()
+        var ends = (0, 0, 0)
+        durations.withUnsafeMutableBufferPointer { values in
+            for i in values.indices {
+                let metric = Int(values[i] >> 61)
+                if metric == 0 { ends.0 = i + 1 } else if metric == 1 { ends.1 = i + 1 } else { ends.2 = i + 1 }
+                values[i] = (values[i] & (1 << 61 - 1)) &- 1 << 60
+            }
+        }
+        let firstEnd = ends.0, nextEnd = max(ends.1, firstEnd), resolutionEnd = max(ends.2, nextEnd)
+        durationEnds = (UInt32(firstEnd), UInt32(nextEnd), UInt32(resolutionEnd))
     }
 
     /// Asks for the cache lines `add` reads first: each duration list's header (its count). A hint only
@@ -198,9 +235,7 @@ public struct GroupSummary: Sendable {
     /// cache, and `add` would wait on each in turn. Mutating only so that it is called on the group in
     /// place: a copy of the group would retain and release its four arrays per ticket.
     mutating func prefetchStatistics() {
-        Self.prefetch(&firstResponse.durations)
-        Self.prefetch(&nextReply.durations)
-        Self.prefetch(&resolution.durations)
+        Self.prefetch(&durations)
     }
 
     private static func prefetch(_ durations: inout [Milliseconds]) {
@@ -216,6 +251,9 @@ public struct GroupSummary: Sendable {
         counts.tickets += other.counts.tickets; counts.resolved += other.counts.resolved; counts.openAtAsOf += other.counts.openAtAsOf
         counts.incomplete += other.counts.incomplete; counts.ticketsBreached += other.counts.ticketsBreached
         firstResponse.merge(other.firstResponse); nextReply.merge(other.nextReply); resolution.merge(other.resolution)
+        // Exactly the room needed: merged lists are the largest a run holds (millions of values).
+        durations.reserveCapacity(durations.count + other.durations.count)
+        durations += other.durations
     }
 }
 
@@ -301,11 +339,7 @@ public struct Summarizer: Sendable {
         singleIndex = [:]
         var rows: [GroupSummary] = []
         swap(&rows, &groups)
-        for i in rows.indices {
-            rows[i].firstResponse.durations.sort()
-            rows[i].nextReply.durations.sort()
-            rows[i].resolution.durations.sort()
-        }
+        for i in rows.indices { rows[i].finishDurations() }
         return rows
     }
 
@@ -393,5 +427,16 @@ public struct GroupValue: Hashable, Sendable {
     public func hash(into hasher: inout Hasher) {
         let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         if hashed == nil { for byte in text.utf8 { hasher.combine(byte) } }
+    }
+}
+
+extension Metric {
+    /// 0, 1, 2 in report order (the tag of a group's durations).
+    var index: Int {
+        switch self {
+        case .firstResponse: 0
+        case .nextReply: 1
+        case .resolution: 2
+        }
     }
 }

@@ -85,4 +85,42 @@ import Testing
         #expect(summarizer.rows().map(\.key) == [["acme", "2026-03", "2026-03-01"]])
         #expect(summarizer.rows()[0][.firstResponse].met == 1)
     }
+
+    /// A group keeps the values of all three metrics in one list: each metric's durations in the rows
+    /// are exactly its own values, ascending, also when merged from other summarizers and for zero,
+    /// negative and very large values (a plain per-metric model, sorted separately).
+    @Test func eachMetricGetsItsOwnValuesFromTheGroupsOneList() {
+        var random = SystemRandomNumberGenerator()
+        var whole = Summarizer(dimensions: [.customer], policyNames: ["p"])
+        var parts = [Summarizer](repeating: Summarizer(dimensions: [.customer], policyNames: ["p"]), count: 3)
+        var model: [Metric: [Milliseconds]] = [:]
+        let special: [Milliseconds] = [0, -1, -86_400_000, 1 << 50, -(1 << 50), 1, 999]
+        for n in 0..<400 {
+            func instance(_ metric: Metric) -> MetricInstance {
+                let value = n < special.count ? special[n] : Milliseconds.random(in: -5_000...10_000_000, using: &random)
+                model[metric, default: []].append(value)
+                return MetricInstance(
+                    metric: metric, start: Instant(milliseconds: 0), stop: Instant(milliseconds: value), stopReason: .completed,
+                    value: value, target: nil, policy: nil, outcome: .met, stopSource: nil)
+            }
+            let replies = (0..<Int.random(in: 0...3, using: &random)).map { _ in instance(.nextReply) }
+            let ticket = TicketResult(
+                ticket: "T\(n)", customer: "acme", priority: nil, channel: nil, agent: nil, requester: .customer, state: .resolved,
+                openedAt: Instant(milliseconds: 0), openSource: nil, resolvedAt: nil, reopens: 0, policy: nil,
+                firstResponse: Bool.random(using: &random) ? instance(.firstResponse) : nil, nextReplies: replies,
+                resolution: instance(.resolution))
+            whole.add(ticket)
+            parts[n % 3].add(ticket)
+        }
+        var merged = parts[0]
+        merged.merge(parts[1])
+        merged.merge(parts[2])
+        for rows in [whole.rows(), merged.rows()] {
+            #expect(rows.count == 1)
+            for metric in Metric.allCases {
+                #expect(Array(rows[0][metric].durations) == (model[metric] ?? []).sorted(), "\(metric)")
+                #expect(rows[0][metric].measured == (model[metric] ?? []).count)
+            }
+        }
+    }
 }
