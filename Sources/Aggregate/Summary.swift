@@ -275,6 +275,12 @@ public struct Summarizer: Sendable {
         self.policyNames = policyNames
     }
 
+    /// Makes room for up to `count` groups at once (at most one per ticket): the group list never
+    /// doubles, which would hold the old and the new list together (untouched room costs no memory).
+    public mutating func reserveGroups(_ count: Int) {
+        groups.reserveCapacity(count)
+    }
+
     public mutating func add(_ ticket: TicketResult) {
         // Groups are mutated in place: copying one out and back would copy its duration lists every time.
         groups[groupIndex(for: ticket, create: true)!].add(ticket)

@@ -47,6 +47,8 @@ struct Evaluation {
         var evaluation = Evaluation()
         // Summaries are sums and unsorted value lists: each pass's are merged into one as it ends.
         var summary = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
+        // Room for a group per ticket, up to a million (152 MB of address space, touched only as used).
+        summary.reserveGroups(min(source.sequence.count, 1 << 20))
         for pass in source.passes {
             let events = try source.load(pass)
             debugPhase("pass loaded")
