@@ -288,11 +288,24 @@ extension CSVWriter {
                 put(UInt8(ascii: "-"))
                 magnitude = -ms
             }
-            digits(Int(magnitude / 1000))
-            put(0x2e)
-            let milli = Int(magnitude % 1000)
-            put(UInt8(truncatingIfNeeded: milli / 100) &+ 0x30)
-            pair(milli % 100)
+            let seconds = UInt(magnitude / 1000), milli = UInt(magnitude % 1000)
+            if seconds < 100_000_000 {
+                // Up to eight digits (three years of seconds): built in one word from four independent
+                // pairs, the leading zeros shifted out, stored at once (room for 24 bytes was made).
+                let high = seconds / 10_000, low = seconds % 10_000
+                var word = UInt64(Self.pairWord(high / 100)) | UInt64(Self.pairWord(high % 100)) << 16
+                word |= UInt64(Self.pairWord(low / 100)) << 32 | UInt64(Self.pairWord(low % 100)) << 48
+                let count = Self.digitCount(seconds)
+                word >>= UInt64(8 &- count) &* 8
+                UnsafeMutableRawPointer(cursor).storeBytes(of: word.littleEndian, as: UInt64.self)
+                cursor += count
+            } else {
+                digits(Int(seconds))
+            }
+            // `.` and three digits, one store.
+            let fraction = UInt32(0x2e) | UInt32(truncatingIfNeeded: milli / 100 &+ 0x30) << 8 | UInt32(Self.pairWord(milli % 100)) << 16
+            UnsafeMutableRawPointer(cursor).storeBytes(of: fraction.littleEndian, as: UInt32.self)
+            cursor += 4
         }
 
         // MARK: Digits
@@ -305,6 +318,12 @@ extension CSVWriter {
             cursor[0] = table[index]
             cursor[1] = table[index + 1]
             cursor += 2
+        }
+
+        /// 0…99 as its two digit bytes in one little-endian word (the first digit in the low byte).
+        @inline(__always)
+        private static func pairWord(_ value: UInt) -> UInt16 {
+            UInt16(littleEndian: UnsafeRawPointer(pairs + 2 * Int(value)).loadUnaligned(as: UInt16.self))
         }
 
         /// "00" "01" … "99": two digits per lookup.

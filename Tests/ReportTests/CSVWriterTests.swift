@@ -180,6 +180,16 @@ extension CSVWriterTests {
             row {
                 $0.seconds(0); $0.seconds(999); $0.seconds(-1)
             } == "0.000,0.999,-0.001\r\n")
+        // Seconds of every digit count (eight and fewer are built in one word, more the long way),
+        // against the plain model.
+        var seconds: Int64 = 1
+        for _ in 0..<15 {  // up to 10^14 s (10 × 10^14 × 1000 ms still fits)
+            for ms in [seconds * 1000 - 1, seconds * 1000, seconds * 1000 + 7, -seconds * 1000 + 1, 10 * seconds * 1000 - 1] {
+                #expect(row { $0.seconds(ms) } == Model.seconds(ms) + "\r\n")
+            }
+            seconds *= 10
+        }
+        for ms in [Int64.max, Int64.min + 1] { #expect(row { $0.seconds(ms) } == Model.seconds(ms) + "\r\n") }
     }
 
     /// The compile-time cells of the enums are their raw values.
