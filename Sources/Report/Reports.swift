@@ -50,30 +50,33 @@ public struct ReportContext: Sendable {
 /// Cells escaped once and written on many rows, kept in one block of memory
 /// that lives as long as the table (read without reference counting per use).
 final class PreparedCells: @unchecked Sendable {  // immutable after init
-    /// `count + 1` offsets into `bytes`, then the bytes.
-    private let ends: UnsafeMutablePointer<Int>
+    /// Each cell's bytes (a start and a count: one load per use), pointing into `bytes`.
+    private let cells: UnsafeMutablePointer<UnsafeRawBufferPointer>
     private let bytes: UnsafeMutablePointer<UInt8>
+    private let count: Int
 
     init(_ cells: [[UInt8]]) {
-        ends = .allocate(capacity: cells.count + 1)
+        count = cells.count
+        self.cells = .allocate(capacity: max(cells.count, 1))
         let total = cells.reduce(0) { $0 + $1.count }
         bytes = .allocate(capacity: max(total, 1))
         var end = 0
-        ends[0] = 0
         for (index, cell) in cells.enumerated() {
             (bytes + end).initialize(from: cell, count: cell.count)
+            (self.cells + index).initialize(to: UnsafeRawBufferPointer(start: bytes + end, count: cell.count))
             end += cell.count
-            ends[index + 1] = end
         }
     }
 
     deinit {
-        ends.deallocate()
+        cells.deinitialize(count: count)
+        cells.deallocate()
         bytes.deallocate()
     }
 
     subscript(index: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: bytes + ends[index], count: ends[index + 1] - ends[index])
+        precondition(index >= 0 && index < count)
+        return cells[index]
     }
 }
 
