@@ -425,17 +425,3 @@ import Testing
         #expect(runInputs(scratch.path + "/out") == ["stdin"])
     }
 }
-
-extension Process {
-    /// Runs a shell command; true when it exits 0.
-    static func succeeds(_ command: String) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }
-}

@@ -40,10 +40,10 @@ import Testing
     static let canMountExt4: Bool = {
         guard getuid() == 0 else { return false }
         let probe = TemporaryFolder()
-        let mounted = shell(
+        let mounted = Process.succeeds(
             "dd if=/dev/zero of=\(probe.path)/image bs=1M count=8 && mkfs.ext4 -q -F \(probe.path)/image && mkdir \(probe.path)/disk && mount -o loop \(probe.path)/image \(probe.path)/disk"
         )
-        if mounted { _ = shell("umount \(probe.path)/disk") }
+        if mounted { _ = Process.succeeds("umount \(probe.path)/disk") }
         return mounted
     }()
 
@@ -52,10 +52,10 @@ import Testing
         let folder = TemporaryFolder()
         let disk = folder.path + "/disk"
         #expect(
-            Self.shell(
+            Process.succeeds(
                 "dd if=/dev/zero of=\(folder.path)/image bs=1M count=24 && mkfs.ext4 -q -F \(folder.path)/image && mkdir \(disk) && mount -o loop \(folder.path)/image \(disk)"
             ))
-        defer { _ = Self.shell("umount \(disk)") }
+        defer { _ = Process.succeeds("umount \(disk)") }
         let (isDirect, same) = try Self.writeAndReadBack(in: disk)
         #expect(isDirect)
         #expect(same)
@@ -70,16 +70,5 @@ import Testing
         } catch { failure = error }
         #expect(failure?.code == ENOSPC, "\(String(describing: failure))")
         #expect(failure?.description.contains("No space left on device") == true)
-    }
-
-    static func shell(_ command: String) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
     }
 }

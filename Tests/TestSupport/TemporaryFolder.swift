@@ -30,3 +30,17 @@ public final class TemporaryFolder {
         precondition(process.terminationStatus == 0, "command failed: \(command)")
     }
 }
+
+extension Process {
+    /// Runs a shell command; true when it exits 0 (its output is dropped).
+    public static func succeeds(_ command: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
