@@ -526,7 +526,7 @@ final class PassPool: @unchecked Sendable {
     /// How many of `releaseOrder` are released (the measuring thread's).
     private var released = 0
 
-    /// Takes `events`' segments; `positions` gives, for each list `k` of `starts`, the pass position of its ticket.
+    /// Takes `events`' segments; `position` gives, for each list `k` of `starts`, the pass position of its ticket.
     init(_ events: consuming SegmentedEvents, order: [UInt32], starts: [Int], position: (Int) -> Int) {
         let taken = events.takeSegments()
         segmentCount = taken.count

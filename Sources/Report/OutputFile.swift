@@ -28,7 +28,7 @@ public struct WriteError: Error, Sendable, CustomStringConvertible {
 
 /// A new file being written; owns its descriptor (closed in `deinit`).
 ///
-/// Direct writes: where the file system takes them (`O_DIRECT`: ext4, xfs, btrfs; not tmpfs), the
+/// Direct writes: where the file system takes them (`O_DIRECT`: ext4, xfs, btrfs, tmpfs since Linux 6.6), the
 /// bytes are gathered in an aligned 1 MiB block and each full block goes straight to the device,
 /// without being copied into the page cache first (that copy was 8 % of a 1 GB run's CPU, on the
 /// thread that hands blocks to the measuring workers) and without a large `fsync` at the end. The
@@ -109,7 +109,7 @@ public final class OutputFile {
             if !final { try FaultInjection.refuseDirectWrite(path, after: directWrites) }
             try writeAll(bytes, from: &written)
             if !final { directWrites += 1 }
-        } catch  where error.code == EINVAL {
+        } catch where error.code == EINVAL {
             // Refused as a direct write (alignment rules of an unusual file system): the rest of the
             // block and every later write through the page cache.
             guard Self.setDirect(descriptor, false) else { throw error }
