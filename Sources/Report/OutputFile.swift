@@ -109,7 +109,7 @@ public final class OutputFile {
             if !final { try FaultInjection.refuseDirectWrite(path, after: directWrites) }
             try writeAll(bytes, from: &written)
             if !final { directWrites += 1 }
-        } catch where error.code == EINVAL {
+        } catch  where error.code == EINVAL {
             // Refused as a direct write (alignment rules of an unusual file system): the rest of the
             // block and every later write through the page cache.
             guard Self.setDirect(descriptor, false) else { throw error }
