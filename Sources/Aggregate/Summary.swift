@@ -49,12 +49,30 @@ public enum GroupDimension: Hashable, Sendable {
     }
 }
 
-/// The counters of one metric within one group, as a group stores them (32 bytes). Counters are 32
-/// bits: a million groups hold three of these each. Four billion instances in one group is beyond any
-/// help desk; past it the run stops (an overflow trap), it never wraps to a wrong figure.
-struct MetricCounts: Sendable, Equatable {
-    var measured: UInt32 = 0, met: UInt32 = 0, breached: UInt32 = 0, ongoingBreached: UInt32 = 0, atRisk: UInt32 = 0
-    var overTargetTotal: Milliseconds = 0
+/// A counter stored in 32 bits and read and set as Int: a million groups hold eight of them each
+/// (`GroupSummary`, `MetricCounts`). Four billion of anything in one group is beyond any help desk;
+/// past it the run stops (an overflow trap), it never wraps to a wrong figure.
+@propertyWrapper
+public struct Count32: Sendable, Equatable {
+    private var value: UInt32
+
+    public init(wrappedValue: Int) { value = UInt32(wrappedValue) }
+
+    public var wrappedValue: Int {
+        get { Int(value) }
+        set { value = UInt32(newValue) }
+    }
+}
+
+/// The counters of one metric within one group, as a group stores them (32 bytes); read through
+/// `MetricStats`.
+public struct MetricCounts: Sendable, Equatable {
+    @Count32 public var measured = 0
+    @Count32 public var met = 0
+    @Count32 public var breached = 0
+    @Count32 public var ongoingBreached = 0
+    @Count32 public var atRisk = 0
+    public var overTargetTotal: Milliseconds = 0
 
     /// Adds another group's counters.
     mutating func merge(_ other: MetricCounts) {
@@ -76,36 +94,18 @@ struct MetricCounts: Sendable, Equatable {
     }
 }
 
-/// Counters and durations of one metric within one group (`GroupSummary[metric]`).
+/// Counters and durations of one metric within one group (`GroupSummary[metric]`): the counters
+/// (`measured`, `met`, `breached`, `ongoingBreached`, `atRisk`, `overTargetTotal`) are `MetricCounts`'.
+@dynamicMemberLookup
 public struct MetricStats: Sendable, Equatable {
     var counts = MetricCounts()
     /// Values of stopped instances (for mean and percentiles), ascending: a slice of the group's one
     /// list of values.
     public var durations: ArraySlice<Milliseconds> = []
 
-    public var measured: Int {
-        get { Int(counts.measured) }
-        set { counts.measured = UInt32(newValue) }
-    }
-    public var met: Int {
-        get { Int(counts.met) }
-        set { counts.met = UInt32(newValue) }
-    }
-    public var breached: Int {
-        get { Int(counts.breached) }
-        set { counts.breached = UInt32(newValue) }
-    }
-    public var ongoingBreached: Int {
-        get { Int(counts.ongoingBreached) }
-        set { counts.ongoingBreached = UInt32(newValue) }
-    }
-    public var atRisk: Int {
-        get { Int(counts.atRisk) }
-        set { counts.atRisk = UInt32(newValue) }
-    }
-    public var overTargetTotal: Milliseconds {
-        get { counts.overTargetTotal }
-        set { counts.overTargetTotal = newValue }
+    public subscript<Value>(dynamicMember counter: WritableKeyPath<MetricCounts, Value>) -> Value {
+        get { counts[keyPath: counter] }
+        set { counts[keyPath: counter] = newValue }
     }
 
     public init() {}
@@ -117,12 +117,13 @@ public struct MetricStats: Sendable, Equatable {
 
     /// met / measured × 100 in hundredths of a percent, rounded half up; nil when nothing was measured.
     public var complianceHundredths: Int? {
+        let measured = counts.measured
         guard measured > 0 else { return nil }
-        return (met * 20_000 + measured) / (2 * measured)
+        return (counts.met * 20_000 + measured) / (2 * measured)
     }
 
     /// Mean over_target of breaches, rounded to the millisecond; nil without breaches.
-    public var meanOverTarget: Milliseconds? { Self.mean(total: overTargetTotal, count: breached) }
+    public var meanOverTarget: Milliseconds? { Self.mean(total: counts.overTargetTotal, count: counts.breached) }
 
     public var mean: Milliseconds? { Self.mean(total: durations.reduce(0, +), count: durations.count) }
 
@@ -144,30 +145,11 @@ public struct MetricStats: Sendable, Equatable {
 public struct GroupSummary: Sendable {
     /// One value per grouping dimension (empty string: attribute absent).
     public var key: [String]
-    /// Ticket counts, in 32 bits (as `MetricStats`' counters), read as Int.
-    private var counts: (tickets: UInt32, resolved: UInt32, openAtAsOf: UInt32, incomplete: UInt32, ticketsBreached: UInt32) = (
-        0, 0, 0, 0, 0
-    )
-    public var tickets: Int {
-        get { Int(counts.tickets) }
-        set { counts.tickets = UInt32(newValue) }
-    }
-    public var resolved: Int {
-        get { Int(counts.resolved) }
-        set { counts.resolved = UInt32(newValue) }
-    }
-    public var openAtAsOf: Int {
-        get { Int(counts.openAtAsOf) }
-        set { counts.openAtAsOf = UInt32(newValue) }
-    }
-    public var incomplete: Int {
-        get { Int(counts.incomplete) }
-        set { counts.incomplete = UInt32(newValue) }
-    }
-    public var ticketsBreached: Int {
-        get { Int(counts.ticketsBreached) }
-        set { counts.ticketsBreached = UInt32(newValue) }
-    }
+    @Count32 public var tickets = 0
+    @Count32 public var resolved = 0
+    @Count32 public var openAtAsOf = 0
+    @Count32 public var incomplete = 0
+    @Count32 public var ticketsBreached = 0
     /// Statistics per metric: three fields, not an array of three (adding an instance reaches its
     /// metric's counters directly).
     var firstResponse = MetricCounts(), nextReply = MetricCounts(), resolution = MetricCounts()
@@ -198,13 +180,13 @@ public struct GroupSummary: Sendable {
     }
 
     mutating func add(_ ticket: TicketResult) {
-        counts.tickets += 1
+        tickets += 1
         switch ticket.state {
-        case .incomplete: counts.incomplete += 1
-        case .resolved: counts.resolved += 1
-        case .active, .waiting: counts.openAtAsOf += 1
+        case .incomplete: incomplete += 1
+        case .resolved: resolved += 1
+        case .active, .waiting: openAtAsOf += 1
         }
-        if ticket.isBreached { counts.ticketsBreached += 1 }
+        if ticket.isBreached { ticketsBreached += 1 }
         ticket.forEachInstance { instance in
             switch instance.metric {
             case .firstResponse: firstResponse.add(instance)
@@ -248,8 +230,8 @@ public struct GroupSummary: Sendable {
     }
 
     public mutating func merge(_ other: GroupSummary) {
-        counts.tickets += other.counts.tickets; counts.resolved += other.counts.resolved; counts.openAtAsOf += other.counts.openAtAsOf
-        counts.incomplete += other.counts.incomplete; counts.ticketsBreached += other.counts.ticketsBreached
+        tickets += other.tickets; resolved += other.resolved; openAtAsOf += other.openAtAsOf
+        incomplete += other.incomplete; ticketsBreached += other.ticketsBreached
         firstResponse.merge(other.firstResponse); nextReply.merge(other.nextReply); resolution.merge(other.resolution)
         // Exactly the room needed: merged lists are the largest a run holds (millions of values).
         durations.reserveCapacity(durations.count + other.durations.count)
