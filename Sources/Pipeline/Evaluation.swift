@@ -182,7 +182,7 @@ struct Evaluation {
                         }
                     }
                     if result.keptCount > 0 {
-                        result.keptBlock = result.keep.bytes.withUnsafeBytes { LZ4Block.compress($0) }
+                        result.keptBlock = result.keep.withBytes { LZ4Block.compress($0) }
                         result.keep = ByteWriter()
                     }
                     handoff.put(block, result)

@@ -620,9 +620,9 @@ extension StoreFile {
         var index = 0
         while index < events.count {
             let end = min(events.count, index + (1 << 16))
-            var writer = ByteWriter(capacity: (end - index) * EventCoding.size)
-            for i in index..<end { EventCoding.append(events[i], to: &writer) }
-            try appendSegment(.events, first: index, count: end - index, data: writer.bytes, run: run)
+            let first = index
+            let data = EventCoding.encode(count: end - index) { events[first + $0] }
+            try appendSegment(.events, first: index, count: end - index, data: data, run: run)
             index = end
         }
     }

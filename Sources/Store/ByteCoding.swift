@@ -4,45 +4,107 @@ import SLACore
 /// Little-endian integers and byte strings in blobs: the store's encoding, independent of
 /// Swift's memory layout (a store outlives the build that wrote it).
 public struct ByteWriter: Sendable {
-    // Storage settable from inlinable code: the writes specialize in the modules that encode.
+    // Bytes are stored through a pointer into room made ahead (`storage` is longer than what was
+    // written: `count` bytes are), so an append is a capacity check and a store, not an
+    // `Array.append` with its uniqueness and growth checks per byte. Storage settable from inlinable
+    // code: the writes specialize in the modules that encode.
     @usableFromInline var storage: [UInt8] = []
-    public var bytes: [UInt8] { storage }
+    /// Bytes written.
+    public private(set) var count = 0
 
-    public init(capacity: Int = 0) { storage.reserveCapacity(capacity) }
+    /// The bytes written (a copy when room was made ahead; `withBytes` reads them in place).
+    public var bytes: [UInt8] { count == storage.count ? storage : Array(storage[..<count]) }
+
+    /// Calls `body` with the bytes written, in place.
+    public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+    }
+
+    public init(capacity: Int = 0) { storage = [UInt8](repeating: 0, count: capacity) }
+
+    /// Room for `n` more bytes: the storage at least doubles, so appends stay amortized O(1).
+    @inlinable @inline(__always)
+    mutating func room(_ n: Int) {
+        if storage.count - count < n { grow(n) }
+    }
+
+    @usableFromInline @inline(never)
+    mutating func grow(_ n: Int) {
+        storage.append(contentsOf: repeatElement(0, count: max(n, storage.count, 64)))
+    }
+
+    @usableFromInline mutating func setCount(_ newCount: Int) { count = newCount }
 
     @inlinable
     public mutating func append<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { storage.append(contentsOf: $0) }
+        let size = MemoryLayout<T>.size
+        room(size)
+        let at = count
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: at, as: T.self) }
+        setCount(at + size)
     }
 
     public mutating func append(bytes more: some Collection<UInt8>) {
         append(UInt32(more.count))
-        storage.append(contentsOf: more)
+        appendRaw(more)
     }
 
-    public mutating func append(_ byte: UInt8) { storage.append(byte) }
+    /// Bytes as they are, no length.
+    @inlinable
+    mutating func appendRaw(_ more: some Collection<UInt8>) {
+        let n = more.count
+        room(n)
+        let at = count
+        storage.withUnsafeMutableBufferPointer { target in
+            if more.withContiguousStorageIfAvailable({ source in
+                target.baseAddress!.advanced(by: at).update(from: source.baseAddress!, count: n)
+            }) == nil {
+                var i = at
+                for byte in more {
+                    target[i] = byte
+                    i += 1
+                }
+            }
+        }
+        setCount(at + n)
+    }
+
+    public mutating func append(_ byte: UInt8) {
+        room(1)
+        storage[count] = byte
+        count += 1
+    }
 
     /// LEB128: 7 bits a byte, low bits first.
     @inlinable
     public mutating func appendVarint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            storage.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
+        room(10)
+        var at = count
+        storage.withUnsafeMutableBufferPointer { target in
+            var value = value
+            while value >= 0x80 {
+                target[at] = UInt8(truncatingIfNeeded: value) | 0x80
+                at += 1
+                value >>= 7
+            }
+            target[at] = UInt8(value)
+            at += 1
         }
-        storage.append(UInt8(value))
+        setCount(at)
     }
 
     /// A signed value as a varint: 0, -1, 1, -2 … → 0, 1, 2, 3 …
+    @inlinable
     public mutating func appendZigZag(_ value: Int64) { appendVarint(UInt64(bitPattern: value << 1 ^ value >> 63)) }
 
     /// Text as its varint byte count (+ `lengthBias`) and UTF-8 bytes.
     public mutating func appendString(_ text: String, lengthBias: UInt64 = 0) {
         appendVarint(UInt64(text.utf8.count) + lengthBias)
-        storage.append(contentsOf: text.utf8)
+        appendRaw(text.utf8)
     }
 
     /// A place as varint file and line.
+    @inlinable
     public mutating func append(_ location: SourceLocation) {
         appendVarint(UInt64(location.file))
         appendVarint(UInt64(location.line))
@@ -50,9 +112,8 @@ public struct ByteWriter: Sendable {
 
     /// Overwrites four bytes written earlier (a length known only after what it measures).
     public mutating func patch(_ value: UInt32, at offset: Int) {
-        withUnsafeBytes(of: value.littleEndian) { raw in
-            for i in 0..<4 { storage[offset + i] = raw[i] }
-        }
+        precondition(offset >= 0 && offset + 4 <= count, "patch past the bytes written")
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self) }
     }
 }
 
@@ -102,6 +163,19 @@ public struct ByteReader {
     public mutating func readVarint() -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
+        // Ten bytes left (the longest varint): no bounds check per byte.
+        if offset + 10 <= bytes.count {
+            var at = offset
+            while true {
+                let byte = bytes.load(fromByteOffset: at, as: UInt8.self)
+                at += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 || shift >= 63 { break }
+                shift += 7
+            }
+            offset = at
+            return value
+        }
         while offset < bytes.count && shift < 64 {
             let byte = bytes[offset]
             offset += 1
@@ -165,14 +239,33 @@ public enum EventCoding {
     public static let size = 32
 
     public static func append(_ event: Event, to writer: inout ByteWriter) {
-        writer.append(event.time.milliseconds)
-        writer.append(event.source.packed)
-        writer.append(event.ticket.rawValue)
-        writer.append(event.attributes)
-        writer.append(event.status.rawValue)
-        writer.append(event.kind.rawValue)
-        writer.append(event.requester.rawValue)
-        writer.append(event.rule)
+        writer.room(size)
+        let at = writer.count
+        writer.storage.withUnsafeMutableBytes { store(event, to: $0, at: at) }
+        writer.setCount(at + size)
+    }
+
+    /// `count` events (`event(i)` the i-th) as one segment's bytes.
+    public static func encode(count: Int, _ event: (Int) -> Event) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count * size) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            for i in 0..<count { store(event(i), to: raw, at: i * size) }
+            initialized = count * size
+        }
+    }
+
+    @inline(__always)
+    private static func store(_ event: Event, to raw: UnsafeMutableRawBufferPointer, at base: Int) {
+        precondition(base + size <= raw.count)
+        let to = raw.baseAddress! + base
+        to.storeBytes(of: event.time.milliseconds.littleEndian, toByteOffset: 0, as: Int64.self)
+        to.storeBytes(of: event.source.packed.littleEndian, toByteOffset: 8, as: UInt64.self)
+        to.storeBytes(of: event.ticket.rawValue.littleEndian, toByteOffset: 16, as: UInt32.self)
+        to.storeBytes(of: event.attributes.littleEndian, toByteOffset: 20, as: UInt32.self)
+        to.storeBytes(of: event.status.rawValue.littleEndian, toByteOffset: 24, as: UInt32.self)
+        to.storeBytes(of: event.kind.rawValue, toByteOffset: 28, as: UInt8.self)
+        to.storeBytes(of: event.requester.rawValue, toByteOffset: 29, as: UInt8.self)
+        to.storeBytes(of: event.rule.littleEndian, toByteOffset: 30, as: UInt16.self)
     }
 
     public static func decode(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Event {

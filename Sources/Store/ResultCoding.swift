@@ -26,10 +26,10 @@ public enum ResultCoding {
         writer.append(slot)
         writer.append(UInt32(events))
         writer.append(last)
-        let lengthAt = writer.bytes.count
+        let lengthAt = writer.count
         writer.append(UInt32(0))
         encode(result, setAside: setAside, to: &writer)
-        writer.patch(UInt32(writer.bytes.count - lengthAt - 4), at: lengthAt)
+        writer.patch(UInt32(writer.count - lengthAt - 4), at: lengthAt)
     }
 
     /// Calls `body` for each entry of a segment, in order; stops at a short entry.
