@@ -44,7 +44,17 @@ final class SQLiteDatabase {
         sqlite3_extended_result_codes(db, 1)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    /// Descriptors of the database's own file opened outside SQLite (for flushing), closed only after
+    /// the connection: closing any descriptor of a file drops every POSIX lock the process holds on it.
+    private var closeAfterConnection: [Int32] = []
+
+    deinit {
+        sqlite3_close_v2(handle)
+        for descriptor in closeAfterConnection { close(descriptor) }
+    }
+
+    /// Closes `descriptor` (another descriptor of this database's file) after the connection.
+    func closeAfterwards(_ descriptor: Int32) { closeAfterConnection.append(descriptor) }
 
     /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`.
     func setBusyTimeout(milliseconds: Int32) { sqlite3_busy_timeout(handle, milliseconds) }

@@ -151,6 +151,15 @@ public final class StoreFile {
     private let walFlush = BackgroundFlush()
     /// The log, opened for flushing only (no locks are taken on it), when it exists.
     private var walDescriptor: Int32 = -1
+    /// The store file, opened for flushing while the run that created it writes (`bulkLoad`); closed
+    /// after the connection (`SQLiteDatabase.closeAfterwards`), never before: closing it would drop
+    /// SQLite's locks on the file.
+    private var fileDescriptor: Int32 = -1
+    /// The store was created by this open and its first transaction has not committed: pages go
+    /// straight into the file under a rollback journal (for a new file, one that records next to
+    /// nothing) instead of into the write-ahead log and then, at the commit's checkpoint, into the
+    /// file a second time. The store switches to the write-ahead log when that transaction commits.
+    private var bulkLoad = false
     private var unflushedBytes = 0
     private let walFlushBytes: Int
     /// Write-behind flushes of the log asked for so far (one asked while another runs is skipped).
@@ -172,8 +181,15 @@ public final class StoreFile {
             if version == 0 && tables == 0 {
                 guard create else { throw StoreError.cannotOpen(path: path, reason: "it is not a slalog store (empty)") }
                 try createSchema()
+                bulkLoad = true
             } else if version != Self.format {
                 throw StoreError.unsupportedFormat(path: path, found: version, supported: Self.format)
+            } else {
+                // A store whose first run was killed is still in rollback mode: switched now, unless
+                // another run holds it (then a later open switches it; no wait here).
+                database.setBusyTimeout(milliseconds: 0)
+                try? useWriteAheadLog()
+                database.setBusyTimeout(milliseconds: Int32(max(0, min(lockTimeout, 86_400)) * 1000))
             }
         } catch let error as StoreError {
             throw error
@@ -190,7 +206,7 @@ public final class StoreFile {
         try database.execute(
             """
             PRAGMA page_size = 16384; -- segments are large blobs read whole: 4x fewer page reads than 4 KiB
-            PRAGMA journal_mode = WAL;
+            PRAGMA journal_mode = DELETE; -- until the first run commits (`bulkLoad`)
             BEGIN IMMEDIATE;
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
             CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, first INTEGER NOT NULL,
@@ -242,6 +258,20 @@ public final class StoreFile {
         }
         try failing("committing the run") { () throws(SQLiteError) in try database.execute("COMMIT") }
         inTransaction = false
+        if bulkLoad {
+            bulkLoad = false
+            try failing("switching to its write-ahead log") { () throws(SQLiteError) in try useWriteAheadLog() }
+        }
+    }
+
+    /// Puts the store in write-ahead-log mode (concurrent readers while a run writes). A store left in
+    /// rollback mode (its first run was killed) is switched when opened next; if another run holds
+    /// it then, the switch waits for a later open.
+    private func useWriteAheadLog() throws(SQLiteError) {
+        var mode = ""
+        try database.prepare("PRAGMA journal_mode").query { mode = $0.text(0) }
+        guard mode != "wal" else { return }
+        try database.prepare("PRAGMA journal_mode = WAL").query { _ in }
     }
 
     /// Counts bytes written; every `walFlushBytes`, starts flushing the write-ahead log behind.
@@ -249,9 +279,19 @@ public final class StoreFile {
         unflushedBytes += bytes
         guard unflushedBytes >= walFlushBytes else { return }
         unflushedBytes = 0
-        if walDescriptor < 0 { walDescriptor = open(path + "-wal", O_RDONLY | O_CLOEXEC) }
-        if walDescriptor >= 0 {
-            walFlush.start(walDescriptor)
+        let descriptor: Int32
+        if bulkLoad {
+            if fileDescriptor < 0 {
+                fileDescriptor = open(path, O_RDONLY | O_CLOEXEC)
+                if fileDescriptor >= 0 { database.closeAfterwards(fileDescriptor) }
+            }
+            descriptor = fileDescriptor
+        } else {
+            if walDescriptor < 0 { walDescriptor = open(path + "-wal", O_RDONLY | O_CLOEXEC) }
+            descriptor = walDescriptor
+        }
+        if descriptor >= 0 {
+            walFlush.start(descriptor)
             logFlushes += 1
         }
     }

@@ -430,6 +430,44 @@ extension StoreTests {
         for name in Self.reports { #expect(read(scratch.path + "/again/" + name) == read(scratch.path + "/whole/" + name), "\(name)") }
     }
 
+    /// The run that creates a store writes its pages straight into the file under a rollback journal
+    /// (no write-ahead log to copy at the commit) and switches the store to the write-ahead log when it
+    /// commits. Killed before that commit, it leaves the store as created (no event) with a hot journal,
+    /// which the next open rolls back; the next run fills it and leaves it in WAL mode. The mode is read
+    /// from the file header (bytes 18-19: 1 rollback, 2 WAL; SQLite's file format).
+    @Test(arguments: ["store-events-written", "store-saved", "store-results-kept", "store-committed"])
+    func firstRunKilledBeforeItsCommitLeavesAnEmptyStore(_ point: String) throws {
+        let scratch = Scratch()
+        let month = GeneratedMonth(days: 2, ticketsPerDay: 40, seed: 3)
+        let log = scratch.write("desk.log", Array((month.days[1] + month.days[2]).map { $0 + "\n" }.joined().utf8))
+        let store = scratch.path + "/s.db"
+        func header() -> [UInt8] {
+            guard let file = FileHandle(forReadingAtPath: store) else { return [] }
+            defer { file.closeFile() }
+            return Array(file.readData(ofLength: 20).suffix(2))
+        }
+        let base = ["run", "pipelines/demo.yaml", log, "--store", store, "--as-of", GeneratedMonth.endOfDay(2).iso8601, "-q"]
+        let killed = try runSlalog(base + ["--out", scratch.path + "/out"], environment: ["SLALOG_TEST_FAULT": "kill@\(point)"])
+        #expect(killed.signal == SIGKILL, "\(killed.stderr)")
+        if point == "store-committed" {
+            #expect(header() == [2, 2], "committed: in WAL mode")
+        } else {
+            #expect(header() == [1, 1], "before the commit: still in rollback mode")
+            #expect(!FileManager.default.fileExists(atPath: store + "-wal"), "no write-ahead log during the first run")
+            #expect(FileManager.default.fileExists(atPath: store + "-journal"), "a hot journal to roll back")
+        }
+        let info = try StoreFile(path: store, create: false, lockTimeout: 5).info(fileBytes: 0)
+        #expect((info.events == 0) == (point != "store-committed"), "\(info.events) events after a kill at \(point)")
+        #expect(!FileManager.default.fileExists(atPath: store + "-journal"), "rolled back when opened")
+        #expect(header() == [2, 2], "opened after the kill: switched to WAL mode")
+        #expect(try runSlalog(base + ["--out", scratch.path + "/out"]).status <= 1)
+        let whole = [
+            "run", "pipelines/demo.yaml", log, "--as-of", GeneratedMonth.endOfDay(2).iso8601, "-q", "--out", scratch.path + "/whole",
+        ]
+        #expect(try runSlalog(whole).status <= 1)
+        for name in Self.reports { #expect(read(scratch.path + "/out/" + name) == read(scratch.path + "/whole/" + name), "\(name)") }
+    }
+
     /// SIGKILL at random moments of runs that add a night each: whatever was interrupted, the next
     /// complete run's reports equal one run over everything.
     @Test func killsAtRandomMomentsNeverLeaveAHalfStore() throws {
