@@ -724,6 +724,14 @@ extension StoreTests {
         let big = scratch.write("rest.log", Array((month.days[2] + month.days[3]).map { $0 + "\n" }.joined().utf8))
         let store = disk + "/s.db"
         let base = ["run", "pipelines/demo.yaml", "--store", store, "--out", scratch.path + "/out", "-q"]
+        // The run that creates a store (rollback journal, pages straight into the file) fills the disk:
+        // the same message, and the store is as created, empty.
+        let first = disk + "/first.db"
+        let filled = try runSlalog(["run", "pipelines/demo.yaml", "--store", first, "--out", scratch.path + "/first", "-q", big])
+        #expect(filled.status == 2, "\(filled.stderr)")
+        #expect(filled.stderr.contains("disk is full") && filled.stderr.contains("the store is unchanged"), "\(filled.stderr)")
+        #expect(try StoreFile(path: first, create: false, lockTimeout: 5).info(fileBytes: 0).events == 0)
+        for suffix in ["", "-journal", "-wal"] { try? FileManager.default.removeItem(atPath: first + suffix) }
         #expect(try runSlalog(base + [small]).status <= 1)
         let before = try StoreFile(path: store, create: false, lockTimeout: 5).info(fileBytes: 0)
         let full = try runSlalog(base + [small, big])
