@@ -1,4 +1,5 @@
 import CPrefetch
+import Dispatch
 import SLACore
 
 #if canImport(Glibc)
@@ -308,9 +309,10 @@ public struct Summarizer: Sendable {
     }
 
     /// Rows ordered by key (byte order of the UTF-8 values), so output never depends on threads,
-    /// each metric's durations sorted ascending. Takes the groups out (in place: no second copy of a
-    /// million groups).
-    public mutating func takeRows() -> [GroupSummary] {
+    /// each metric's durations sorted ascending (groups sorted on `threads` threads: sorting every
+    /// group's values was a twentieth of a night, all on one thread). Takes the groups out (in place:
+    /// no second copy of a million groups).
+    public mutating func takeRows(threads: Int = 1) -> [GroupSummary] {
         var order = sortedOrder()
         // Apply the permutation in place, cycle by cycle.
         for start in order.indices where order[start] != start {
@@ -327,7 +329,19 @@ public struct Summarizer: Sendable {
         singleIndex = [:]
         var rows: [GroupSummary] = []
         swap(&rows, &groups)
-        for i in rows.indices { rows[i].finishDurations() }
+        let stripes = max(1, min(threads, rows.count / 64))
+        if stripes == 1 {
+            for i in rows.indices { rows[i].finishDurations() }
+        } else {
+            rows.withUnsafeMutableBufferPointer { buffer in
+                // Each thread sorts every `stripes`-th group (interleaved: big and small groups spread
+                // evenly); no two threads touch one group.
+                nonisolated(unsafe) let groups = buffer
+                DispatchQueue.concurrentPerform(iterations: stripes) { stripe in
+                    for i in stride(from: stripe, to: groups.count, by: stripes) { groups[i].finishDurations() }
+                }
+            }
+        }
         return rows
     }
 

@@ -92,7 +92,7 @@ struct Evaluation {
         evaluation.setAside.sort { $0.source < $1.source }
         evaluation.statistics.duplicates = evaluation.setAside.count { $0.reason == .duplicate }
         evaluation.statistics.anomalies = evaluation.setAside.count - evaluation.statistics.duplicates
-        evaluation.groups = summary.takeRows()
+        evaluation.groups = summary.takeRows(threads: jobs)
         return evaluation
     }
 

@@ -1,4 +1,5 @@
 import SLACore
+import TestSupport
 import Testing
 
 @testable import Aggregate
@@ -120,6 +121,40 @@ import Testing
             for metric in Metric.allCases {
                 #expect(Array(rows[0][metric].durations) == (model[metric] ?? []).sorted(), "\(metric)")
                 #expect(rows[0][metric].measured == (model[metric] ?? []).count)
+            }
+        }
+    }
+
+    /// Groups' values are sorted on several threads when there are many groups: every group's
+    /// values by metric, ascending, as a per-group, per-metric model has them, and the rows in key order.
+    @Test(arguments: [1, 2, 3, 8])
+    func manyGroupsSortedOnThreadsMatchTheModel(threads: Int) {
+        var random = SeededGenerator(state: UInt64(threads))
+        var summary = Summarizer(dimensions: [.customer], policyNames: ["p"])
+        var model: [String: [Metric: [Milliseconds]]] = [:]
+        for n in 0..<6_000 {
+            // Group sizes from 1 to hundreds: customer c0 gets the most tickets.
+            let customer = "c\(Int.random(in: 0..<500, using: &random) % (1 + n % 500))"
+            func instance(_ metric: Metric) -> MetricInstance {
+                let value = Milliseconds.random(in: -5_000...100_000_000, using: &random)
+                model[customer, default: [:]][metric, default: []].append(value)
+                return MetricInstance(
+                    metric: metric, start: Instant(milliseconds: 0), stop: Instant(milliseconds: value), stopReason: .completed,
+                    value: value, target: nil, policy: nil, outcome: .met, stopSource: nil)
+            }
+            let ticket = TicketResult(
+                ticket: "T\(n)", customer: customer, priority: nil, channel: nil, agent: nil, requester: .customer, state: .resolved,
+                openedAt: Instant(milliseconds: 0), openSource: nil, resolvedAt: nil, reopens: 0, policy: nil,
+                firstResponse: instance(.firstResponse),
+                nextReplies: (0..<Int.random(in: 0...2, using: &random)).map { _ in instance(.nextReply) },
+                resolution: instance(.resolution))
+            summary.add(ticket)
+        }
+        let rows = summary.takeRows(threads: threads)
+        #expect(rows.map { $0.key[0] } == model.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        for row in rows {
+            for metric in Metric.allCases {
+                #expect(Array(row[metric].durations) == (model[row.key[0]]?[metric] ?? []).sorted(), "\(row.key[0]) \(metric)")
             }
         }
     }
