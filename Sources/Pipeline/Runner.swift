@@ -201,7 +201,8 @@ public enum Runner {
         statistics.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 
         let summaryFile = try reports.create(out.summary)
-        try SummaryReport.write(evaluation.groups, dimensions: dimensions, context: context) { buffer throws(WriteError) in
+        try SummaryReport.write(evaluation.groups, dimensions: dimensions, context: context, threads: options.jobs) {
+            buffer throws(WriteError) in
             try summaryFile.write(buffer)
         }
         try summaryFile.finish()
