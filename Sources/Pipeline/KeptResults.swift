@@ -17,6 +17,10 @@ final class KeptResults: @unchecked Sendable {
     private(set) var length: [UInt32]
     /// Row ids of the results segments read, in the order written.
     private var segments: [Int64] = []
+    /// The decoded segments, by index, kept from indexing for a run measured in one pass (empty:
+    /// none kept; the pass reads them again). Indexing decodes every segment anyway: keeping them
+    /// spares the pass reading, decoding and copying them a second time.
+    private var decoded: [[UInt8]] = []
     /// Entries usable by this run; entries that can never be used again (superseded, of dropped
     /// tickets, of tickets with new events); entries still right for a later as_of.
     private var usable = 0, outdated = 0, later = 0
@@ -43,9 +47,11 @@ final class KeptResults: @unchecked Sendable {
 
     /// Indexes the results `file` keeps for the census's tickets. `use`: false measures every ticket
     /// (`--remeasure`); `write`: the run keeps the results it measures (in its transaction).
-    init(file: StoreFile, census: StoreSession.Census, asOf: Instant, measuringIdentity: String, use: Bool, write: Bool, run: Int64)
-        throws(StoreError)
-    {
+    /// `retainUpTo`: the decoded segments are kept for the pass when they take no more bytes than this.
+    init(
+        file: StoreFile, census: StoreSession.Census, asOf: Instant, measuringIdentity: String, use: Bool, write: Bool, run: Int64,
+        retainUpTo: Int = 0
+    ) throws(StoreError) {
         let slots = census.count.count
         segmentOf = Array(repeating: -1, count: slots)
         length = Array(repeating: 0, count: slots)
@@ -59,12 +65,23 @@ final class KeptResults: @unchecked Sendable {
         // -1: none; -2: an entry that is outdated; -3: an entry for a later as_of; else the segment's index.
         var latest = [Int32](repeating: -1, count: slots)
         var index: Int32 = 0
+        var retaining = retainUpTo > 0, retained = 0
         try file.forEachSegmentByID(.results) { id, _, block in
             segments.append(id)
             // A damaged block is no result at all: its tickets are measured from their events.
             guard let data = LZ4Block.decompress(block) else {
+                if retaining { decoded.append([]) }
                 index += 1
                 return
+            }
+            if retaining {
+                retained += data.count
+                if retained <= retainUpTo {
+                    decoded.append(data)
+                } else {
+                    retaining = false
+                    decoded = []
+                }
             }
             data.withUnsafeBytes { data in
                 ResultCoding.forEachEntry(data) { entry in
@@ -96,6 +113,7 @@ final class KeptResults: @unchecked Sendable {
         if write && outdated > max(usable + later, Self.outdatedAllowance) {
             dropStored = true
             usable = 0
+            decoded = []
             return
         }
         for slot in latest.indices where latest[slot] < 0 { latest[slot] = -1 }
@@ -107,22 +125,49 @@ final class KeptResults: @unchecked Sendable {
     /// The payload bytes of each pass (by its first position), to load them without growth slack.
     private var passBytes: [Int: Int] = [:]
 
-    /// Notes each pass's payload bytes and frees the per-ticket lengths (4 bytes a ticket): they were for sizing passes.
+    /// Notes each pass's payload bytes and frees the per-ticket lengths (4 bytes a ticket): they were
+    /// for sizing passes; and the decoded segments, unless one pass measures every ticket.
     func passesSized(_ passes: [Range<Int>], sequence: [UInt32]) {
-        for pass in passes {
-            passBytes[pass.lowerBound] = pass.reduce(0) { $0 + (isKept(sequence[$1]) ? Int(length[Int(sequence[$1])]) : 0) }
+        if passes.count != 1 { decoded = [] }
+        if decoded.isEmpty {
+            for pass in passes {
+                passBytes[pass.lowerBound] = pass.reduce(0) { $0 + (isKept(sequence[$1]) ? Int(length[Int(sequence[$1])]) : 0) }
+            }
         }
         length = []
     }
 
     /// The usable results of the tickets at `pass` positions of `sequence` (`rank`: position by slot).
     func load(_ pass: Range<Int>, sequence: [UInt32], rank: [Int32]) throws(StoreError) -> KeptPass {
-        var kept = KeptPass(bytes: [], start: Array(repeating: -1, count: pass.count), end: Array(repeating: -1, count: pass.count))
+        var kept = KeptPass(count: pass.count)
         guard let file, usable > 0 else { return kept }
+        // Where a usable entry of segment `index` in `data` goes in the pass (nil: not this pass's).
+        func place(_ entry: ResultCoding.Entry, index: Int32) -> Int? {
+            let slot = Int(entry.slot)
+            guard slot < segmentOf.count, segmentOf[slot] == index else { return nil }
+            let position = Int(rank[slot])
+            return pass.contains(position) ? position - pass.lowerBound : nil
+        }
+        if !decoded.isEmpty {
+            // The segments indexing decoded: the pass takes them as they are.
+            for (index, data) in decoded.enumerated() {
+                data.withUnsafeBytes { data in
+                    ResultCoding.forEachEntry(data) { entry in
+                        guard let k = place(entry, index: Int32(index)) else { return }
+                        kept.block[k] = Int32(index)
+                        kept.start[k] = Int32(entry.payload.lowerBound)
+                        kept.end[k] = Int32(entry.payload.upperBound)
+                    }
+                }
+            }
+            swap(&kept.blocks, &decoded)
+            return kept
+        }
         var wanted = Set<Int32>()
         for position in pass where segmentOf[Int(sequence[position])] >= 0 { wanted.insert(segmentOf[Int(sequence[position])]) }
         guard !wanted.isEmpty else { return kept }
-        kept.bytes.reserveCapacity(passBytes[pass.lowerBound] ?? 0)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(passBytes[pass.lowerBound] ?? 0)
         var index: Int32 = -1
         try file.forEachSegmentByID(.results) { id, _, block in
             index += 1
@@ -131,17 +176,15 @@ final class KeptResults: @unchecked Sendable {
             else { return }
             data.withUnsafeBytes { data in
                 ResultCoding.forEachEntry(data) { entry in
-                    let slot = Int(entry.slot)
-                    guard slot < segmentOf.count, segmentOf[slot] == index else { return }
-                    let position = Int(rank[slot])
-                    guard pass.contains(position) else { return }
-                    let k = position - pass.lowerBound
-                    kept.start[k] = Int32(kept.bytes.count)
-                    kept.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[entry.payload]).assumingMemoryBound(to: UInt8.self))
-                    kept.end[k] = Int32(kept.bytes.count)
+                    guard let k = place(entry, index: index) else { return }
+                    kept.block[k] = 0
+                    kept.start[k] = Int32(bytes.count)
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[entry.payload]).assumingMemoryBound(to: UInt8.self))
+                    kept.end[k] = Int32(bytes.count)
                 }
             }
         }
+        kept.blocks = [bytes]
         return kept
     }
 
@@ -166,15 +209,23 @@ final class KeptResults: @unchecked Sendable {
     }
 }
 
-/// The kept results of one pass: ticket at pass position `k` has its payload at `bytes[start[k]..<end[k]]` (start -1: none).
+/// The kept results of one pass: ticket at pass position `k` has its payload at
+/// `blocks[block[k]][start[k]..<end[k]]` (block -1: none).
 struct KeptPass: Sendable {
-    var bytes: [UInt8]
+    var blocks: [[UInt8]] = []
+    var block: [Int32]
     var start: [Int32]
     var end: [Int32]
 
+    init(count: Int) {
+        block = Array(repeating: -1, count: count)
+        start = Array(repeating: 0, count: count)
+        end = Array(repeating: 0, count: count)
+    }
+
     func result(_ k: Int) -> (TicketResult, [SetAside])? {
-        guard k < start.count, start[k] >= 0 else { return nil }
-        return bytes.withUnsafeBytes { raw in
+        guard k < block.count, block[k] >= 0 else { return nil }
+        return blocks[Int(block[k])].withUnsafeBytes { raw in
             ResultCoding.decode(UnsafeRawBufferPointer(rebasing: raw[Int(start[k])..<Int(end[k])]))
         }
     }

@@ -138,7 +138,7 @@ public enum Runner {
             do {
                 kept = try KeptResults(
                     file: session.file, census: census, asOf: asOf, measuringIdentity: definition.measuringIdentity,
-                    use: !options.remeasure, write: !options.storeOnly, run: session.runNumber)
+                    use: !options.remeasure, write: !options.storeOnly, run: session.runNumber, retainUpTo: options.memory / 8)
             } catch { throw RunError(description: error.description) }
             source = session.ticketSource(store, census: census, memory: options.memory, kept: kept)
         } else if let file = spill.file, let census {
