@@ -259,8 +259,9 @@ public final class StoreFile {
         try failing("committing the run") { () throws(SQLiteError) in try database.execute("COMMIT") }
         inTransaction = false
         if bulkLoad {
+            // The run is committed either way: a store left in rollback mode is switched when next opened.
             bulkLoad = false
-            try failing("switching to its write-ahead log") { () throws(SQLiteError) in try useWriteAheadLog() }
+            try? useWriteAheadLog()
         }
     }
 
