@@ -118,6 +118,7 @@ final class KeptResults: @unchecked Sendable {
         }
         for slot in latest.indices where latest[slot] < 0 { latest[slot] = -1 }
         segmentOf = latest
+        if usable == 0 { decoded = [] }
     }
 
     func isKept(_ slot: UInt32) -> Bool { segmentOf[Int(slot)] >= 0 }
