@@ -108,29 +108,23 @@ public enum SummaryReport {
         try header.withBytes { buffer throws(E) in try sink(buffer) }
         let pieces = (rows.count + rowsPerPiece - 1) / rowsPerPiece
         let threads = max(1, min(threads, pieces))
-        guard threads > 1 else {
-            var csv = CSVWriter(neutralizeFormulas: context.neutralizeFormulas, capacity: rowsPerPiece * 256)
-            for piece in 0..<pieces {
-                csv.removeAll()
-                append(rows, piece * rowsPerPiece..<min(rows.count, (piece + 1) * rowsPerPiece), context: context, to: &csv)
-                try csv.withBytes { buffer throws(E) in try sink(buffer) }
-            }
-            return
+        // A batch of pieces at a time (two per thread), written in order before the next is rendered;
+        // each piece its own buffer (copies of one writer share its sink).
+        var writers = (0..<(threads == 1 ? 1 : 2 * threads)).map { _ in
+            CSVWriter(neutralizeFormulas: context.neutralizeFormulas, capacity: rowsPerPiece * 256)
         }
-        // A batch of 2 × threads pieces at a time, written in order before the next is rendered.
-        // Each its own buffer (copies of one writer share its sink).
-        var writers = (0..<2 * threads).map { _ in CSVWriter(neutralizeFormulas: context.neutralizeFormulas, capacity: rowsPerPiece * 256) }
         for batch in stride(from: 0, to: pieces, by: writers.count) {
             let count = min(writers.count, pieces - batch)
             let rendered = Locked([CSVWriter?](repeating: nil, count: count))
             let spare = writers
-            DispatchQueue.concurrentPerform(iterations: count) { k in
+            let render: @Sendable (Int) -> Void = { k in
                 var piece = spare[k]
                 piece.removeAll()
                 let first = (batch + k) * rowsPerPiece
                 append(rows, first..<min(rows.count, first + rowsPerPiece), context: context, to: &piece)
                 rendered.withLock { $0[k] = piece }
             }
+            if threads == 1 { render(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: render) }
             let done = rendered.withLock { $0 }
             for k in 0..<count {
                 try done[k]!.withBytes { buffer throws(E) in try sink(buffer) }
