@@ -172,7 +172,8 @@ public final class StoreFile {
         self.walFlushBytes = walFlushBytes
         do {
             database = try SQLiteDatabase(path: path, readOnly: false, create: create)
-            database.setBusyTimeout(milliseconds: Int32(max(0, min(lockTimeout, 86_400)) * 1000))
+            let busyMilliseconds = Int32(max(0, min(lockTimeout, 86_400)) * 1000)
+            database.setBusyTimeout(milliseconds: busyMilliseconds)
             self.lockTimeout = lockTimeout
             var version = 0
             try database.prepare("PRAGMA user_version").query { version = Int($0.integer(0)) }
@@ -189,7 +190,7 @@ public final class StoreFile {
                 // another run holds it (then a later open switches it; no wait here).
                 database.setBusyTimeout(milliseconds: 0)
                 try? useWriteAheadLog()
-                database.setBusyTimeout(milliseconds: Int32(max(0, min(lockTimeout, 86_400)) * 1000))
+                database.setBusyTimeout(milliseconds: busyMilliseconds)
             }
         } catch let error as StoreError {
             throw error
