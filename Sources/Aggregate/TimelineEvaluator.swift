@@ -20,6 +20,13 @@ public final class TimelineEvaluator {
     @exclusivity(unchecked) private var symbolPolicies = SymbolPolicyTable()
     /// The last (customer, channel, priority) looked up in `symbolPolicies` and its policy + 1 (0: none yet).
     @exclusivity(unchecked) private var lastSymbols: (UInt32, UInt32, UInt32, Int) = (0, 0, 0, 0)
+    /// The texts of recently used attribute values, direct-mapped by symbol (`attributeTextSymbols` holds
+    /// each slot's symbol, 0: empty): every ticket's result names its customer, channel, priority and agent,
+    /// mostly the same few values, and a `String` made from the interner's bytes each time was a tenth
+    /// of building a result.
+    @exclusivity(unchecked) private var attributeTextSymbols = [UInt32](repeating: 0, count: attributeTextSlots)
+    @exclusivity(unchecked) private var attributeTexts = [String](repeating: "", count: attributeTextSlots)
+    private static let attributeTextSlots = 4096
 
     /// The attribute values of the events' tuple ids.
     public let attributeTable: AttributeTable
@@ -165,6 +172,19 @@ public final class TimelineEvaluator {
     }
 
     func string(_ symbol: Symbol) -> String? { symbol.isNone ? nil : strings[Int(symbol.rawValue)] }
+
+    /// The text of an attribute value (nil: none), from the cache of recent values.
+    func attributeText(_ symbol: Symbol) -> String? {
+        guard !symbol.isNone else { return nil }
+        let slot = Int(symbol.rawValue) & (Self.attributeTextSlots - 1)
+        if attributeTextSymbols.withUnsafeBufferPointer({ $0[slot] }) == symbol.rawValue {
+            return attributeTexts.withUnsafeBufferPointer { $0[slot] }
+        }
+        let text = strings[Int(symbol.rawValue)]
+        attributeTextSymbols[slot] = symbol.rawValue
+        attributeTexts[slot] = text
+        return text
+    }
 
     /// Takes the attribute values `event` carries into `attributes` ("latest value seen wins").
     /// A method of the evaluator, called per event: its tables are read in place, not copied (retained) per call.

@@ -156,8 +156,9 @@ struct Walk {
 
     private func result(requester: Requester, policy: Int?) -> TicketResult {
         TicketResult(
-            ticket: ticket, customer: evaluator.string(attributes.customer), priority: evaluator.string(attributes.priority),
-            channel: evaluator.string(attributes.channel), agent: evaluator.string(attributes.agent), extras: attributes.extras ?? [],
+            ticket: ticket, customer: evaluator.attributeText(attributes.customer),
+            priority: evaluator.attributeText(attributes.priority), channel: evaluator.attributeText(attributes.channel),
+            agent: evaluator.attributeText(attributes.agent), extras: attributes.extras ?? [],
             requester: requester, state: state, openedAt: opened?.time, openSource: opened?.source,
             resolvedAt: state == .resolved ? resolvedAt : nil, reopens: reopens, policy: policy,
             firstResponse: firstResponse, nextReplies: nextReplies, resolution: resolution)
