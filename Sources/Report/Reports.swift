@@ -180,7 +180,7 @@ public enum TicketsReport {
     ]
 
     /// Appends one ticket's row.
-    public static func appendRow(_ t: TicketResult, context: ReportContext, to csv: inout CSVWriter) {
+    public static func appendRow(_ t: borrowing TicketResult, context: ReportContext, to csv: inout CSVWriter) {
         var row = csv.beginRow()
         row.text(t.ticket)
         row.text(t.customer); row.text(t.channel); row.text(t.priority); row.text(t.agent)
