@@ -127,8 +127,6 @@ struct Evaluation {
                 var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
                 defer { summaries.withLock { $0[worker] = summarizer } }
                 var scratch: [Event] = []
-                // A block's results, measured (whole, and restricted to the report window when there is one).
-                let rows = BlockTickets(capacity: blockSize), restricted = BlockTickets(capacity: window == nil ? 0 : blockSize)
                 while let block = next.take(below: blocks) {
                     handoff.waitForRoom(block)
                     var csv =
@@ -165,43 +163,24 @@ struct Evaluation {
                         }
                         result.setAside += aside
                         // A report window keeps the instances that count in it (docs/semantics.md §6); the row stays whole.
-                        let held: Int
-                        if let window {
-                            guard let measured = window.restrict(whole) else { continue }
-                            held = restricted.append(measured)
-                            rows.append(whole)
+                        guard let measured = window.map({ $0.restrict(whole) }) ?? whole else { continue }
+                        // The group's statistics load while the row is rendered.
+                        let group = summarizer.prepare(measured, groupLimit: workerGroups)
+                        if timingRows {
+                            let start = DispatchTime.now().uptimeNanoseconds
+                            TicketsReport.appendRow(whole, context: context, to: &result.csv)
+                            result.renderingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
                         } else {
-                            held = rows.append(whole)
+                            TicketsReport.appendRow(whole, context: context, to: &result.csv)
                         }
-                        (window == nil ? rows : restricted).with(held) { measured in
-                            if measured.isBreached {
-                                result.highlights.add(
-                                    measured, events: scratch, position: position, slot: slot, zone: definition.groupZone,
-                                    asOf: asOf, keepTimes: keepTimes)
-                            }
+                        if let group { summarizer.add(measured, toGroup: group) } else { result.measuredResults.append(measured) }
+                        result.count(measured)
+                        if measured.isBreached {
+                            result.highlights.add(
+                                measured, events: scratch, position: position, slot: slot, zone: definition.groupZone, asOf: asOf,
+                                keepTimes: keepTimes)
                         }
                     }
-                    // The block's rows in one loop, then its summaries in another: each loop's code and
-                    // tables stay in cache (and the rows are timed once per block, not per row).
-                    let start = timingRows ? DispatchTime.now().uptimeNanoseconds : 0
-                    for index in 0..<rows.count {
-                        rows.with(index) { TicketsReport.appendRow($0, context: context, to: &result.csv) }
-                    }
-                    if timingRows { result.renderingNanoseconds = DispatchTime.now().uptimeNanoseconds - start }
-                    let measured = window == nil ? rows : restricted
-                    // A group's statistics load while the previous ticket is added.
-                    var group = measured.count == 0 ? nil : measured.with(0) { summarizer.prepare($0, groupLimit: workerGroups) }
-                    for index in 0..<measured.count {
-                        let following =
-                            index + 1 < measured.count ? measured.with(index + 1) { summarizer.prepare($0, groupLimit: workerGroups) } : nil
-                        measured.with(index) { ticket in
-                            if let group { summarizer.add(ticket, toGroup: group) } else { result.measuredResults.append(copy ticket) }
-                            result.count(ticket)
-                        }
-                        group = following
-                    }
-                    rows.removeAll()
-                    restricted.removeAll()
                     if result.keptCount > 0 {
                         result.keptBlock = result.keep.withBytes { LZ4Block.compress($0) }
                         result.keep = ByteWriter()
@@ -242,47 +221,6 @@ struct Evaluation {
         for partial in summaries.withLock({ $0 }) {
             if let partial { summary.merge(partial) }
         }
-    }
-}
-
-/// A block's results, held in place while the block's loops read them: each is moved out for the
-/// call that reads it and back (a result read from an array's element or through a pointer is
-/// copied, retaining its strings and arrays, and destroyed again: a tenth of measuring).
-final class BlockTickets {
-    private let base: UnsafeMutablePointer<TicketResult>
-    private let capacity: Int
-    private(set) var count = 0
-
-    init(capacity: Int) {
-        self.capacity = capacity
-        base = .allocate(capacity: max(1, capacity))
-    }
-
-    deinit {
-        base.deinitialize(count: count)
-        base.deallocate()
-    }
-
-    /// Holds `ticket`; returns its index.
-    @discardableResult
-    func append(_ ticket: consuming TicketResult) -> Int {
-        precondition(count < capacity, "a block holds at most its capacity of results")
-        (base + count).initialize(to: ticket)
-        count += 1
-        return count - 1
-    }
-
-    /// Calls `body` with the result at `index` (not re-entrant: the result is out of place meanwhile).
-    @inline(__always)
-    func with<R>(_ index: Int, _ body: (borrowing TicketResult) -> R) -> R {
-        let ticket = (base + index).move()
-        defer { (base + index).initialize(to: ticket) }
-        return body(ticket)
-    }
-
-    func removeAll() {
-        base.deinitialize(count: count)
-        count = 0
     }
 }
 
