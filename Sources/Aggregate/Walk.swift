@@ -91,6 +91,7 @@ struct Walk {
             return
         }
         if state == .active, let since = activeSince {
+            if activeSpans.isEmpty { activeSpans.reserveCapacity(4) }  // as the replies: one allocation, not several
             activeSpans.append(.init(start: since, end: event.time))
         }
         if state == .resolved {
@@ -120,6 +121,8 @@ struct Walk {
             firstResponseStart = nil
         }
         if let start = nextReplyStart {
+            // Room for a few at once: grown one at a time, the list was reallocated for the second and the fourth.
+            if nextReplies.isEmpty { nextReplies.reserveCapacity(4) }
             nextReplies.append(
                 instance(
                     .nextReply, start: start, stop: stop, reason: reason, span: .init(start: start, end: time), attributes: attributes,
@@ -154,14 +157,20 @@ struct Walk {
 
     private var resolution: MetricInstance?
 
-    private func result(requester: Requester, policy: Int?) -> TicketResult {
-        TicketResult(
+    /// The result, taking the walk's lists (the walk ends here: its replies and extras move into the
+    /// result instead of being copied, retained, and released with the walk).
+    private mutating func result(requester: Requester, policy: Int?) -> TicketResult {
+        var replies: [MetricInstance] = []
+        swap(&replies, &nextReplies)
+        var extras: [String?]? = nil
+        swap(&extras, &attributes.extras)
+        return TicketResult(
             ticket: ticket, customer: evaluator.attributeText(attributes.customer),
             priority: evaluator.attributeText(attributes.priority), channel: evaluator.attributeText(attributes.channel),
-            agent: evaluator.attributeText(attributes.agent), extras: attributes.extras ?? [],
+            agent: evaluator.attributeText(attributes.agent), extras: extras ?? [],
             requester: requester, state: state, openedAt: opened?.time, openSource: opened?.source,
             resolvedAt: state == .resolved ? resolvedAt : nil, reopens: reopens, policy: policy,
-            firstResponse: firstResponse, nextReplies: nextReplies, resolution: resolution)
+            firstResponse: firstResponse, nextReplies: replies, resolution: resolution)
     }
 
     /// Measures one instance on the calendar of the policy that matches the
