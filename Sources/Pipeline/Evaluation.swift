@@ -335,6 +335,12 @@ struct Highlights: Sendable {
             if keepTimes { breachTimes[GroupValue(ticket.customer ?? ""), default: []].append(stop) }
             worstOver = max(worstOver, instance.overTarget ?? 0)
         }
+        // Most breached tickets do not make the list: the candidate (a copy of the result) is made only for those that do.
+        if worst.count == Self.worstCount, let last = worst.last,
+            !Self.ranksBefore((worstOver, position), (last.worstOver, last.position))
+        {
+            return
+        }
         insert(WorstTicket(position: position, slot: slot, ticket: ticket, worstOver: worstOver), events: events)
     }
 
@@ -348,6 +354,11 @@ struct Highlights: Sendable {
     }
 
     static func ranksBefore(_ a: WorstTicket, _ b: WorstTicket) -> Bool {
+        ranksBefore((a.worstOver, a.position), (b.worstOver, b.position))
+    }
+
+    /// Larger over-target first, then earlier report position.
+    static func ranksBefore(_ a: (worstOver: Milliseconds, position: Int), _ b: (worstOver: Milliseconds, position: Int)) -> Bool {
         a.worstOver != b.worstOver ? a.worstOver > b.worstOver : a.position < b.position
     }
 
