@@ -67,24 +67,39 @@ public final class TimelineEvaluator {
     private func prepare(_ unsorted: [Event], ticket ticketName: String, trail: TrailRecorder?, setAside: inout [SetAside]) -> Bool {
         // Buffers owned by the evaluator and reused for every ticket.
         timeline.removeAll(keepingCapacity: true)
+        timeline.reserveCapacity(unsorted.count)
         for event in unsorted where event.time <= asOf { timeline.append(event) }
         timeline.sort(by: Event.timelineOrder)
-        kept.removeAll(keepingCapacity: true)
-        // Exact duplicates: same ticket, kind, time, agent and status; equal times are adjacent.
-        var groupStart = 0
-        for event in timeline {
-            if let last = kept.last, last.time != event.time { groupStart = kept.count }
-            if kept[groupStart...].contains(where: {
-                $0.kind == event.kind && $0.status == event.status
-                    && attributeTable.value($0.attributes, AttributeTable.agent)
-                        == attributeTable.value(event.attributes, AttributeTable.agent)
-            }) {
-                setAside.append(SetAside(reason: .duplicate, source: event.source, rule: event.rule, ticket: ticketName))
-                trail?.note(event, "duplicate of an earlier event: counted once")
-                continue
+        // Exact duplicates: same ticket, kind, time, agent and status; equal times are adjacent. The
+        // events kept are moved to the front of the timeline in place, which then becomes `kept`.
+        var count = 0
+        let table = attributeTable
+        timeline.withUnsafeMutableBufferPointer { events in
+            var groupStart = 0
+            for i in events.indices {
+                let event = events[i]
+                if count > 0 && events[count - 1].time != event.time { groupStart = count }
+                var duplicate = false
+                for j in groupStart..<count {
+                    let earlier = events[j]
+                    if earlier.kind == event.kind && earlier.status == event.status
+                        && table.value(earlier.attributes, AttributeTable.agent) == table.value(event.attributes, AttributeTable.agent)
+                    {
+                        duplicate = true
+                        break
+                    }
+                }
+                if duplicate {
+                    setAside.append(SetAside(reason: .duplicate, source: event.source, rule: event.rule, ticket: ticketName))
+                    trail?.note(event, "duplicate of an earlier event: counted once")
+                    continue
+                }
+                events[count] = event
+                count += 1
             }
-            kept.append(event)
         }
+        timeline.removeLast(timeline.count - count)
+        swap(&kept, &timeline)
         if mapping.isIdentity { return false }
         applyMapping(ticket: ticketName, setAside: &setAside, trail: trail)
         return true
