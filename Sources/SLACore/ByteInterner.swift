@@ -174,7 +174,7 @@ public struct ByteInterner: Sendable {
     /// A multiply-xorshift hash over 8-byte words (then the tail bytes):
     /// a few instructions per word for the short keys of logs (ids, names).
     @inlinable
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
         var i = 0
         while i + 8 <= bytes.count {

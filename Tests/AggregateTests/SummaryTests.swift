@@ -41,6 +41,23 @@ import Testing
 
     /// Rows come in byte order of the key values, value by value (a prefix first, NUL and
     /// non-ASCII bytes included), against a plain element-wise sort of the UTF-8 arrays.
+    /// The one-dimension index finds a group by its hash and then its key: groups whose hashes are
+    /// equal (forced here: real 64-bit hashes rarely are) stay apart, across the table's growth.
+    @Test func singleKeyIndexKeepsGroupsWithEqualHashesApart() {
+        var index = SingleKeyIndex()
+        let keys = (0..<200).map { "customer-\($0)" }
+        func hash(_ key: Int) -> UInt64 { UInt64(key % 7) }  // 7 hashes for 200 keys: long collision chains
+        for (group, _) in keys.enumerated() {
+            #expect(index.find(hash: hash(group)) { $0 == group } == nil)
+            index.insert(hash: hash(group), group: group)
+        }
+        for group in keys.indices {
+            #expect(index.find(hash: hash(group)) { keys[$0] == keys[group] } == group)
+        }
+        #expect(index.find(hash: 3) { keys[$0] == "customer-999" } == nil)
+        #expect(index.find(hash: 99) { _ in true } == nil)
+    }
+
     @Test func rowsAreInByteOrderOfTheirKeys() {
         let values = ["", "a", "ab", "a\u{0}", "a\u{0}b", "a\u{1}", "b", "B", "é", "\u{FF}", "z\u{0}\u{0}", "zz"]
         var summarizer = Summarizer(dimensions: [.customer, .agent], policyNames: ["p"])
