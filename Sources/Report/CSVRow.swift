@@ -119,22 +119,31 @@ extension CSVWriter {
             room(2 * count + 4)
             separate()
             guard count > 0, let base = utf8.baseAddress else { return }
-            var quote = false
-            var i = 0
-            // The four bytes that need quotes are all below 0x2d: eight bytes at a time, none of them is
-            // (most cells), else byte by byte from the first word that has one.
-            while i + 8 <= count {
-                let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if (word &- 0x2d2d_2d2d_2d2d_2d2d) & ~word & 0x8080_8080_8080_8080 != 0 { break }
-                i += 8
-            }
-            while i < count {
-                let byte = base.load(fromByteOffset: i, as: UInt8.self)
-                if byte < 0x2d && (byte == 0x2c || byte == 0x22 || byte == 0x0a || byte == 0x0d) {
-                    quote = true
-                    break
+            // The four bytes that need quotes are all below 0x2d. Whole words first (the last one
+            // overlapping its predecessor: no byte loop for the tail): when no byte of any is below 0x2d
+            // (most cells), none needs quotes; else (or under four bytes) byte by byte.
+            var candidate = true
+            if count >= 8 {
+                candidate = false
+                var i = 0
+                while i + 8 < count {
+                    if Self.mayHaveSpecial(base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { candidate = true; break }
+                    i += 8
                 }
-                i += 1
+                if !candidate { candidate = Self.mayHaveSpecial(base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) }
+            } else if count >= 4 {
+                let head = base.loadUnaligned(as: UInt32.self), tail = base.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+                candidate = Self.mayHaveSpecial(UInt64(head) | UInt64(tail) << 32)
+            }
+            var quote = false
+            if candidate {
+                for i in 0..<count {
+                    let byte = base.load(fromByteOffset: i, as: UInt8.self)
+                    if byte < 0x2d && (byte == 0x2c || byte == 0x22 || byte == 0x0a || byte == 0x0d) {
+                        quote = true
+                        break
+                    }
+                }
             }
             let formula = neutralizeFormulas && CSVWriter.startsFormula(base.load(as: UInt8.self))
             if quote { put(0x22) }
@@ -149,6 +158,13 @@ extension CSVWriter {
             } else {
                 copy(base, count)
             }
+        }
+
+        /// Whether a byte of `word` may be below 0x2d (every byte that is has its flag set; a higher one
+        /// may too, after a borrow: the caller checks byte by byte).
+        @inline(__always)
+        private static func mayHaveSpecial(_ word: UInt64) -> Bool {
+            (word &- 0x2d2d_2d2d_2d2d_2d2d) & ~word & 0x8080_8080_8080_8080 != 0
         }
 
         /// A cell written as is: a fixed word (`met`, `yes`) or an enum's raw value.

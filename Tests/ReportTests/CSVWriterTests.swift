@@ -218,6 +218,26 @@ extension CSVWriterTests {
         }
     }
 
+    /// A text cell is quoted exactly when a byte needs it, wherever that byte is: every length up to
+    /// 24 bytes, each byte that needs quotes (and a few that do not, just above and below) at every
+    /// position (the scan reads whole words, the last one overlapping, and four-byte halves under eight).
+    @Test func quotesWhateverPositionTheByteIsAt() {
+        for length in 0...24 {
+            for special: UInt8 in [0x2c, 0x22, 0x0a, 0x0d, 0x2d, 0x2b, 0x20, 0xc3] {
+                for position in 0..<max(1, length) {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "k"), count: length)
+                    if length > 0 { bytes[position] = special }
+                    if special == 0xc3, length > 0 {  // a two-byte UTF-8 character (é) where it fits
+                        guard position + 1 < length else { continue }
+                        bytes[position + 1] = 0xa9
+                    }
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    #expect(row(neutralize: false) { $0.text(text) } == Model.text(text, neutralize: false) + "\r\n", "\(bytes)")
+                }
+            }
+        }
+    }
+
     /// Random rows through the cursor, from a 16-byte buffer (so it grows in the middle of rows),
     /// equal the model's.
     @Test func randomRowsEqualAPlainModel() {
