@@ -64,6 +64,7 @@ public struct MetricInstance: Sendable, Equatable {
         public var end: Instant
     }
 
+    @inlinable
     public init(
         metric: Metric, start: Instant, stop: Instant?, stopReason: StopReason, value: Milliseconds, target: Milliseconds?,
         policy: Int?, outcome: Outcome, stopSource: SourceLocation?
@@ -95,6 +96,7 @@ public struct TicketResult: Sendable, Equatable {
     public var nextReplies: [MetricInstance]
     public var resolution: MetricInstance?
 
+    @inlinable
     public init(
         ticket: String, customer: String?, priority: String?, channel: String?, agent: String?, extras: [String?] = [],
         requester: Requester, state: TicketState, openedAt: Instant?, openSource: SourceLocation?, resolvedAt: Instant?, reopens: Int,

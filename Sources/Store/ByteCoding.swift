@@ -160,22 +160,29 @@ public struct ByteReader {
     public mutating func skip(_ count: Int) { offset = min(bytes.count, offset + count) }
 
     @inlinable
+    @inline(__always)
     public mutating func readVarint() -> UInt64 {
+        // Ten bytes left (the longest varint): no bounds check per byte, and inlined where read.
+        guard offset + 10 <= bytes.count else { return readVarintNearEnd() }
         var value: UInt64 = 0
         var shift: UInt64 = 0
-        // Ten bytes left (the longest varint): no bounds check per byte.
-        if offset + 10 <= bytes.count {
-            var at = offset
-            while true {
-                let byte = bytes.load(fromByteOffset: at, as: UInt8.self)
-                at += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 || shift >= 63 { break }
-                shift += 7
-            }
-            offset = at
-            return value
+        var at = offset
+        while true {
+            let byte = bytes.load(fromByteOffset: at, as: UInt8.self)
+            at += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 || shift >= 63 { break }
+            shift += 7
         }
+        offset = at
+        return value
+    }
+
+    /// A varint within ten bytes of the end (or cut short by it), byte by byte.
+    @usableFromInline @inline(never)
+    mutating func readVarintNearEnd() -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
         while offset < bytes.count && shift < 64 {
             let byte = bytes[offset]
             offset += 1
@@ -187,8 +194,10 @@ public struct ByteReader {
     }
 
     /// A non-negative count or index (damaged data cannot make it negative or huge).
+    @inline(__always)
     public mutating func readSmall() -> Int { Int(min(readVarint(), UInt64(Int32.max))) }
 
+    @inline(__always)
     public mutating func readZigZag() -> Int64 {
         let raw = readVarint()
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
@@ -197,6 +206,7 @@ public struct ByteReader {
     public mutating func readVarintString() -> String { readText(count: Int(truncatingIfNeeded: readVarint())) }
 
     /// A place written by `append(_: SourceLocation)`; out-of-range numbers (damage) are cut to the packed widths.
+    @inline(__always)
     public mutating func readLocation() -> SourceLocation {
         let file = Int32(truncatingIfNeeded: readVarint() & 0xFF_FFFF)
         return SourceLocation(file: file, line: Int64(truncatingIfNeeded: readVarint() & 0xFF_FFFF_FFFF))

@@ -68,7 +68,7 @@ public enum ResultCoding {
             // Length + 1, so that 0 says absent.
             if let value { w.appendString(value, lengthBias: 1) } else { w.appendVarint(0) }
         }
-        w.append(t.requester.rawValue | code(t.state) << 1)
+        w.append(t.requester.rawValue | code(t.state, in: states) << 1)
         let base = t.openedAt?.milliseconds ?? 0
         if let opened = t.openedAt { w.appendZigZag(opened.milliseconds) }
         if let source = t.openSource { w.append(source) }
@@ -81,14 +81,14 @@ public enum ResultCoding {
         if let instance = t.resolution { encode(instance, base: base, to: &w) }
         w.appendVarint(UInt64(setAside.count))
         for aside in setAside {
-            w.append(code(aside.reason))
+            w.append(code(aside.reason, in: reasons))
             w.append(aside.source)
             w.appendVarint(UInt64(aside.rule))
         }
     }
 
     private static func encode(_ i: MetricInstance, base: Int64, to w: inout ByteWriter) {
-        w.append(code(i.metric) | code(i.stopReason) << 2 | code(i.outcome) << 4)
+        w.append(code(i.metric, in: metrics) | code(i.stopReason, in: stopReasons) << 2 | code(i.outcome, in: outcomes) << 4)
         var present: UInt8 = 0
         if i.stop != nil { present |= 1 }
         if i.target != nil { present |= 2 }
@@ -117,7 +117,7 @@ public enum ResultCoding {
         }
         let packed: UInt8 = r.read()
         let requester = Requester(rawValue: packed & 1) ?? .customer
-        let state: TicketState = value(packed >> 1)
+        let state = value(packed >> 1, in: states)
         let openedAt = has(4) ? Instant(milliseconds: r.readZigZag()) : nil
         let base = openedAt?.milliseconds ?? 0
         let openSource = has(5) ? r.readLocation() : nil
@@ -128,20 +128,24 @@ public enum ResultCoding {
         let nextReplies = (0..<r.readCount()).map { _ in instance(&r, base: base) }
         let resolution = has(9) ? instance(&r, base: base) : nil
         let setAside = (0..<r.readCount()).map { _ in
-            SetAside(reason: value(r.read()), source: r.readLocation(), rule: UInt16(truncatingIfNeeded: r.readVarint()), ticket: ticket)
+            SetAside(
+                reason: value(r.read(), in: reasons), source: r.readLocation(), rule: UInt16(truncatingIfNeeded: r.readVarint()),
+                ticket: ticket)
         }
-        let result = TicketResult(
-            ticket: ticket, customer: customer, priority: priority, channel: channel, agent: agent, extras: extras, requester: requester,
-            state: state, openedAt: openedAt, openSource: openSource, resolvedAt: resolvedAt, reopens: reopens, policy: policy,
-            firstResponse: firstResponse, nextReplies: nextReplies, resolution: resolution)
-        return (result, setAside)
+        return (
+            TicketResult(
+                ticket: ticket, customer: customer, priority: priority, channel: channel, agent: agent, extras: extras,
+                requester: requester, state: state, openedAt: openedAt, openSource: openSource, resolvedAt: resolvedAt, reopens: reopens,
+                policy: policy, firstResponse: firstResponse, nextReplies: nextReplies, resolution: resolution),
+            setAside
+        )
     }
 
     private static func instance(_ r: inout ByteReader, base: Int64) -> MetricInstance {
         let packed: UInt8 = r.read(), present: UInt8 = r.read()
-        let metric: Metric = value(packed & 3)
-        let stopReason: StopReason = value(packed >> 2 & 3)
-        let outcome: Outcome = value(packed >> 4)
+        let metric = value(packed & 3, in: metrics)
+        let stopReason = value(packed >> 2 & 3, in: stopReasons)
+        let outcome = value(packed >> 4, in: outcomes)
         let start = base &+ r.readZigZag()
         let stop = present & 1 != 0 ? Instant(milliseconds: start &+ r.readZigZag()) : nil
         let measured = r.readZigZag()
@@ -154,13 +158,12 @@ public enum ResultCoding {
     }
 
     /// An enum case as its position among all cases (one byte), and back.
-    private static func code<T: CaseIterable & Equatable>(_ value: T) -> UInt8 {
-        UInt8(T.allCases.distance(from: T.allCases.startIndex, to: T.allCases.firstIndex(of: value)!))
-    }
+    private static func code<T: Equatable>(_ value: T, in cases: [T]) -> UInt8 { UInt8(cases.firstIndex(of: value)!) }
 
-    private static func value<T: CaseIterable>(_ code: UInt8) -> T {
-        let cases = T.allCases
-        let offset = min(Int(code), cases.count - 1)
-        return cases[cases.index(cases.startIndex, offsetBy: offset)]
-    }
+    /// The case at position `code` (damaged data: the last case). The case lists are made once
+    /// (`allCases` built an array per call: three per metric instance coded, a sixth of decoding one).
+    private static func value<T>(_ code: UInt8, in cases: [T]) -> T { cases[min(Int(code), cases.count - 1)] }
+
+    private static let metrics = Metric.allCases, stopReasons = StopReason.allCases, outcomes = Outcome.allCases
+    private static let states = TicketState.allCases, reasons = SetAside.Reason.allCases
 }
