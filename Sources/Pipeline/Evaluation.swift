@@ -162,23 +162,32 @@ struct Evaluation {
                             }
                         }
                         result.setAside += aside
-                        // A report window keeps the instances that count in it (docs/semantics.md §6); the row stays whole.
-                        guard let measured = window.map({ $0.restrict(whole) }) ?? whole else { continue }
-                        // The group's statistics load while the row is rendered.
-                        let group = summarizer.prepare(measured, groupLimit: workerGroups)
-                        if timingRows {
-                            let start = DispatchTime.now().uptimeNanoseconds
-                            TicketsReport.appendRow(whole, context: context, to: &result.csv)
-                            result.renderingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
-                        } else {
-                            TicketsReport.appendRow(whole, context: context, to: &result.csv)
+                        // The row (whole) and the summaries (`measured`: the same result, or restricted to the
+                        // report window) of a ticket; one result is passed twice, not copied, without a window.
+                        func add(_ whole: borrowing TicketResult, measured: borrowing TicketResult) {
+                            // The group's statistics load while the row is rendered.
+                            let group = summarizer.prepare(measured, groupLimit: workerGroups)
+                            if timingRows {
+                                let start = DispatchTime.now().uptimeNanoseconds
+                                TicketsReport.appendRow(whole, context: context, to: &result.csv)
+                                result.renderingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+                            } else {
+                                TicketsReport.appendRow(whole, context: context, to: &result.csv)
+                            }
+                            if let group { summarizer.add(measured, toGroup: group) } else { result.measuredResults.append(copy measured) }
+                            result.count(measured)
+                            if measured.isBreached {
+                                result.highlights.add(
+                                    measured, events: scratch, position: position, slot: slot, zone: definition.groupZone, asOf: asOf,
+                                    keepTimes: keepTimes)
+                            }
                         }
-                        if let group { summarizer.add(measured, toGroup: group) } else { result.measuredResults.append(measured) }
-                        result.count(measured)
-                        if measured.isBreached {
-                            result.highlights.add(
-                                measured, events: scratch, position: position, slot: slot, zone: definition.groupZone, asOf: asOf,
-                                keepTimes: keepTimes)
+                        // A report window keeps the instances that count in it (docs/semantics.md §6); the row stays whole.
+                        if let window {
+                            guard let measured = window.restrict(whole) else { continue }
+                            add(whole, measured: measured)
+                        } else {
+                            add(whole, measured: whole)
                         }
                     }
                     if result.keptCount > 0 {
