@@ -104,6 +104,7 @@ extension CSVWriter {
         // MARK: Cells
 
         /// A text cell from the input (as `CSVWriter.text`: quoted if needed, neutralised if formula-like); nil → empty.
+        @inline(__always)
         public mutating func text(_ value: String?) {
             guard let value else { empty(); return }
             let done: Void? = value.utf8.withContiguousStorageIfAvailable { text(UnsafeRawBufferPointer($0)) }
@@ -268,14 +269,14 @@ extension CSVWriter {
             } else {
                 withUnsafeBytes(of: dayText) { copy($0.baseAddress!, 11) }
             }
-            let ms = Int(msOfDay)
-            pair(ms / 3_600_000)
+            // Unsigned: a division by a constant needs no sign correction.
+            let ms = UInt(msOfDay), seconds = ms / 1000, milli = ms - seconds * 1000
+            pair(seconds / 3600)
             put(0x3a)
-            pair(ms / 60_000 % 60)
+            pair(seconds / 60 % 60)
             put(0x3a)
-            pair(ms / 1000 % 60)
+            pair(seconds % 60)
             put(0x2e)
-            let milli = ms % 1000
             put(UInt8(truncatingIfNeeded: milli / 100) &+ 0x30)
             pair(milli % 100)
             put(UInt8(ascii: "Z"))
@@ -297,6 +298,7 @@ extension CSVWriter {
         }
 
         /// Seconds with milliseconds inside a cell.
+        @inline(__always)
         public mutating func appendSeconds(_ ms: Milliseconds) {
             room(24)
             var magnitude = ms
@@ -328,9 +330,12 @@ extension CSVWriter {
 
         /// 0…99 as two digits.
         @inline(__always)
-        private mutating func pair(_ value: Int) {
+        private mutating func pair(_ value: Int) { pair(UInt(bitPattern: value)) }
+
+        @inline(__always)
+        private mutating func pair(_ value: UInt) {
             let table = Self.pairs
-            let index = 2 * value
+            let index = 2 * Int(bitPattern: value)
             cursor[0] = table[index]
             cursor[1] = table[index + 1]
             cursor += 2
