@@ -57,9 +57,6 @@ public enum RunReport {
                     },
                 ] as [String: Any]
         }
-        let data =
-            (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return JSONText.pretty(root) + "\n"
     }
 }
