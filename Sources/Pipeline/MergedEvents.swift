@@ -517,8 +517,14 @@ struct SegmentedEvents: Sendable {
 /// Workers read segments while the measuring thread releases others: a segment is released only
 /// when no ticket still to be measured has an event in it, so no worker reads it again, and each
 /// segment is its own memory location.
+///
+/// The segments are moved out of their arrays into memory the pool owns, and read through plain
+/// pointers: an event read from an array of arrays retained and released its segment, and two
+/// workers reading the same segments contended for those reference counts (a tenth of measuring
+/// at 2 jobs went to `swift_retain` and `swift_release`). Events hold no references: copying and
+/// freeing them is plain memory.
 final class PassPool: @unchecked Sendable {
-    private let segments: UnsafeMutablePointer<[Event]>
+    private let segments: UnsafeMutablePointer<UnsafeMutableBufferPointer<Event>>
     private let segmentCount: Int
     /// The segments in the order they can go, each with the last pass position (report position
     /// minus the pass's start) of a ticket that has an event in it.
@@ -528,11 +534,16 @@ final class PassPool: @unchecked Sendable {
 
     /// Takes `events`' segments; `position` gives, for each list `k` of `starts`, the pass position of its ticket.
     init(_ events: consuming SegmentedEvents, order: [UInt32], starts: [Int], position: (Int) -> Int) {
-        let taken = events.takeSegments()
+        var taken = events.takeSegments()
         segmentCount = taken.count
         segments = .allocate(capacity: max(1, taken.count))
-        segments.initialize(from: taken, count: taken.count)
-        var last = [Int](repeating: -1, count: taken.count)
+        for k in taken.indices {
+            let buffer = UnsafeMutableBufferPointer<Event>.allocate(capacity: max(1, taken[k].count))
+            _ = buffer.initialize(from: taken[k])
+            (segments + k).initialize(to: UnsafeMutableBufferPointer(rebasing: buffer[..<taken[k].count]))
+            taken[k] = []  // its array goes as soon as it is copied: the events are never held twice
+        }
+        var last = [Int](repeating: -1, count: segmentCount)
         order.withUnsafeBufferPointer { order in
             for k in 0..<max(0, starts.count - 1) where starts[k] < starts[k + 1] {
                 let p = position(k)
@@ -546,14 +557,22 @@ final class PassPool: @unchecked Sendable {
     }
 
     deinit {
-        segments.deinitialize(count: segmentCount)
+        for k in 0..<segmentCount { free(k) }
         segments.deallocate()
+    }
+
+    /// Frees segment `k` (once; a freed segment has no base address).
+    private func free(_ k: Int) {
+        guard let base = segments[k].baseAddress else { return }
+        base.deinitialize(count: segments[k].count)
+        base.deallocate()
+        segments[k] = UnsafeMutableBufferPointer(start: nil, count: 0)
     }
 
     /// Releases the segments no ticket at pass position `done` or later has an event in (the measuring thread only).
     func release(before done: Int) {
         while released < releaseOrder.count && releaseOrder[released].last < done {
-            segments[releaseOrder[released].segment] = []
+            free(releaseOrder[released].segment)
             released += 1
         }
     }
@@ -567,7 +586,7 @@ final class PassPool: @unchecked Sendable {
         let mask = (1 << SegmentedEvents.segmentBits) - 1
         for index in indices {
             let i = Int(index)
-            segments[i >> SegmentedEvents.segmentBits].withUnsafeBufferPointer { output.append($0[i & mask]) }
+            output.append(segments[i >> SegmentedEvents.segmentBits][i & mask])
         }
     }
 
@@ -577,7 +596,7 @@ final class PassPool: @unchecked Sendable {
         let mask = (1 << SegmentedEvents.segmentBits) - 1
         for index in indices {
             let i = Int(index)
-            segments[i >> SegmentedEvents.segmentBits].withUnsafeBufferPointer { slalog_prefetch($0.baseAddress! + (i & mask)) }
+            if let base = segments[i >> SegmentedEvents.segmentBits].baseAddress { slalog_prefetch(base + (i & mask)) }
         }
     }
 }

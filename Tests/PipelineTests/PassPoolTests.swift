@@ -24,6 +24,10 @@ import Testing
         for list in lists { starts.append(starts.last! + list.count) }
         let pass = PassEvents(pool: events, order: order, starts: starts, base: 0)
         #expect(pass.pool.releasedSegments == [])
+        // The pool's copies of the segments hold the events as appended, in each segment.
+        var all: [Event] = []
+        for position in 0..<3 { pass.append(position: position, slot: 0, to: &all) }
+        #expect(all.map(\.time.milliseconds) == order.map { Int64($0) })
         pass.pool.release(before: 1)
         #expect(pass.pool.releasedSegments == [0])
         // Position 0's own event in segment 2 and position 2's are still there.
