@@ -155,18 +155,11 @@ public struct HTMLReport {
                 let rating: StaticString = compliance.map { $0 >= 9500 ? "good" : $0 >= 8000 ? "warn" : "bad" } ?? "none"
                 html.put(rating)
                 html.put("\" data-v=\""); html.put(compliance ?? -1); html.put("\">")
-                if let compliance {
-                    html.put(compliance / 100); html.put(compliance % 100 < 10 ? ".0" : "."); html.put(compliance % 100)
-                }
+                if let compliance { html.put(hundredths: compliance) }
                 html.put("</td><td>"); html.put(stats.breached); html.put("</td><td>"); html.put(stats.atRisk); html.put("</td>")
                 let p90 = stats.percentile(90, sorted: stats.durations)  // ascending in summary rows
                 html.put("<td data-v=\""); html.put(Int(p90 ?? -1)); html.put("\">")
-                if let p90 {
-                    if p90 < 0 { html.put("-") }
-                    html.put(Int(p90.magnitude / 1000)); html.put(".")
-                    let milli = Int(p90.magnitude % 1000)
-                    html.put(milli < 10 ? "00" : milli < 100 ? "0" : ""); html.put(milli)
-                }
+                if let p90 { html.put(seconds: p90) }
                 html.put("</td>")
             }
             html.put("</tr>\n")
@@ -278,8 +271,6 @@ public struct HTMLReport {
         String(ticket.unicodeScalars.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) ? Character($0) : "-" })
     }
 
-    func percentText(_ hundredths: Int) -> String { "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)" }
-
     func format1(_ value: Double) -> String {
         let tenths = Int64((value * 10).rounded())
         return "\(tenths / 10).\(abs(tenths % 10))"
@@ -311,6 +302,22 @@ struct HTMLBytes {
             } while magnitude > 0
             bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[at...]))
         }
+    }
+
+    /// Milliseconds as seconds with three decimals, as `formatSeconds` writes them (`-1.005`).
+    mutating func put(seconds ms: Milliseconds) {
+        if ms < 0 { put("-") }
+        put(Int(ms.magnitude / 1000))
+        let milli = Int(ms.magnitude % 1000)
+        put(milli < 10 ? ".00" : milli < 100 ? ".0" : ".")
+        put(milli)
+    }
+
+    /// Hundredths of a percent as a percentage with two decimals (`6667` → `66.67`).
+    mutating func put(hundredths: Int) {
+        put(hundredths / 100)
+        put(hundredths % 100 < 10 ? ".0" : ".")
+        put(hundredths % 100)
     }
 
     /// `text` with `&`, `<`, `>`, `"` and `'` as entities (the bytes of other characters never equal these).

@@ -1,3 +1,4 @@
+import SLACore
 import TestSupport
 import Testing
 
@@ -14,6 +15,22 @@ import Testing
             var html = HTMLBytes(capacity: 0)
             html.put(n)
             #expect(html.text == String(n))
+        }
+    }
+
+    /// Seconds as the rest of the page writes them (`formatSeconds`), percentages as "66.67".
+    @Test func secondsAndPercentagesAreWrittenAsThePageWritesThem() {
+        var random = SeededGenerator(state: 9)
+        let values: [Int64] = [0, 1, 9, 10, 99, 100, 999, 1000, 1005, -1, -1005, 86_400_000, 3_600_250]
+        for ms in values + (0..<300).map({ _ in Int64.random(in: -10_000_000_000...10_000_000_000, using: &random) }) {
+            var html = HTMLBytes(capacity: 0)
+            html.put(seconds: ms)
+            #expect(html.text == formatSeconds(ms))
+        }
+        for hundredths in [0, 1, 9, 10, 99, 100, 6667, 9500, 10_000] {
+            var html = HTMLBytes(capacity: 0)
+            html.put(hundredths: hundredths)
+            #expect(html.text == "\(hundredths / 100)." + String(String(hundredths % 100 + 100).dropFirst()))
         }
     }
 
