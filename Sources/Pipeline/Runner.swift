@@ -646,7 +646,9 @@ func debugPhase(_ label: String) {
         Data(String(format: "phase %@: %.2f s, peak RSS %@ kB, cpu %.2f s\n", label, seconds, String(peak), cpu).utf8))
 }
 
-let phaseStart = DispatchTime.now()
+/// When the phase times start: `main` reads it first thing, so the first phase includes parsing
+/// arguments and loading the pipeline (a lazy global: else the first time it is read).
+public let phaseStart = DispatchTime.now()
 
 /// Whether SLALOG_DEBUG_PHASES is set (read once).
 let debugPhasesEnabled = ProcessInfo.processInfo.environment["SLALOG_DEBUG_PHASES"] != nil

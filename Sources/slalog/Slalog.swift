@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 
 /// The `slalog` command: parses arguments, calls the library, maps errors to exit codes.
 ///
@@ -31,6 +32,7 @@ struct Slalog: ParsableCommand {
 
     static func main() {
         Allocator.configure()
+        _ = phaseStart  // SLALOG_DEBUG_PHASES's clock starts here
         do {
             var command = try parseAsRoot()
             try command.run()
