@@ -303,18 +303,11 @@ public struct Summarizer: Sendable {
     private mutating func singleGroupIndex(_ value: String, create: Bool) -> Int? {
         var value = value
         return value.withUTF8 { bytes -> Int? in
-            let hash = ByteInterner.hash(UnsafeRawBufferPointer(bytes))
-            let found = singleIndex.find(hash: hash) { group in
-                groups.withUnsafeBufferPointer { groups in
-                    var key = groups[group].key[0]
-                    return key.withUTF8 { other in
-                        other.count == bytes.count && (bytes.isEmpty || memcmp(other.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
-                    }
-                }
-            }
-            if let found { return found }
+            let key = UnsafeRawBufferPointer(bytes)
+            let hash = ByteInterner.hash(key)
+            if let found = singleIndex.find(key, hash: hash) { return found }
             guard create else { return nil }
-            singleIndex.insert(hash: hash, group: groups.count)
+            singleIndex.insert(key, hash: hash, group: groups.count)
             groups.append(GroupSummary(key: [String(decoding: bytes, as: UTF8.self)]))
             return groups.count - 1
         }
@@ -426,51 +419,75 @@ public struct Summarizer: Sendable {
 
 /// A group key value compared and hashed by its UTF-8 bytes (`String` equality would merge
 /// canonically equivalent spellings that are different values in the log: docs/semantics.md §6).
-/// Group positions by the hash of their one key value (`ByteInterner.hash` of its UTF-8 bytes, the
-/// interner's hash of every log string): open addressing, each slot's hash and group in one entry,
-/// the key itself compared in the group (not held twice). A `Dictionary` keyed by the value hashed it
-/// with SipHash and compared it through generic code: 600 instructions a lookup, a twentieth of
-/// measuring a ticket.
+/// Group positions by their one key value's bytes: open addressing on `ByteInterner.hash` of the
+/// bytes (the interner's hash of every log string), each slot's hash tag, group and key in one
+/// 16-byte entry, the keys' bytes side by side in one buffer. A `Dictionary` keyed by the value
+/// hashed it with SipHash and compared it through generic code: 600 instructions a lookup, a
+/// twentieth of measuring a ticket. Comparing with the group's own key (a `String` in its own
+/// array, in a group of a kilobyte) took two dependent cache misses a ticket.
 struct SingleKeyIndex: Sendable {
     private struct Entry {
-        var hash: UInt64
+        /// The hash's high half (its low bits chose the slot).
+        var tag: UInt32
         /// The group's position + 1 (0: empty slot).
         var group: UInt32
+        /// Where the key is in `keys`: its length and its hash's low half (4 bytes each), then its bytes.
+        var key: Int
     }
 
-    private var entries = [Entry](repeating: Entry(hash: 0, group: 0), count: 16)
+    private var entries = [Entry](repeating: Entry(tag: 0, group: 0, key: 0), count: 16)
+    private var keys: [UInt8] = []
     private var count = 0
 
-    /// The group in a slot with this hash for which `same` holds (its key is the value looked up), else nil.
-    func find(hash: UInt64, _ same: (Int) -> Bool) -> Int? {
-        entries.withUnsafeBufferPointer { entries in
-            let mask = entries.count - 1
-            var i = Int(truncatingIfNeeded: hash) & mask
-            while entries[i].group != 0 {
-                if entries[i].hash == hash && same(Int(entries[i].group) - 1) { return Int(entries[i].group) - 1 }
-                i = (i + 1) & mask
+    /// The group whose key is `key` (its bytes), else nil; `hash` is `key`'s.
+    func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+        let tag = UInt32(truncatingIfNeeded: hash >> 32)
+        return entries.withUnsafeBufferPointer { entries in
+            keys.withUnsafeBytes { stored in
+                let mask = entries.count - 1
+                var i = Int(truncatingIfNeeded: hash) & mask
+                while entries[i].group != 0 {
+                    if entries[i].tag == tag && Self.same(key, stored, at: entries[i].key) { return Int(entries[i].group) - 1 }
+                    i = (i + 1) & mask
+                }
+                return nil
             }
-            return nil
         }
     }
 
-    mutating func insert(hash: UInt64, group: Int) {
+    @inline(__always)
+    private static func same(_ key: UnsafeRawBufferPointer, _ stored: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        let length = Int(UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        guard length == key.count else { return false }
+        return length == 0 || memcmp(stored.baseAddress! + offset + 8, key.baseAddress!, length) == 0
+    }
+
+    /// Adds `group` for `key` (not present: `find` gave nil).
+    mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt64, group: Int) {
         if (count + 1) * 2 > entries.count { grow() }
-        place(Entry(hash: hash, group: UInt32(group + 1)))
+        let offset = keys.count
+        withUnsafeBytes(of: UInt32(key.count).littleEndian) { keys.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: hash).littleEndian) { keys.append(contentsOf: $0) }
+        keys.append(contentsOf: key)
+        place(Entry(tag: UInt32(truncatingIfNeeded: hash >> 32), group: UInt32(group + 1), key: offset), hash: hash)
         count += 1
     }
 
-    private mutating func place(_ entry: Entry) {
+    private mutating func place(_ entry: Entry, hash: UInt64) {
         let mask = entries.count - 1
-        var i = Int(truncatingIfNeeded: entry.hash) & mask
+        var i = Int(truncatingIfNeeded: hash) & mask
         while entries[i].group != 0 { i = (i + 1) & mask }
         entries[i] = entry
     }
 
+    /// Twice the slots; each entry is placed again by its hash (its halves in the entry and with the key).
     private mutating func grow() {
         let old = entries.filter { $0.group != 0 }
-        entries = Array(repeating: Entry(hash: 0, group: 0), count: entries.count * 2)
-        for entry in old { place(entry) }
+        entries = Array(repeating: Entry(tag: 0, group: 0, key: 0), count: entries.count * 2)
+        for entry in old {
+            let low = keys.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: entry.key + 4, as: UInt32.self) }
+            place(entry, hash: UInt64(entry.tag) << 32 | UInt64(UInt32(littleEndian: low)))
+        }
     }
 }
 

@@ -39,25 +39,34 @@ import Testing
         #expect(Summarizer.isoWeek(CivilDate(year: 2026, month: 3, day: 2)) == "2026-W10")
     }
 
-    /// Rows come in byte order of the key values, value by value (a prefix first, NUL and
-    /// non-ASCII bytes included), against a plain element-wise sort of the UTF-8 arrays.
     /// The one-dimension index finds a group by its hash and then its key: groups whose hashes are
     /// equal (forced here: real 64-bit hashes rarely are) stay apart, across the table's growth.
     @Test func singleKeyIndexKeepsGroupsWithEqualHashesApart() {
         var index = SingleKeyIndex()
-        let keys = (0..<200).map { "customer-\($0)" }
-        func hash(_ key: Int) -> UInt64 { UInt64(key % 7) }  // 7 hashes for 200 keys: long collision chains
-        for (group, _) in keys.enumerated() {
-            #expect(index.find(hash: hash(group)) { $0 == group } == nil)
-            index.insert(hash: hash(group), group: group)
+        // Same-length keys and the empty key; 7 hashes for 201 keys (the same tag: long collision chains
+        // whose slots only the key's bytes tell apart), through several growths of the table.
+        let keys = [""] + (0..<200).map { "customer-\($0 + 100)" }
+        func hash(_ key: Int) -> UInt64 { UInt64(key % 7) }
+        func find(_ key: String, hash: UInt64) -> Int? {
+            var key = key
+            return key.withUTF8 { index.find(UnsafeRawBufferPointer($0), hash: hash) }
         }
-        for group in keys.indices {
-            #expect(index.find(hash: hash(group)) { keys[$0] == keys[group] } == group)
+        for (group, key) in keys.enumerated() {
+            #expect(find(key, hash: hash(group)) == nil)
+            var key = key
+            key.withUTF8 { index.insert(UnsafeRawBufferPointer($0), hash: hash(group), group: group) }
         }
-        #expect(index.find(hash: 3) { keys[$0] == "customer-999" } == nil)
-        #expect(index.find(hash: 99) { _ in true } == nil)
+        for (group, key) in keys.enumerated() {
+            #expect(find(key, hash: hash(group)) == group)
+        }
+        #expect(find("customer-999", hash: 3) == nil)
+        #expect(find("customer-10", hash: 3) == nil)  // a prefix of stored keys
+        #expect(find("customer-1000", hash: 3) == nil)  // one of them followed by more
+        #expect(find(keys[5], hash: 99) == nil)  // the right key under another hash
     }
 
+    /// Rows come in byte order of the key values, value by value (a prefix first, NUL and
+    /// non-ASCII bytes included), against a plain element-wise sort of the UTF-8 arrays.
     @Test func rowsAreInByteOrderOfTheirKeys() {
         let values = ["", "a", "ab", "a\u{0}", "a\u{0}b", "a\u{1}", "b", "B", "é", "\u{FF}", "z\u{0}\u{0}", "zz"]
         var summarizer = Summarizer(dimensions: [.customer, .agent], policyNames: ["p"])
