@@ -49,6 +49,9 @@ public final class BusinessCalendar: Sendable {
 
     private static let day: Int64 = 86_400_000
 
+    /// The same calendar in an object of its own, its zone too (see `PolicySet.copy()`).
+    public func copy() -> BusinessCalendar { BusinessCalendar(name: name, zone: zone?.copy(), hours: hours, holidays: holidays) }
+
     /// The working hours of one working day, when every working day of the week has the
     /// same total (24 h on 24x7): what a `bd` duration counts. nil when the days differ.
     public var businessDayLength: Milliseconds? {

@@ -33,6 +33,13 @@ public final class Policy: Sendable {
         firstResponseTarget = targets[.firstResponse]; nextReplyTarget = targets[.nextReply]; resolutionTarget = targets[.resolution]
     }
 
+    /// The same policy in an object of its own, its calendar too (see `PolicySet.copy()`).
+    public func copy() -> Policy {
+        Policy(
+            name: name, customer: customer, channel: channel, priority: priority, extras: extras, calendar: calendar.copy(),
+            targets: targets)
+    }
+
     /// The target of `metric` (nil: none, never breaches).
     @inline(__always)
     public func target(_ metric: Metric) -> Milliseconds? {
@@ -67,6 +74,13 @@ public struct PolicySet: Sendable {
     public init(policies: [Policy], atRiskFraction: Double = 0.75) {
         self.policies = policies; self.atRiskFraction = atRiskFraction
         readsExtras = policies.contains { !$0.extras.isEmpty }
+    }
+
+    /// The same policies in objects of their own (policies, calendars, zones), for one measuring
+    /// thread. A metric instance retains and releases its policy, calendar and zone: on objects
+    /// shared by the workers, each of those atomic counts moved a cache line between the cores.
+    public func copy() -> PolicySet {
+        PolicySet(policies: policies.map { $0.copy() }, atRiskFraction: atRiskFraction)
     }
 
     /// Index of the first matching policy, or nil (reported as policy `none`).

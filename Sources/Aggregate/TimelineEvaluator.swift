@@ -4,6 +4,8 @@ import SLACore
 /// (docs/semantics.md §2–3). One evaluator per thread (it caches policy lookups).
 public final class TimelineEvaluator {
     public let policies: PolicySet
+    /// The calendar of instances without a policy (24x7), an object of this evaluator's own (see `PolicySet.copy()`).
+    let alwaysOpen = BusinessCalendar.alwaysOpen.copy()
     /// Text of every symbol, indexed by `Symbol.rawValue`.
     public let strings: SymbolTexts
     public let asOf: Instant

@@ -182,7 +182,7 @@ struct Walk {
     ) -> MetricInstance {
         let policyIndex = evaluator.policyIndex(attributes)
         let policy = policyIndex.map { evaluator.policies.policies[$0] }
-        let calendar = policy?.calendar ?? .alwaysOpen
+        let calendar = policy?.calendar ?? evaluator.alwaysOpen
         var value = spans.reduce(Milliseconds(0)) { $0 + calendar.duration(from: $1.start, to: $1.end) }
         if let span { value += calendar.duration(from: span.start, to: span.end) }
         let target = policy?.target(metric)

@@ -121,8 +121,9 @@ struct Evaluation {
         let summaries = Locked([Summarizer?](repeating: nil, count: workerCount))
         for worker in 0..<workerCount {
             DispatchQueue(label: "slalog.aggregate.\(worker)").async(group: workers) {
+                // The worker's own policy objects: their reference counts stay in its core's cache.
                 let evaluator = TimelineEvaluator(
-                    policies: definition.policies, strings: strings, asOf: asOf, mapping: definition.ticketMapping,
+                    policies: definition.policies.copy(), strings: strings, asOf: asOf, mapping: definition.ticketMapping,
                     attributes: table)
                 var summarizer = Summarizer(dimensions: groupBy, zone: definition.groupZone, policyNames: definition.policyNames)
                 defer { summaries.withLock { $0[worker] = summarizer } }

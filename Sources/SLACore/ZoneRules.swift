@@ -15,6 +15,9 @@ public final class ZoneRules: Sendable {
 
     public static let utc = ZoneRules(identifier: "UTC", starts: [Int64.min], offsets: [0])
 
+    /// The same rules in an object of their own (see `PolicySet.copy()`).
+    public func copy() -> ZoneRules { ZoneRules(identifier: identifier, starts: starts, offsets: offsets) }
+
     private init(identifier: String, starts: [Int64], offsets: [Int64]) {
         self.identifier = identifier; self.starts = starts; self.offsets = offsets
     }

@@ -156,6 +156,35 @@ func referenceMinutes(from start: Int64, to stop: Int64, zone: String, hours: [I
         }
     }
 
+    /// Each measuring thread gets its own policy objects (`PolicySet.copy()`): the copies are new
+    /// objects, down to the zone, and measure what the reference model does.
+    @Test func aPolicySetsCopyHasObjectsOfItsOwnAndMeasuresTheSame() {
+        var rng = SeededGenerator(state: 7)
+        let hours = randomHours(&rng)
+        let holidays = ["2026-03-09", "2026-12-25"]
+        let office = Policy(
+            name: "office", customer: [GlobPattern("acme*")], calendar: calendar("America/New_York", hours, holidays: holidays),
+            targets: [.firstResponse: 3_600_000, .resolution: 86_400_000])
+        let original = PolicySet(policies: [office, Policy(name: "default", targets: [.nextReply: 600_000])], atRiskFraction: 0.5)
+        let copy = original.copy()
+        #expect(copy.atRiskFraction == 0.5)
+        #expect(copy.policies.map(\.name) == ["office", "default"])
+        #expect(copy.match(customer: "acme-1", channel: nil, priority: nil) == 0)
+        #expect(copy.match(customer: "other", channel: nil, priority: nil) == 1)
+        for (mine, theirs) in zip(copy.policies, original.policies) {
+            #expect(mine !== theirs && mine.calendar !== theirs.calendar)
+            #expect(mine.targets == theirs.targets && mine.calendar.name == theirs.calendar.name)
+        }
+        let zone = try! #require(copy.policies[0].calendar.zone)
+        #expect(zone !== original.policies[0].calendar.zone! && zone.identifier == "America/New_York")
+        for _ in 0..<20 {
+            let begin = utc(2026, 3, 1, 0).milliseconds + Int64(Int.random(in: 0..<(20 * 24 * 60), using: &rng)) * 60_000
+            let end = begin + Int64(Int.random(in: 0..<(10 * 24 * 60), using: &rng)) * 60_000
+            let slow = referenceMinutes(from: begin, to: end, zone: "America/New_York", hours: hours, holidays: Set(holidays)) * 60_000
+            #expect(copy.policies[0].calendar.duration(from: Instant(milliseconds: begin), to: Instant(milliseconds: end)) == slow)
+        }
+    }
+
     @Test func aFarAsOfCostsMillisecondsNotSeconds() {
         // A line dated 9999-12-31 once took ~1.6 s per open ticket on a business calendar.
         let berlin = calendar("Europe/Berlin", officeHours, holidays: ["2026-12-25", "2027-01-01"])
