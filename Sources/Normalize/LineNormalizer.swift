@@ -102,6 +102,7 @@ public final class LineNormalizer {
         }
         plans.deallocate()
         literalBytes.deallocate()
+        tuple.deallocate()
     }
 
     /// Re-chooses each prefilter literal's scan byte from the byte
@@ -289,31 +290,50 @@ public final class LineNormalizer {
         return "unknown \(groupName) value '\(Self.text(line, capture(group) ?? 0..<0))'"
     }
 
-    /// Scratch for folded values and extra-attribute tuples.
-    @exclusivity(unchecked) private var tuple: [UInt8] = []
+    /// Where a line's attribute tuple is built (grown as needed). Plain memory: an array's appends
+    /// (each a uniqueness check and a call) and its `removeAll` cost 450 instructions a line.
+    @exclusivity(unchecked) private var tuple = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
 
     /// The line's attribute values joined by U+001F, interned (see `Event.attributes`): each the
     /// captured group if non-empty, else the rule's fixed value, else empty (in ASCII lower case where
     /// the attribute folds case); trailing empties dropped; `.none` when the line carries none.
     private func attributes(_ plans: UnsafeMutableBufferPointer<AttributePlan>, _ line: UnsafeRawBufferPointer) -> Symbol {
-        tuple.removeAll(keepingCapacity: true)
-        var end = 0
+        var count = 0, end = 0
         for slot in 0..<plans.count {
-            if slot > 0 { tuple.append(AttributeTable.separator) }
             let plan = plans[slot]
-            let start = tuple.count
+            var value = UnsafeRawBufferPointer(start: nil, count: 0)
             if plan.group != 0, let range = capture(plan.group), !range.isEmpty {
-                tuple.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[range]))
+                value = UnsafeRawBufferPointer(rebasing: line[range])
             } else if let fixed = plan.fixed {
-                tuple.append(contentsOf: fixed)
+                value = fixed
+            }
+            if count + 1 + value.count > tuple.count { growTuple(to: count + 1 + value.count) }
+            let base = tuple.baseAddress!
+            if slot > 0 {
+                base.storeBytes(of: AttributeTable.separator, toByteOffset: count, as: UInt8.self)
+                count += 1
+            }
+            let start = count
+            if let from = value.baseAddress, value.count > 0 {
+                (base + count).copyMemory(from: from, byteCount: value.count)
+                count += value.count
             }
             if plan.folds {
-                for i in start..<tuple.count where (0x41...0x5A).contains(tuple[i]) { tuple[i] += 0x20 }
+                for i in start..<count where (0x41...0x5A).contains(tuple[i]) { tuple[i] += 0x20 }
             }
-            if tuple.last != AttributeTable.separator && !tuple.isEmpty { end = tuple.count }
+            if count > 0 && tuple[count - 1] != AttributeTable.separator { end = count }
         }
         guard end > 0 else { return .none }
-        return tuple.withUnsafeBytes { interner.intern(UnsafeRawBufferPointer(rebasing: $0[..<end])) }
+        return interner.intern(UnsafeRawBufferPointer(start: tuple.baseAddress, count: end))
+    }
+
+    /// Room for `needed` bytes in `tuple`, its bytes kept.
+    @inline(never)
+    private func growTuple(to needed: Int) {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: max(needed, 2 * tuple.count), alignment: 8)
+        bigger.copyMemory(from: UnsafeRawBufferPointer(tuple))
+        tuple.deallocate()
+        tuple = bigger
     }
 
     /// `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD` or `YYYYMMDD` in the `date` group of a date line.

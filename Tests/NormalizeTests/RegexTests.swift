@@ -128,6 +128,14 @@ import Testing
         // customer: captured and folded, else the fixed text folded; channel fixed as written; tier (own, folded) likewise.
         #expect(event(line(to: "x", customer: "ACME", tier: "Gold"))?.attributes == "acme\u{1F}\u{1F}web\u{1F}\u{1F}gold")
         #expect(event(line(to: "x"))?.attributes == "fallback\u{1F}\u{1F}web\u{1F}\u{1F}std")
+        // Values longer than the tuple's first room (256 bytes), each longer than the last: the room grows, bytes kept.
+        for length in [200, 300, 700, 5000] {
+            let customer = String(repeating: "AbC", count: length / 3), tier = String(repeating: "Z", count: length)
+            #expect(
+                event(line(to: "x", customer: customer, tier: tier))?.attributes
+                    == "\(customer.lowercased())\u{1F}\u{1F}web\u{1F}\u{1F}\(tier.lowercased())")
+        }
+        #expect(event(line(to: "x", customer: "Short"))?.attributes == "short\u{1F}\u{1F}web\u{1F}\u{1F}std")
     }
 
     @Test func prefilterSkipsLinesWithoutTheLiteral() throws {
