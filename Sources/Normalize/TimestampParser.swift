@@ -31,7 +31,7 @@ public struct TimestampParser: Sendable {
 
     /// Parses `bytes` into a UTC instant.
     public func parse(_ bytes: UnsafeRawBufferPointer) -> Result<Instant, Failure> {
-        if format == .auto || format == .iso8601, let fast = Self.parseCommonUTC(bytes) {
+        if format == .auto || format == .iso8601 || format == .datetime, let fast = Self.parseCommon(bytes, format: format) {
             return .success(fast)
         }
         return parseGeneral(bytes)
@@ -84,14 +84,19 @@ public struct TimestampParser: Sendable {
         return .success(Instant(timeOfDay: millis))
     }
 
-    /// The most common log shape, `YYYY-MM-DDTHH:MM:SS[.fff]Z`, read at fixed
-    /// offsets. Returns nil for anything else (the general parser then decides,
-    /// and gives the reason when it is wrong).
+    /// The common log shapes, read at fixed offsets: `YYYY-MM-DD`, `T` (iso8601, auto) or a space
+    /// (datetime, auto), `HH:MM:SS`, optionally `.fff` (three digits), optionally a space, then `Z`,
+    /// `+HH`, `+HHMM` or `+HH:MM` (or `-`). Returns nil for anything else, a time without an offset
+    /// included (the general parser then decides, and gives the reason when it is wrong); what it
+    /// returns is what the general parser returns (tested on random and damaged timestamps).
     @inline(__always)
-    static func parseCommonUTC(_ b: UnsafeRawBufferPointer) -> Instant? {
+    static func parseCommon(_ b: UnsafeRawBufferPointer, format: TimestampFormat) -> Instant? {
         let n = b.count
-        guard n == 20 || n == 24, b[4] == 0x2d, b[7] == 0x2d, b[10] == 0x54, b[13] == 0x3a, b[16] == 0x3a, b[n - 1] == 0x5a
-        else { return nil }
+        guard n >= 20, b[4] == 0x2d, b[7] == 0x2d, b[13] == 0x3a, b[16] == 0x3a else { return nil }
+        switch (format, b[10]) {
+        case (.auto, 0x54), (.auto, 0x20), (.iso8601, 0x54), (.datetime, 0x20): break
+        default: return nil
+        }
         @inline(__always) func digit(_ i: Int) -> Int64? {
             let d = b[i] &- 0x30
             return d < 10 ? Int64(d) : nil
@@ -103,17 +108,41 @@ public struct TimestampParser: Sendable {
         guard let y1 = two(0), let y2 = two(2), let month = two(5), let day = two(8), let hour = two(11), let minute = two(14),
             let second = two(17)
         else { return nil }
+        var i = 19
         var millis: Int64 = 0
-        if n == 24 {
-            guard b[19] == 0x2e, let m1 = digit(20), let m2 = digit(21), let m3 = digit(22) else { return nil }
+        if b[19] == 0x2e {
+            guard n >= 23, let m1 = digit(20), let m2 = digit(21), let m3 = digit(22), n == 23 || digit(23) == nil else { return nil }
             millis = m1 * 100 + m2 * 10 + m3
+            i = 23
+        }
+        if i < n && b[i] == 0x20 { i += 1 }
+        guard i < n else { return nil }
+        var offset: Int64 = 0
+        switch b[i] {
+        case 0x5a:
+            guard i + 1 == n else { return nil }
+        case 0x2b, 0x2d:
+            let rest = n - i - 1
+            guard rest == 2 || rest == 4 || rest == 5, let hours = two(i + 1), hours <= 18 else { return nil }
+            var minutes: Int64 = 0
+            if rest == 4 {
+                guard let m = two(i + 3) else { return nil }
+                minutes = m
+            } else if rest == 5 {
+                guard b[i + 3] == 0x3a, let m = two(i + 4) else { return nil }
+                minutes = m
+            }
+            guard minutes <= 59 else { return nil }
+            offset = (b[i] == 0x2b ? 1 : -1) * (hours * 3600 + minutes * 60) * 1000
+        default:
+            return nil
         }
         let year = y1 * 100 + y2
         guard (1...12).contains(month), day >= 1, day <= Int64(CivilDate.daysInMonth(year: Int(year), month: Int(month))),
             hour <= 23, minute <= 59, second <= 59
         else { return nil }
         let days = Int64(CivilDate.daysFromCivil(year: Int(year), month: Int(month), day: Int(day)))
-        return Instant(milliseconds: (days * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + millis)
+        return Instant(milliseconds: (days * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + millis - offset)
     }
 
     private func parseEpoch(_ c: inout ByteCursor, millis: Bool) -> Result<Instant, Failure> {
