@@ -2,7 +2,7 @@ import Foundation
 
 /// The UTC offsets of one IANA time zone as a table of transitions, built
 /// once from the system tz database so that conversions in the hot path are
-/// a binary search instead of a Foundation call.
+/// a table lookup instead of a Foundation call.
 ///
 /// Covers 1900–2200; outside that range the nearest known offset is used.
 /// A class: immutable, shared by every parser and calendar without copying its tables.
@@ -12,6 +12,14 @@ public final class ZoneRules: Sendable {
     private let starts: [Int64]
     /// Offsets in milliseconds (local = UTC + offset).
     private let offsets: [Int64]
+    /// The period in force at the start of each 2^32 ms (49.7 days) from 1900-01-01 to 2200: a
+    /// zone's offset changes at most twice in that long, so a lookup steps at most two periods
+    /// from there. (A binary search over the 470 periods of a zone with daylight saving time was
+    /// nine unpredictable branches an instant.)
+    private let buckets: [Int32]
+    private static let bucketBase: Int64 = -2_208_988_800_000
+    /// Where the buckets end (the first instant after them).
+    private let bucketLimit: Int64
 
     public static let utc = ZoneRules(identifier: "UTC", starts: [Int64.min], offsets: [0])
 
@@ -20,6 +28,9 @@ public final class ZoneRules: Sendable {
 
     private init(identifier: String, starts: [Int64], offsets: [Int64]) {
         self.identifier = identifier; self.starts = starts; self.offsets = offsets
+        let span = Int64(7_258_118_400_000) - Self.bucketBase
+        buckets = (0...(span >> 32)).map { Int32(Self.search(starts, Self.bucketBase + $0 << 32)) }
+        bucketLimit = Self.bucketBase + Int64(buckets.count) << 32
     }
 
     /// Loads `identifier` (e.g. `Europe/Berlin`); nil if the zone is unknown.
@@ -54,8 +65,20 @@ public final class ZoneRules: Sendable {
     @usableFromInline
     func offsetAt(index: Int) -> Int64 { offsets[index] }
 
+    /// The index of the period in force at `utc`: the last start at or before it.
     @usableFromInline
     func periodIndex(_ utc: Int64) -> Int {
+        guard utc >= Self.bucketBase && utc < bucketLimit else { return Self.search(starts, utc) }
+        let bucket = Int((utc - Self.bucketBase) >> 32)
+        return starts.withUnsafeBufferPointer { starts in
+            var index = Int(buckets[bucket])
+            while index + 1 < starts.count && starts[index + 1] <= utc { index += 1 }
+            return index
+        }
+    }
+
+    /// `periodIndex` by binary search (outside the buckets' years; and the buckets' reference).
+    static func search(_ starts: [Int64], _ utc: Int64) -> Int {
         var low = 0, high = starts.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
@@ -63,6 +86,12 @@ public final class ZoneRules: Sendable {
         }
         return low
     }
+
+    /// `periodIndex` by binary search over this zone's periods (for tests).
+    func searchedPeriodIndex(_ utc: Int64) -> Int { Self.search(starts, utc) }
+
+    /// When each period starts (for tests).
+    var periodStarts: [Int64] { starts }
 
     /// UTC instants in `[from, to)` at which the offset changes, ascending.
     public func transitions(from: Int64, to: Int64) -> ArraySlice<Int64> {

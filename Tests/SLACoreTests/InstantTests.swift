@@ -53,6 +53,20 @@ import Testing
         Instant(year: y, month: mo, day: d, hour: h, minute: mi).milliseconds
     }
 
+    /// The bucketed period lookup finds what a binary search over the periods finds: at every
+    /// period start and a millisecond either side, at random instants inside and outside
+    /// 1900-2200, and at the extremes.
+    @Test(arguments: ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"])
+    func periodLookupAgreesWithBinarySearch(zone: String) {
+        let rules = ZoneRules(identifier: zone)!
+        var instants: [Int64] = [Int64.min, Int64.min + 1, Int64.max, -2_208_988_800_000, -2_208_988_800_001, 7_258_118_400_000]
+        for start in rules.periodStarts.dropFirst() { instants += [start - 1, start, start + 1] }
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { instants.append(Int64.random(in: -3_800_000_000_000...8_900_000_000_000, using: &rng)) }
+        for utc in instants { #expect(rules.periodIndex(utc) == rules.searchedPeriodIndex(utc), "\(zone) \(utc)") }
+        if zone == "Europe/Berlin" { #expect(rules.periodStarts.count > 400) }  // daylight saving time, 1916-2200
+    }
+
     @Test func unknownZoneIsNil() { #expect(ZoneRules(identifier: "Mars/Olympus") == nil) }
 
     @Test func berlinOffsetsAroundTransitions() {
