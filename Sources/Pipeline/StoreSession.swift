@@ -425,7 +425,7 @@ final class StoreSession {
                         }
                     }
                 }
-                var events = PassEvents(pool: pool, order: order, starts: starts, base: pass.lowerBound)
+                var events = PassEvents(pool: consume pool, order: order, starts: starts, base: pass.lowerBound)
                 events.kept = try kept.load(pass, sequence: sequence, rank: rankOf)
                 return events
             },
