@@ -459,7 +459,7 @@ struct SingleKeyIndex: Sendable {
     private static func same(_ key: UnsafeRawBufferPointer, _ stored: UnsafeRawBufferPointer, at offset: Int) -> Bool {
         let length = Int(UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
         guard length == key.count else { return false }
-        return length == 0 || memcmp(stored.baseAddress! + offset + 8, key.baseAddress!, length) == 0
+        return length == 0 || ByteInterner.sameBytes(stored.baseAddress! + offset + 8, key.baseAddress!, count: length)
     }
 
     /// Adds `group` for `key` (not present: `find` gave nil).

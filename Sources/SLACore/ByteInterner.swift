@@ -126,8 +126,8 @@ public struct ByteInterner: Sendable {
 
     /// Whether `count` bytes at `a` and `b` are equal. Most keys (ids, names) are at most 16 bytes:
     /// two overlapping word loads compare them without a call to memcmp (never reading past either end).
-    @inline(__always)
-    static func sameBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
+    @inlinable @inline(__always)
+    public static func sameBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
         switch count {
         case 8...16:
             return a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
