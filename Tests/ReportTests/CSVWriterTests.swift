@@ -97,7 +97,10 @@ extension CSVWriterTests {
     /// independent ISO 8601 formatter of SLACore (days before 1970 and past 9999 included).
     @Test func instantsEqualTheISO8601FormatterWhileDaysRepeat() {
         var random = SystemRandomNumberGenerator()
-        var times: [Int64] = [0, -1, 86_399_999, 86_400_000, -86_400_000, 253_402_300_799_999, 253_402_300_800_000, -62_135_596_800_000]
+        var times: [Int64] = [
+            0, -1, 86_399_999, 86_400_000, -86_400_000, 253_402_300_799_999, 253_402_300_800_000, -62_135_596_800_000,
+            Int64.max, Int64.min + 86_400_000, Int64.max - 86_399_999, -9_000_000_000_000_000_000,
+        ]
         for _ in 0..<2000 {
             let base = times.last!
             times.append(
