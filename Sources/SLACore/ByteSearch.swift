@@ -8,7 +8,8 @@
 /// are GNU extensions that Swift's Glibc module does not export).
 public enum ByteSearch {
     /// Whether `needle` occurs in `haystack`, scanning with `memchr` for
-    /// `needle[anchor]` (pick a rare byte) and confirming with `memcmp`.
+    /// `needle[anchor]` (pick a rare byte) and confirming in place (`ByteInterner.sameBytes`: literals
+    /// are short, and a call to `memcmp` per candidate was 1.4 % of reading).
     @inlinable
     public static func contains(_ needle: UnsafeRawBufferPointer, anchor: Int, in haystack: UnsafeRawBufferPointer) -> Bool {
         guard let n = needle.baseAddress, needle.count > 0 else { return true }
@@ -20,7 +21,7 @@ public enum ByteSearch {
         while position < end {
             guard let hit = memchr(h + position, target, end - position) else { return false }
             let at = UnsafeRawPointer(hit) - h
-            if memcmp(h + (at - anchor), n, needle.count) == 0 { return true }
+            if ByteInterner.sameBytes(h + (at - anchor), n, count: needle.count) { return true }
             position = at + 1
         }
         return false

@@ -12,8 +12,12 @@ import Testing
     }
 
     @Test func anchoredSearchAgreesWithPlainSearchForEveryAnchor() {
-        let haystacks = ["x event=status ticket", "event=", "aevent=", "desk[311] chat#C1 <visitor>", "", "ev", "[[[[", "a[b[c[d"]
-        let needles = ["event=", "desk[", "<visitor>", "[", "[c", "x", "status ticket", "e"]
+        // Near misses in the first, middle and last byte of 2-20 byte needles (each compare width).
+        let haystacks = [
+            "x event=status ticket", "event=", "aevent=", "desk[311] chat#C1 <visitor>", "", "ev", "[[[[", "a[b[c[d",
+            "status tickez", "ztatus ticket", "status_ticket", "<visitoR> <visitor", "a literal of twenty-one", "a literal of twenty-onE",
+        ]
+        let needles = ["event=", "desk[", "<visitor>", "[", "[c", "x", "status ticket", "e", "a literal of twenty-one", "eve", "desk"]
         for h in haystacks {
             for n in needles {
                 let expected = contains(n, h)
