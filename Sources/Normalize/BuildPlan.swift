@@ -70,7 +70,9 @@ struct MappingPlan<Value: Sendable> {
             }
             let key = keys[k]
             guard key.count == captured.count else { continue }
-            if captured.isEmpty || memcmp(key.baseAddress!, captured.baseAddress!, captured.count) == 0 { return values[k] }
+            if captured.isEmpty || ByteInterner.sameBytes(key.baseAddress!, captured.baseAddress!, count: captured.count) {
+                return values[k]
+            }
         }
         return hasOtherwise ? values[keys.count] : nil
     }
