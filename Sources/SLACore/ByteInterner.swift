@@ -9,14 +9,24 @@ public struct ByteInterner: Sendable {
     /// All interned bytes, back to back; entry `i` is `arena[offsets[i] ..< offsets[i + 1]]`.
     public private(set) var arena: [UInt8] = []
     public private(set) var offsets: [Int] = [0, 0]  // id 0: the empty string
-    /// 0 = empty, else an id. No hash is kept per entry (8 bytes each, for millions of ticket ids):
-    /// a probe compares lengths and bytes, and growing the table hashes the arena again.
+    /// 0 = empty, else an id. The run's table keeps no hash per entry (8 bytes each, for millions of
+    /// ticket ids): a probe compares lengths and bytes, and growing the table hashes the arena again.
     private var slots: [UInt32]
+    /// Each entry's hash, by id (`keepsHashes`: a chunk's table, which is small and short-lived): its
+    /// growth places entries by them, and the run's table interning the chunk's takes them instead of
+    /// hashing every string again (on the merging thread, which reading waits for).
+    private var hashes: [UInt64] = []
+    private let keepsHashes: Bool
 
-    public init(capacity: Int = 1024) {
+    public init(capacity: Int = 1024, keepsHashes: Bool = false) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         slots = [UInt32](repeating: 0, count: size)
+        self.keepsHashes = keepsHashes
+        if keepsHashes {
+            hashes.reserveCapacity(capacity + 1)
+            hashes.append(0)  // id 0
+        }
     }
 
     /// Number of ids, including 0.
@@ -35,10 +45,13 @@ public struct ByteInterner: Sendable {
         let n = other.count
         var map = [Symbol](repeating: .none, count: max(n, 1))
         guard n > 1 else { return map }
-        var hashes = [UInt64](repeating: 0, count: n)
-        other.arena.withUnsafeBytes { arena in
-            for i in 1..<n {
-                hashes[i] = Self.hash(UnsafeRawBufferPointer(rebasing: arena[other.offsets[i]..<other.offsets[i + 1]]))
+        var hashes = other.hashes
+        if hashes.count != n {
+            hashes = [UInt64](repeating: 0, count: n)
+            other.arena.withUnsafeBytes { arena in
+                for i in 1..<n {
+                    hashes[i] = Self.hash(UnsafeRawBufferPointer(rebasing: arena[other.offsets[i]..<other.offsets[i + 1]]))
+                }
             }
         }
         // Stage distances: the slot 12 ahead, the offsets of its entry 8 ahead, that entry's bytes 4 ahead.
@@ -71,6 +84,7 @@ public struct ByteInterner: Sendable {
         let id = UInt32(count)
         arena.append(contentsOf: bytes)
         offsets.append(arena.count)
+        if keepsHashes { hashes.append(hash) }
         slots[index] = id
         if count * 2 > slots.count { grow() }
         return Symbol(rawValue: id)
@@ -160,10 +174,11 @@ public struct ByteInterner: Sendable {
     private mutating func grow(to size: Int) {
         var bigger = [UInt32](repeating: 0, count: size)
         let mask = bigger.count - 1
+        let known = hashes.count == count
         arena.withUnsafeBytes { arena in
             for id in 1..<count {
-                let bytes = UnsafeRawBufferPointer(rebasing: arena[offsets[id]..<offsets[id + 1]])
-                var index = Int(truncatingIfNeeded: Self.hash(bytes)) & mask
+                let hash = known ? hashes[id] : Self.hash(UnsafeRawBufferPointer(rebasing: arena[offsets[id]..<offsets[id + 1]]))
+                var index = Int(truncatingIfNeeded: hash) & mask
                 while bigger[index] != 0 { index = (index + 1) & mask }
                 bigger[index] = UInt32(id)
             }

@@ -79,13 +79,16 @@ import Testing
     }
 
     /// The merger interns each chunk's table at once (with lookups fetched ahead): the ids must be those
-    /// of a dictionary model that numbers new strings densely in order, across many chunks and growths.
-    @Test func internsAChunksTableAsOneByOneWould() {
+    /// of a dictionary model that numbers new strings densely in order, across many chunks and growths;
+    /// with a chunk table that keeps its hashes (its growth places entries by them, the merger takes them)
+    /// and one that does not.
+    @Test(arguments: [false, true])
+    func internsAChunksTableAsOneByOneWould(keepsHashes: Bool) {
         var run = ByteInterner(capacity: 1)
         var ids: [String: Symbol] = [:]
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<60 {
-            var chunk = ByteInterner(capacity: 1)
+            var chunk = ByteInterner(capacity: 1, keepsHashes: keepsHashes)
             var chunkKeys = [""]  // id 0
             for _ in 0..<Int.random(in: 0..<800, using: &rng) {
                 // Lengths 1…40: both sides of an 8-byte word, shared prefixes.
