@@ -110,3 +110,31 @@ import Testing
         }
     }
 }
+
+@Suite struct AttributeTableTests {
+    /// Joined values split in one pass give what `split` (keeping empty pieces) gives: random tuples of
+    /// empty and non-empty values, leading, trailing and repeated separators.
+    @Test func joinedValuesSplitLikeTheStandardLibrary() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0..<12, using: &rng)).map { _ in [UInt8(0x1F), 0x61, 0x62].randomElement(using: &rng)! }
+            var model: [String] = []
+            let values = AttributeTable.values(ofJoined: bytes) { piece in
+                model.append(String(decoding: piece, as: UTF8.self))
+                return Symbol(rawValue: UInt32(model.count))
+            }
+            let expected = bytes.split(separator: 0x1F, omittingEmptySubsequences: false)
+            #expect(values.count == expected.count)
+            var next = 0
+            for (value, piece) in zip(values, expected) {
+                if piece.isEmpty {
+                    #expect(value == .none)
+                } else {
+                    #expect(value.rawValue > 0 && model[Int(value.rawValue) - 1] == String(decoding: piece, as: UTF8.self))
+                    next += 1
+                    #expect(Int(value.rawValue) == next)  // interned in order
+                }
+            }
+        }
+    }
+}
