@@ -253,7 +253,7 @@ public final class LineNormalizer {
             return reject("empty timestamp")
         }
         let time: Instant
-        switch rule.timestamp.parse(UnsafeRawBufferPointer(rebasing: line[tsRange])) {
+        switch rule.timestamp.parse(UnsafeRawBufferPointer(rebasing: line[tsRange]), memo: &dateMemo) {
         case let .success(t): time = t
         case let .failure(f):
             return reject("bad timestamp '\(Self.text(line, tsRange))': \(f.reason)")
@@ -289,6 +289,9 @@ public final class LineNormalizer {
         guard case let .mapped(group, groupName, _, _) = mapping else { return "" }
         return "unknown \(groupName) value '\(Self.text(line, capture(group) ?? 0..<0))'"
     }
+
+    /// The last date the timestamp fast path read, for every rule's lines.
+    @exclusivity(unchecked) private var dateMemo = TimestampParser.DateMemo()
 
     /// Where a line's attribute tuple is built (grown as needed). Plain memory: an array's appends
     /// (each a uniqueness check and a call) and its `removeAll` cost 450 instructions a line.

@@ -31,10 +31,25 @@ public struct TimestampParser: Sendable {
 
     /// Parses `bytes` into a UTC instant.
     public func parse(_ bytes: UnsafeRawBufferPointer) -> Result<Instant, Failure> {
-        if format == .auto || format == .iso8601 || format == .datetime, let fast = Self.parseCommon(bytes, format: format) {
+        var memo = DateMemo()
+        return parse(bytes, memo: &memo)
+    }
+
+    /// Parses `bytes` into a UTC instant; `memo` holds the last date the fast path read (a reader
+    /// keeps one for all its lines: a log repeats its date for thousands of lines).
+    public func parse(_ bytes: UnsafeRawBufferPointer, memo: inout DateMemo) -> Result<Instant, Failure> {
+        if format == .auto || format == .iso8601 || format == .datetime, let fast = Self.parseCommon(bytes, format: format, memo: &memo) {
             return .success(fast)
         }
         return parseGeneral(bytes)
+    }
+
+    /// The last valid `YYYY-MM-DD` the fast path read (its ten bytes) and its day number.
+    public struct DateMemo: Sendable {
+        var head: UInt64 = 0, tail: UInt16 = 0
+        var days: Int64 = 0
+        var valid = false
+        public init() {}
     }
 
     /// Every accepted form, character by character (the fast path's fallback and reference).
@@ -90,7 +105,7 @@ public struct TimestampParser: Sendable {
     /// included (the general parser then decides, and gives the reason when it is wrong); what it
     /// returns is what the general parser returns (tested on random and damaged timestamps).
     @inline(__always)
-    static func parseCommon(_ b: UnsafeRawBufferPointer, format: TimestampFormat) -> Instant? {
+    static func parseCommon(_ b: UnsafeRawBufferPointer, format: TimestampFormat, memo: inout DateMemo) -> Instant? {
         let n = b.count
         guard n >= 20, b[4] == 0x2d, b[7] == 0x2d, b[13] == 0x3a, b[16] == 0x3a else { return nil }
         switch (format, b[10]) {
@@ -105,9 +120,7 @@ public struct TimestampParser: Sendable {
             guard let a = digit(i), let c = digit(i + 1) else { return nil }
             return a * 10 + c
         }
-        guard let y1 = two(0), let y2 = two(2), let month = two(5), let day = two(8), let hour = two(11), let minute = two(14),
-            let second = two(17)
-        else { return nil }
+        guard let hour = two(11), let minute = two(14), let second = two(17), hour <= 23, minute <= 59, second <= 59 else { return nil }
         var i = 19
         var millis: Int64 = 0
         if b[19] == 0x2e {
@@ -137,11 +150,20 @@ public struct TimestampParser: Sendable {
         default:
             return nil
         }
-        let year = y1 * 100 + y2
-        guard (1...12).contains(month), day >= 1, day <= Int64(CivilDate.daysInMonth(year: Int(year), month: Int(month))),
-            hour <= 23, minute <= 59, second <= 59
-        else { return nil }
-        let days = Int64(CivilDate.daysFromCivil(year: Int(year), month: Int(month), day: Int(day)))
+        // The date: the memo's when its ten bytes are the same, else read, checked and remembered.
+        let head = b.loadUnaligned(as: UInt64.self), tail = b.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
+        let days: Int64
+        if memo.valid && memo.head == head && memo.tail == tail {
+            days = memo.days
+        } else {
+            guard let y1 = two(0), let y2 = two(2), let month = two(5), let day = two(8) else { return nil }
+            let year = y1 * 100 + y2
+            guard (1...12).contains(month), day >= 1, day <= Int64(CivilDate.daysInMonth(year: Int(year), month: Int(month))) else {
+                return nil
+            }
+            days = Int64(CivilDate.daysFromCivil(year: Int(year), month: Int(month), day: Int(day)))
+            (memo.head, memo.tail, memo.days, memo.valid) = (head, tail, days, true)
+        }
         return Instant(milliseconds: (days * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + millis - offset)
     }
 
