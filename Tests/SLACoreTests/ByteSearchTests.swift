@@ -58,6 +58,26 @@ import Testing
         #expect(interner.lookup("never interned") == nil)
     }
 
+    /// The hash reads a key's tail in one or two loads: every byte must still count. Keys of every
+    /// length 0-24 that differ in one byte (each position), and 200,000 ticket-like ids, all hash apart.
+    @Test func hashesCountEveryByteOfTheTail() {
+        var hashes = Set<UInt64>(), keys = 0
+        for count in 0...24 {
+            let base = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 7) }
+            for position in -1..<count {
+                var key = base
+                if position >= 0 { key[position] ^= 0x01 }
+                hashes.insert(key.withUnsafeBytes { ByteInterner.hash($0) })
+                keys += 1
+            }
+        }
+        for n in 0..<200_000 {
+            hashes.insert(Array("T\(n)".utf8).withUnsafeBytes { ByteInterner.hash($0) })
+            keys += 1
+        }
+        #expect(hashes.count == keys)
+    }
+
     /// Keys of up to 16 bytes are compared by overlapping word loads: every length and every place of a
     /// single differing byte, against a byte-by-byte comparison.
     @Test func shortKeysCompareLikeBytes() {
