@@ -417,8 +417,6 @@ public struct Summarizer: Sendable {
     }
 }
 
-/// A group key value compared and hashed by its UTF-8 bytes (`String` equality would merge
-/// canonically equivalent spellings that are different values in the log: docs/semantics.md §6).
 /// Group positions by their one key value's bytes: open addressing on `ByteInterner.hash` of the
 /// bytes (the interner's hash of every log string), each slot's hash tag, group and key in one
 /// 16-byte entry, the keys' bytes side by side in one buffer. A `Dictionary` keyed by the value
@@ -491,6 +489,8 @@ struct SingleKeyIndex: Sendable {
     }
 }
 
+/// A group key value compared and hashed by its UTF-8 bytes (`String` equality would merge
+/// canonically equivalent spellings that are different values in the log: docs/semantics.md §6).
 public struct GroupValue: Hashable, Sendable {
     public let text: String
 

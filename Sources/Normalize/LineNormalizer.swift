@@ -63,7 +63,10 @@ public final class LineNormalizer {
     }
     /// Fields captured since the last `takeInterner()`, as bytes.
     /// (One normalizer per thread, so the per-line state skips dynamic exclusivity checks.)
-    @exclusivity(unchecked) public private(set) var interner = ByteInterner(capacity: 8192, keepsHashes: true)
+    @exclusivity(unchecked) public private(set) var interner = LineNormalizer.chunkInterner()
+
+    /// A chunk's symbol table: small, short-lived, keeping its hashes for the merger.
+    private static func chunkInterner() -> ByteInterner { ByteInterner(capacity: 8192, keepsHashes: true) }
 
     public init(rules: [Rule], matchLimit: UInt32 = 1_000_000, depthLimit: UInt32 = 10_000) {
         self.rules = rules
@@ -125,7 +128,7 @@ public final class LineNormalizer {
     /// Hands over the current symbol table and starts a new one (call per
     /// chunk; the merger remaps the symbols into the run's table).
     public func takeInterner() -> ByteInterner {
-        defer { interner = ByteInterner(capacity: 8192, keepsHashes: true) }
+        defer { interner = Self.chunkInterner() }
         return interner
     }
 
