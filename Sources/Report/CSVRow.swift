@@ -253,33 +253,47 @@ extension CSVWriter {
             let (days, msOfDay) = value.milliseconds.floorDivided(by: 86_400_000)
             if days != day {
                 let date = CivilDate(daysSinceEpoch: Int(days))
-                let start = cursor
-                digits(date.year, width: 4)
-                put(0x2d)
-                pair(date.month)
-                put(0x2d)
-                pair(date.day)
-                put(UInt8(ascii: "T"))
-                if cursor - start == 11 {
+                if (0...9999).contains(date.year) {
+                    // `YYYY-MM-` and `DDT` built in two words from pairs; kept as the day's text.
+                    let year = UInt(date.year)
+                    var head = UInt64(Self.pairWord(year / 100)) | UInt64(Self.pairWord(year % 100)) << 16 | 0x2d << 32
+                    head |= UInt64(Self.pairWord(UInt(date.month))) << 40 | 0x2d << 56
+                    let tail = UInt64(Self.pairWord(UInt(date.day))) | UInt64(UInt8(ascii: "T")) << 16
                     day = days
-                    withUnsafeMutableBytes(of: &dayText) { $0.baseAddress!.copyMemory(from: start, byteCount: 11) }
+                    dayText = (head.littleEndian, tail.littleEndian)
+                    let to = UnsafeMutableRawPointer(cursor)
+                    to.storeBytes(of: dayText.0, as: UInt64.self)
+                    (to + 8).storeBytes(of: dayText.1, as: UInt64.self)
+                    cursor += 11
                 } else {
+                    digits(date.year, width: 4)
+                    put(0x2d)
+                    pair(date.month)
+                    put(0x2d)
+                    pair(date.day)
+                    put(UInt8(ascii: "T"))
                     day = .min
                 }
             } else {
-                withUnsafeBytes(of: dayText) { copy($0.baseAddress!, 11) }
+                // The day's 11 bytes as two overlapping words (room for 32 was made).
+                let to = UnsafeMutableRawPointer(cursor)
+                to.storeBytes(of: dayText.0, as: UInt64.self)
+                (to + 8).storeBytes(of: dayText.1, as: UInt64.self)
+                cursor += 11
             }
+            // `HH:MM:SS` and `.mmmZ`, each built in a word from independent pairs and stored at once.
             // Unsigned: a division by a constant needs no sign correction.
             let ms = UInt(msOfDay), seconds = ms / 1000, milli = ms - seconds * 1000
-            pair(seconds / 3600)
-            put(0x3a)
-            pair(seconds / 60 % 60)
-            put(0x3a)
-            pair(seconds % 60)
-            put(0x2e)
-            put(UInt8(truncatingIfNeeded: milli / 100) &+ 0x30)
-            pair(milli % 100)
-            put(UInt8(ascii: "Z"))
+            let minutes = seconds / 60
+            var time = UInt64(Self.pairWord(minutes / 60)) | 0x3a << 16 | UInt64(Self.pairWord(minutes % 60)) << 24
+            time |= 0x3a << 40 | UInt64(Self.pairWord(seconds % 60)) << 48
+            let fraction =
+                UInt64(0x2e) | UInt64(truncatingIfNeeded: milli / 100 &+ 0x30) << 8 | UInt64(Self.pairWord(milli % 100)) << 16
+                | UInt64(UInt8(ascii: "Z")) << 32
+            let to = UnsafeMutableRawPointer(cursor)
+            to.storeBytes(of: time.littleEndian, as: UInt64.self)
+            (to + 8).storeBytes(of: fraction.littleEndian, as: UInt64.self)
+            cursor += 13
         }
 
         // MARK: A cell in pieces
