@@ -213,13 +213,15 @@ final class StoreSession {
         try file.forEachSegment(.strings) { first, count, data in
             var reader = ByteReader(data)
             let lengths = (0..<count).map { _ in Int(reader.read(UInt32.self)) }
-            var position = reader.position
-            for (i, length) in lengths.enumerated() {
-                guard position + length <= data.count else { damaged = true; return }
-                let symbol = store.symbols.intern(UnsafeRawBufferPointer(rebasing: data[position..<(position + length)]))
+            var starts = [Int](repeating: 0, count: count + 1)
+            starts[0] = reader.position
+            for (i, length) in lengths.enumerated() { starts[i + 1] = starts[i] + length }
+            guard starts[count] <= data.count else { damaged = true; return }
+            store.symbols.intern(count: count) {
+                UnsafeRawBufferPointer(rebasing: data[starts[$0]..<starts[$0 + 1]])
+            } into: {
                 // Ids are the order strings were first seen: a string table that does not replay so is damaged.
-                if Int(symbol.rawValue) != first + i { damaged = true }
-                position += length
+                if Int($1.rawValue) != first + $0 { damaged = true }
             }
         }
         if damaged { throw StoreError.cannotOpen(path: file.path, reason: "its string table is damaged") }

@@ -38,9 +38,7 @@ public struct ByteInterner: Sendable {
     }
 
     /// Interns every string of `other` in id order, as `intern` would one by one, and returns the
-    /// id each got here (`map[0]` is 0). A run's table is larger than the caches, so each lookup
-    /// would wait on memory two or three times (slot, offsets, bytes): the lookups a few strings
-    /// ahead have those fetched in advance, in stages, so the waits overlap.
+    /// id each got here (`map[0]` is 0).
     public mutating func intern(contentsOf other: ByteInterner) -> [Symbol] {
         let n = other.count
         var map = [Symbol](repeating: .none, count: max(n, 1))
@@ -54,27 +52,53 @@ public struct ByteInterner: Sendable {
                 }
             }
         }
-        // Stage distances: the slot 12 ahead, the offsets of its entry 8 ahead, that entry's bytes 4 ahead.
-        let slotAhead = 12, offsetsAhead = 8, bytesAhead = 4
         other.arena.withUnsafeBytes { otherArena in
-            for i in 1..<n {
-                slots.withUnsafeBufferPointer { slots in
-                    let mask = slots.count - 1
-                    if i + slotAhead < n { slalog_prefetch(slots.baseAddress! + (Int(truncatingIfNeeded: hashes[i + slotAhead]) & mask)) }
-                    if i + offsetsAhead < n {
-                        let id = Int(slots[Int(truncatingIfNeeded: hashes[i + offsetsAhead]) & mask])
-                        if id != 0 { offsets.withUnsafeBufferPointer { slalog_prefetch($0.baseAddress! + id) } }
-                    }
-                    if i + bytesAhead < n {
-                        let id = Int(slots[Int(truncatingIfNeeded: hashes[i + bytesAhead]) & mask])
-                        if id != 0 { arena.withUnsafeBytes { slalog_prefetch($0.baseAddress! + offsets[id]) } }
-                    }
+            map.withUnsafeMutableBufferPointer { map in
+                intern(1..<n, hashes: hashes) { i in
+                    UnsafeRawBufferPointer(rebasing: otherArena[other.offsets[i]..<other.offsets[i + 1]])
+                } into: { i, symbol in
+                    map[i] = symbol
                 }
-                let bytes = UnsafeRawBufferPointer(rebasing: otherArena[other.offsets[i]..<other.offsets[i + 1]])
-                map[i] = intern(bytes, hash: hashes[i])
             }
         }
         return map
+    }
+
+    /// Interns the strings `strings(i)` for `i` in `range`, in order, as `intern` would one by one, and
+    /// passes each one's id to `into` (a store's string table: `strings` are back to back in a block
+    /// of it). Lengths and bytes are read as the caller gives them; nothing is kept of `strings`.
+    public mutating func intern(
+        count: Int, strings: (Int) -> UnsafeRawBufferPointer, into: (Int, Symbol) -> Void
+    ) {
+        guard count > 0 else { return }
+        let hashes = (0..<count).map { Self.hash(strings($0)) }
+        intern(0..<count, hashes: hashes, strings, into: into)
+    }
+
+    /// The interning loop of many strings with their hashes. A run's table is larger than the caches,
+    /// so each lookup would wait on memory two or three times (slot, offsets, bytes): the lookups a
+    /// few strings ahead have those fetched in advance, in stages, so the waits overlap.
+    private mutating func intern(
+        _ range: Range<Int>, hashes: [UInt64], _ strings: (Int) -> UnsafeRawBufferPointer, into: (Int, Symbol) -> Void
+    ) {
+        // Stage distances: the slot 12 ahead, the offsets of its entry 8 ahead, that entry's bytes 4 ahead.
+        let slotAhead = 12, offsetsAhead = 8, bytesAhead = 4
+        let end = range.upperBound
+        for i in range {
+            slots.withUnsafeBufferPointer { slots in
+                let mask = slots.count - 1
+                if i + slotAhead < end { slalog_prefetch(slots.baseAddress! + (Int(truncatingIfNeeded: hashes[i + slotAhead]) & mask)) }
+                if i + offsetsAhead < end {
+                    let id = Int(slots[Int(truncatingIfNeeded: hashes[i + offsetsAhead]) & mask])
+                    if id != 0 { offsets.withUnsafeBufferPointer { slalog_prefetch($0.baseAddress! + id) } }
+                }
+                if i + bytesAhead < end {
+                    let id = Int(slots[Int(truncatingIfNeeded: hashes[i + bytesAhead]) & mask])
+                    if id != 0 { arena.withUnsafeBytes { slalog_prefetch($0.baseAddress! + offsets[id]) } }
+                }
+            }
+            into(i, intern(strings(i), hash: hashes[i]))
+        }
     }
 
     private mutating func intern(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Symbol {

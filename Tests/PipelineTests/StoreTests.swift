@@ -882,3 +882,47 @@ extension StoreTests {
         #expect(read == committed)
     }
 }
+
+extension StoreTests {
+    /// The string table is read back a block at a time; a table that does not replay the ids it was
+    /// written with (a string repeated, an empty one, a length past its block) refuses the store with
+    /// a message, and the store is not changed.
+    @Test(arguments: ["repeated", "empty", "past the block"])
+    func aDamagedStringTableRefusesTheStore(damage: String) throws {
+        let scratch = Scratch()
+        let month = GeneratedMonth(days: 2, ticketsPerDay: 40, seed: 5)
+        let store = scratch.path + "/s.db"
+        let day = scratch.write("day1.log", Array((month.days[1].joined(separator: "\n") + "\n").utf8))
+        _ = try run([day], store: store, asOf: nil, out: scratch.path + "/a")
+        do {
+            let file = try StoreFile(path: store, create: false, lockTimeout: 5)
+            try file.beginWrite()
+            let id = try file.segmentIDs(.strings)[0]
+            var (count, data) = try file.segment(id: id)
+            #expect(count > 3)
+            // `count` UInt32 lengths (little-endian), then the bytes.
+            var lengths = (0..<count).map { i in (0..<4).reduce(0) { $0 | Int(data[4 * i + $1]) << (8 * $1) } }
+            var strings: [[UInt8]] = []
+            var position = 4 * count
+            for length in lengths {
+                strings.append(Array(data[position..<(position + length)]))
+                position += length
+            }
+            switch damage {
+            case "repeated": strings[1] = strings[0]
+            case "empty": strings[1] = []
+            default: break
+            }
+            lengths = strings.map(\.count)
+            if damage == "past the block" { lengths[count - 1] += 1 }
+            data = lengths.flatMap { length in (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) } } + strings.flatMap { $0 }
+            try file.replaceSegment(id: id, count: count, data: data)
+            try file.commit()
+        }
+        let before = FileManager.default.contents(atPath: store)
+        var message = ""
+        do { _ = try run([day], store: store, asOf: nil, out: scratch.path + "/b") } catch { message = "\(error)" }
+        #expect(message.contains("its string table is damaged"), "\(damage): \(message)")
+        #expect(FileManager.default.contents(atPath: store) == before)
+    }
+}

@@ -129,6 +129,40 @@ import Testing
             #expect(run.count == ids.count + 1)
         }
     }
+
+    /// A store's string table is interned a block at a time (with lookups fetched ahead): each string
+    /// gets the id a dictionary model numbering new strings densely in order gives it, repeats their
+    /// first id and the empty string 0 (how a damaged table is caught), across blocks and growths.
+    @Test func internsABlockOfStringsAsOneByOneWould() {
+        var interner = ByteInterner(capacity: 1)
+        var ids: [String: Symbol] = ["": .none]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<40 {
+            let keys = (0..<Int.random(in: 0..<3000, using: &rng)).map { _ in
+                Int.random(in: 0..<50, using: &rng) == 0
+                    ? ""
+                    : "T\(Int.random(in: 0..<20_000, using: &rng))" + String(repeating: "y", count: Int.random(in: 0..<20, using: &rng))
+            }
+            let block = keys.flatMap { Array($0.utf8) }
+            var starts = [0]
+            for key in keys { starts.append(starts.last! + key.utf8.count) }
+            var got = [Symbol](repeating: Symbol(rawValue: .max), count: keys.count)
+            block.withUnsafeBytes { block in
+                interner.intern(count: keys.count) {
+                    UnsafeRawBufferPointer(rebasing: block[starts[$0]..<starts[$0 + 1]])
+                } into: {
+                    got[$0] = $1
+                }
+            }
+            for (i, key) in keys.enumerated() {
+                let expected = ids[key] ?? Symbol(rawValue: UInt32(ids.count))
+                ids[key] = expected
+                #expect(got[i] == expected)
+                #expect(interner.string(got[i]) == key)
+            }
+            #expect(interner.count == ids.count)
+        }
+    }
 }
 
 @Suite struct AttributeTableTests {
