@@ -72,19 +72,25 @@ public enum LZ4Block {
         var context: OpaquePointer?
         guard LZ4F_isError(LZ4F_createDecompressionContext(&context, UInt32(LZ4F_VERSION))) == 0, let context else { return nil }
         defer { LZ4F_freeDecompressionContext(context) }
-        var out = [UInt8](repeating: 0, count: count)
-        let complete = out.withUnsafeMutableBytes { target -> Bool in
+        // Not zeroed first: the frame writes every byte (a frame that does not is damaged, and dropped).
+        var complete = false
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let target = UnsafeMutableRawBufferPointer(buffer)
             var produced = 0, consumed = 4
+            defer { initialized = produced }
             while true {
                 var written = target.count - produced, taken = block.count - consumed
                 let hint = LZ4F_decompress(
                     context, target.baseAddress.map { $0 + produced }, &written, block.baseAddress! + consumed, &taken, nil)
-                guard LZ4F_isError(hint) == 0 else { return false }
+                guard LZ4F_isError(hint) == 0 else { return }
                 produced += written
                 consumed += taken
-                if hint == 0 { return produced == count && consumed == block.count }
+                if hint == 0 {
+                    complete = produced == count && consumed == block.count
+                    return
+                }
                 // More input is needed but there is none, or no progress: damaged.
-                if consumed == block.count || (written == 0 && taken == 0) { return false }
+                if consumed == block.count || (written == 0 && taken == 0) { return }
             }
         }
         return complete ? out : nil
