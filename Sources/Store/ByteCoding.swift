@@ -164,6 +164,28 @@ public struct ByteReader {
     public mutating func readVarint() -> UInt64 {
         // Ten bytes left (the longest varint): no bounds check per byte, and inlined where read.
         guard offset + 10 <= bytes.count else { return readVarintNearEnd() }
+        // Up to eight bytes (56 bits: every time, count and place) from one load, without a loop: the
+        // first byte with a clear top bit ends it; the 7-bit groups are moved together by shifts.
+        let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        if word & 0x80 == 0 {
+            offset &+= 1
+            return word & 0x7F
+        }
+        let ends = ~word & 0x8080_8080_8080_8080
+        if ends != 0 {
+            let bits = UInt64(ends.trailingZeroBitCount) &+ 1  // through the last byte's top bit
+            let kept = bits == 64 ? word : word & (1 &<< bits &- 1)
+            var value = kept & 0x7F
+            value |= kept >> 1 & 0x3F80
+            value |= kept >> 2 & 0x1F_C000
+            value |= kept >> 3 & 0xFE0_0000
+            value |= kept >> 4 & 0x7_F000_0000
+            value |= kept >> 5 & 0x3F8_0000_0000
+            value |= kept >> 6 & 0x1_FC00_0000_0000
+            value |= kept >> 7 & 0xFE_0000_0000_0000
+            offset &+= Int(bits >> 3)
+            return value
+        }
         var value: UInt64 = 0
         var shift: UInt64 = 0
         var at = offset

@@ -79,6 +79,34 @@ import Testing
                 }
             }
         }
+        // Any bytes (damage included) read as a byte-by-byte decoder reads them: each varint ends at the
+        // first byte below 0x80, or after ten; runs of continuation bytes of every length.
+        func plainVarint(_ bytes: [UInt8], _ at: inout Int) -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while at < bytes.count && shift < 64 {
+                let byte = bytes[at]
+                at += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { break }
+                shift += 7
+            }
+            return value
+        }
+        for _ in 0..<3_000 {
+            let continued = Int.random(in: 1...9, using: &random)
+            let bytes = (0..<Int.random(in: 0..<40, using: &random)).map { _ in
+                UInt8.random(in: 0...0x7F, using: &random) | (Int.random(in: 0..<10, using: &random) < continued ? 0x80 : 0)
+            }
+            bytes.withUnsafeBytes { raw in
+                var reader = ByteReader(raw)
+                var at = 0
+                while at < bytes.count {
+                    #expect(reader.readVarint() == plainVarint(bytes, &at))
+                    #expect(reader.position == at)
+                }
+            }
+        }
         // An over-long varint (eleven continuation bytes) stops after ten on both paths, as before.
         for padding in [0, 20] {
             let bytes = [UInt8](repeating: 0xFF, count: 11) + [UInt8](repeating: 0, count: padding)
