@@ -1,4 +1,5 @@
 import Aggregate
+import Dispatch
 import Ingest
 import Report
 import SLACore
@@ -48,9 +49,10 @@ final class KeptResults: @unchecked Sendable {
     /// Indexes the results `file` keeps for the census's tickets. `use`: false measures every ticket
     /// (`--remeasure`); `write`: the run keeps the results it measures (in its transaction).
     /// `retainUpTo`: the decoded segments are kept for the pass when they take no more bytes than this.
+    /// `ahead`: the stored results as `readAhead` read them (nil: they are read now).
     init(
         file: StoreFile, census: StoreSession.Census, asOf: Instant, measuringIdentity: String, use: Bool, write: Bool, run: Int64,
-        retainUpTo: Int = 0
+        retainUpTo: Int = 0, ahead: ReadAhead? = nil
     ) throws(StoreError) {
         let slots = census.count.count
         segmentOf = Array(repeating: -1, count: slots)
@@ -62,16 +64,77 @@ final class KeptResults: @unchecked Sendable {
         self.file = file
         keeps = write
         guard use && sameKey else { return }
-        // -1: none; -2: an entry that is outdated; -3: an entry for a later as_of; else the segment's index.
-        var latest = [Int32](repeating: -1, count: slots)
-        var index: Int32 = 0
-        var retaining = retainUpTo > 0, retained = 0
-        try file.forEachSegmentByID(.results) { id, _, block in
+        var indexed: Indexed
+        if let ahead, let done = ahead.wait(), done.slots <= slots {
+            indexed = done
+        } else {
+            indexed = Indexed(slots: slots, retainUpTo: retainUpTo)
+            try file.forEachSegmentByID(.results) { id, _, block in indexed.add(id: id, block: block) }
+        }
+        segments = indexed.segments
+        decoded = indexed.decoded
+        // Each ticket's last entry decides (earlier ones were superseded): usable with the same number
+        // of events and no event after as_of; outdated with other events; right for a later as_of.
+        outdated = indexed.superseded
+        for slot in 0..<indexed.slots where indexed.last[slot] >= 0 {
+            if census.count[slot] == 0 || UInt32(census.count[slot]) != indexed.lastEvents[slot] {
+                outdated += 1
+            } else if indexed.lastTime[slot] > asOf.milliseconds {
+                later += 1
+            } else {
+                usable += 1
+                segmentOf[slot] = indexed.last[slot]
+                length[slot] = indexed.lastLength[slot]
+            }
+        }
+        // Outdated entries never outnumber the live ones for long (a few thousand are let be: they cost little):
+        // such a run measures every ticket and keeps anew.
+        if write && outdated > max(usable + later, Self.outdatedAllowance) {
+            dropStored = true
+            usable = 0
+            decoded = []
+            segmentOf = Array(repeating: -1, count: slots)
+            return
+        }
+        if usable == 0 { decoded = [] }
+    }
+
+    /// What indexing learns from the stored results before the census is known: the segments, and per
+    /// ticket slot its last entry (a later entry supersedes an earlier one).
+    struct Indexed: Sendable {
+        /// Row ids of the results segments, in the order written; the decoded ones while they fit.
+        var segments: [Int64] = []
+        var decoded: [[UInt8]] = []
+        private var retaining: Bool
+        private var retained = 0
+        private let retainUpTo: Int
+        /// Entries for slots at or past this are not indexed (no such ticket).
+        let slots: Int
+        /// Per slot: the segment of its last entry (-1: none), and that entry's events, last event's time, payload bytes.
+        var last: [Int32]
+        var lastEvents: [UInt32]
+        var lastTime: [Int64]
+        var lastLength: [UInt32]
+        /// Entries a later entry of the same ticket replaced.
+        var superseded = 0
+
+        init(slots: Int, retainUpTo: Int) {
+            self.slots = slots
+            self.retainUpTo = retainUpTo
+            retaining = retainUpTo > 0
+            last = Array(repeating: -1, count: slots)
+            lastEvents = Array(repeating: 0, count: slots)
+            lastTime = Array(repeating: 0, count: slots)
+            lastLength = Array(repeating: 0, count: slots)
+        }
+
+        /// Indexes the segment `id` (an LZ4 block of entries; a damaged one is no result at all: its
+        /// tickets are measured from their events).
+        mutating func add(id: Int64, block: UnsafeRawBufferPointer) {
+            let index = Int32(segments.count)
             segments.append(id)
-            // A damaged block is no result at all: its tickets are measured from their events.
             guard let data = LZ4Block.decompress(block) else {
                 if retaining { decoded.append([]) }
-                index += 1
                 return
             }
             if retaining {
@@ -87,38 +150,59 @@ final class KeptResults: @unchecked Sendable {
                 ResultCoding.forEachEntry(data) { entry in
                     let slot = Int(entry.slot)
                     guard slot < slots else { return }
-                    if latest[slot] != -1 { outdated += 1 }
-                    if census.count[slot] == 0 || UInt32(census.count[slot]) != entry.events {
-                        latest[slot] = -2
-                    } else if entry.last > asOf.milliseconds {
-                        latest[slot] = -3
-                    } else {
-                        latest[slot] = index
-                        length[slot] = UInt32(entry.payload.count)
-                    }
+                    if last[slot] >= 0 { superseded += 1 }
+                    last[slot] = index
+                    lastEvents[slot] = entry.events
+                    lastTime[slot] = entry.last
+                    lastLength[slot] = UInt32(entry.payload.count)
                 }
             }
-            index += 1
         }
-        for slot in 0..<slots {
-            switch latest[slot] {
-            case -1: break
-            case -2: outdated += 1
-            case -3: later += 1
-            default: usable += 1
+    }
+
+    /// The stored results of a store run, read on the calling thread (copies of their compressed
+    /// blocks) and decompressed and indexed on a helper thread while the run goes on (reads its new
+    /// files, counts every event, saves): the index is then checked against the census. Nil when
+    /// there is nothing to read ahead: no results for this measuring identity, `--remeasure`, or
+    /// compressed blocks of more than `limit` bytes (read then, as they are used).
+    static func readAhead(file: StoreFile, measuringIdentity: String, slots: Int, retainUpTo: Int, limit: Int) throws(StoreError)
+        -> ReadAhead?
+    {
+        guard try file.metaText("results_key") == key(measuringIdentity) else { return nil }
+        let totals = try file.totals(.results)
+        guard totals.count > 0, totals.bytes <= limit else { return nil }
+        var blocks: [(id: Int64, bytes: [UInt8])] = []
+        try file.forEachSegmentByID(.results) { id, _, block in blocks.append((id, Array(block.assumingMemoryBound(to: UInt8.self)))) }
+        let ahead = ReadAhead()
+        ahead.start { [blocks] in
+            var indexed = Indexed(slots: slots, retainUpTo: retainUpTo)
+            for block in blocks { block.bytes.withUnsafeBytes { indexed.add(id: block.id, block: $0) } }
+            return indexed
+        }
+        return ahead
+    }
+
+    /// Indexing on a helper thread; `wait` gives its outcome.
+    final class ReadAhead: Sendable {
+        private let done = DispatchGroup()
+        private let outcome = Locked<Indexed?>(nil)
+
+        fileprivate func start(_ work: @escaping @Sendable () -> Indexed) {
+            let outcome = outcome
+            DispatchQueue.global().async(group: done) {
+                let indexed = work()
+                outcome.withLock { $0 = indexed }
             }
         }
-        // Outdated entries never outnumber the live ones for long (a few thousand are let be: they cost little):
-        // such a run measures every ticket and keeps anew.
-        if write && outdated > max(usable + later, Self.outdatedAllowance) {
-            dropStored = true
-            usable = 0
-            decoded = []
-            return
+
+        /// Waits for the index (and takes it: a second call gives nil).
+        func wait() -> Indexed? {
+            done.wait()
+            return outcome.withLock { indexed in
+                defer { indexed = nil }
+                return indexed
+            }
         }
-        for slot in latest.indices where latest[slot] < 0 { latest[slot] = -1 }
-        segmentOf = latest
-        if usable == 0 { decoded = [] }
     }
 
     func isKept(_ slot: UInt32) -> Bool { segmentOf[Int(slot)] >= 0 }

@@ -138,7 +138,9 @@ public enum Runner {
             do {
                 kept = try KeptResults(
                     file: session.file, census: census, asOf: asOf, measuringIdentity: definition.measuringIdentity,
-                    use: !options.remeasure, write: !options.storeOnly, run: session.runNumber, retainUpTo: options.memory / 8)
+                    use: !options.remeasure, write: !options.storeOnly, run: session.runNumber, retainUpTo: options.memory / 8,
+                    ahead: session.resultsAhead)
+                session.resultsAhead = nil
             } catch { throw RunError(description: error.description) }
             source = session.ticketSource(store, census: census, memory: options.memory, kept: kept)
         } else if let file = spill.file, let census {
@@ -284,6 +286,14 @@ public enum Runner {
         debugPhase("planned")
         var store = merger(inputs: opened.sources.map(\.name), definition: definition, options: options)
         do { try opened.load(into: &store) } catch { throw RunError(description: error.description) }
+        if !options.remeasure {
+            // Indexed while the new files are read, counted and saved (the kept results do not change until measuring).
+            do {
+                opened.resultsAhead = try KeptResults.readAhead(
+                    file: opened.file, measuringIdentity: definition.measuringIdentity, slots: store.ticketSymbols.count,
+                    retainUpTo: options.memory / 8, limit: options.memory / 8)
+            } catch { throw RunError(description: error.description) }
+        }
         debugPhase("store loaded")
         if !options.storeOnly && opened.unreadable.count == files.count {
             let reasons = expansionProblems.map(\.description) + opened.unreadable.map { "\($0.error)" }

@@ -44,6 +44,8 @@ final class StoreSession {
     private(set) var unreadable: [(path: String, error: IngestError)] = []
     /// The number the run will have in the store's history (segments written while reading carry it).
     private(set) var runNumber: Int64 = 0
+    /// The stored results, being indexed on a helper thread since the store was loaded (nil: none).
+    var resultsAhead: KeptResults.ReadAhead?
     /// Heads and raw hashes of the inputs this run reads, by source id.
     private var peeks: [Int32: Fingerprint.Peek] = [:]
     /// Sources the store held before this run.

@@ -926,3 +926,46 @@ extension StoreTests {
         #expect(FileManager.default.contents(atPath: store) == before)
     }
 }
+
+extension StoreTests {
+    /// The kept results are indexed ahead, on a helper thread while the run reads, counts and saves,
+    /// when their compressed blocks fit an eighth of `--memory`, else as measuring begins: both ways
+    /// use the same results and give the same reports, for a night, a report at an earlier as_of
+    /// (results kept for later events are not used) and one at the latest.
+    @Test func keptResultsIndexedAheadOrWhenMeasuringAreTheSame() throws {
+        let scratch = Scratch()
+        let month = GeneratedMonth(days: 6, ticketsPerDay: 60, seed: 23)
+        let store = scratch.path + "/s.db"
+        var files: [String] = []
+        for day in 1...5 {
+            files.append(scratch.write("day\(day).log", Array((month.days[day].joined(separator: "\n") + "\n").utf8)))
+            _ = try run(files, store: store, asOf: GeneratedMonth.endOfDay(day), out: scratch.path + "/n")
+        }
+        files.append(scratch.write("day6.log", Array((month.days[6].joined(separator: "\n") + "\n").utf8)))
+        let cases: [(name: String, asOf: Instant, storeOnly: Bool)] = [
+            ("night", GeneratedMonth.endOfDay(6), false), ("earlier", GeneratedMonth.endOfDay(3), true),
+            ("latest", GeneratedMonth.endOfDay(5), true),
+        ]
+        for (name, asOf, storeOnly) in cases {
+            var accounts: [[Int]] = []
+            for memory in [512 << 20, 40_000] {
+                // Each on a copy of the store as the five nights left it.
+                let copy = scratch.path + "/\(name)-\(memory).db"
+                for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: store + suffix) {
+                    try FileManager.default.copyItem(atPath: store + suffix, toPath: copy + suffix)
+                }
+                let result = try run(
+                    storeOnly ? [] : files, store: copy, asOf: asOf, out: scratch.path + "/\(name)-\(memory)", storeOnly: storeOnly,
+                    memory: memory)
+                let account = try #require(result.store)
+                accounts.append([account.resultsReused, account.ticketsMeasured])
+            }
+            #expect(accounts[0] == accounts[1], "\(name): reused, measured \(accounts[0]) ahead, \(accounts[1]) when measuring")
+            #expect(accounts[0][0] > 0, "\(name): no kept result used")
+            for report in Self.reports {
+                let a = read(scratch.path + "/\(name)-\(512 << 20)/" + report), b = read(scratch.path + "/\(name)-40000/" + report)
+                #expect(a == b, "\(name): \(report): \(firstDifference(a, b) ?? "")")
+            }
+        }
+    }
+}
