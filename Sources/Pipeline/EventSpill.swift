@@ -14,6 +14,8 @@ final class EventSpill {
     private(set) var file: StoreFile?
     /// Why writing the spill failed (a full disk), if it did.
     private(set) var failure: StoreError?
+    /// Whether any event was spilled.
+    private(set) var spilled = false
 
     /// Spills into a temporary store, created when first needed: only past a quarter of the budget
     /// (writing the spill costs time a run that fits in memory need not spend).
@@ -41,6 +43,7 @@ final class EventSpill {
     /// Moves the merger's events to the spill file (one uncommitted transaction: nothing is synced).
     func flush(_ events: inout SegmentedEvents) {
         guard failure == nil, events.count > 0 else { return }
+        spilled = true
         do throws(StoreError) {
             if file == nil, let temporary {
                 let created = try StoreFile(path: temporary, create: true, lockTimeout: 0)

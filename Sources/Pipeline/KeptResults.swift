@@ -195,13 +195,10 @@ final class KeptResults: @unchecked Sendable {
             }
         }
 
-        /// Waits for the index (and takes it: a second call gives nil).
+        /// Waits for the index.
         func wait() -> Indexed? {
             done.wait()
-            return outcome.withLock { indexed in
-                defer { indexed = nil }
-                return indexed
-            }
+            return outcome.withLock { $0 }
         }
     }
 

@@ -152,6 +152,7 @@ public enum Runner {
         // Where each ticket first appears and its last event were for the report order and retention: done.
         census?.firstSeen = []
         census?.last = []
+        census?.collected = SegmentedEvents()  // the ticket source holds them now
         debugPhase("group by ticket")
         let evaluation = try Evaluation.run(
             source: source, definition: definition, asOf: asOf, jobs: options.jobs,
@@ -308,8 +309,14 @@ public enum Runner {
         debugPhase("read")
         var census: StoreSession.Census
         do {
-            census = try opened.census(store, includeNew: true, lastTimes: definition.storeKeep != nil && !options.storeOnly)
+            // The events of tickets without a kept result are collected on the way, for measuring (one pass's worth at most).
+            census = try opened.census(
+                store, includeNew: true, lastTimes: definition.storeKeep != nil && !options.storeOnly,
+                collecting: opened.collecting(store, spilled: spill?.spilled ?? false), limit: options.memory / 8 / 36)
         } catch { throw RunError(description: error.description) }
+        debugNote(
+            "census collected \(census.collected.count) of \(census.events) events (\(census.collectedCount.isEmpty ? "not collecting" : "collecting"))"
+        )
         debugPhase("census")
         guard !options.storeOnly else { return (store, opened, census) }
         if let keep = definition.storeKeep { opened.applyRetention(keep: keep, census: &census, to: &store) }

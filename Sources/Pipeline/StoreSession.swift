@@ -312,56 +312,116 @@ final class StoreSession {
         var roots = ThreadRoots()
         /// Customers named on any ticket event (the candidates a service's customer rows are made for).
         var customers = Set<Symbol>()
+        /// The events (as stored) of the tickets the census was asked to collect, in the order the store
+        /// holds them once saved, and how many per root slot (empty: none collected, or given up).
+        var collected = SegmentedEvents()
+        var collectedCount: [Int32] = []
         var events: Int { count.reduce(0) { $0 + Int($1) } }
     }
 
-    /// Counts every ticket's events, first place and last time (events are read, not kept).
-    func census(_ store: MergedEvents, includeNew: Bool, lastTimes: Bool = false) throws(StoreError) -> Census {
-        try Self.census(of: file, store, includeNew: includeNew, lastTimes: lastTimes)
+    /// Which tickets' events a census collects for measuring, so that measuring need not read every
+    /// stored event again: those without a kept result, and those the run's new events touch (their
+    /// kept result no longer applies). Nil when the kept results are not indexed yet, or new events
+    /// went to the store while reading (they cannot be told apart then).
+    func collecting(_ store: MergedEvents, spilled: Bool) -> [Bool]? {
+        guard !spilled, let indexed = resultsAhead?.wait() else { return nil }
+        let roots = store.threadRoots()
+        var wanted = [Bool](repeating: true, count: store.ticketSymbols.count)
+        for slot in 0..<min(indexed.slots, wanted.count) where indexed.last[slot] >= 0 { wanted[slot] = false }
+        store.events.forEach { _, event in wanted[Int(roots[event.ticket.rawValue])] = true }
+        return wanted
+    }
+
+    /// Counts every ticket's events, first place and last time (events are read, not kept but those
+    /// of the tickets `collecting` asks for, up to `limit` events).
+    func census(
+        _ store: MergedEvents, includeNew: Bool, lastTimes: Bool = false, collecting: [Bool]? = nil, limit: Int = 0
+    ) throws(StoreError) -> Census {
+        try Self.census(of: file, store, includeNew: includeNew, lastTimes: lastTimes, collecting: collecting, limit: limit)
+    }
+
+    /// A census's tallies while every event passes: plain memory (every stored event passes here; an
+    /// array written per event is checked for uniqueness, a nested function's captured ones for
+    /// exclusivity, at run time).
+    private struct Tally {
+        var firstSeen: UnsafeMutableBufferPointer<SourceLocation>
+        var last: UnsafeMutableBufferPointer<Int64>
+        var count: UnsafeMutableBufferPointer<Int32>
+        /// The customer of an attribute tuple is looked up once per tuple, not per event.
+        var tupleSeen: UnsafeMutableBufferPointer<Bool>
+        var customers = Set<Symbol>()
+        let wanted: [Bool]
+        let limit: Int
+        var collected = SegmentedEvents()
+        /// Per root slot, its collected events (empty: not collecting).
+        var collectedCount: UnsafeMutableBufferPointer<Int32>
+
+        init(slots: Int, lastTimes: Bool, tuples: Int, wanted: [Bool]?, limit: Int) {
+            firstSeen = .allocate(capacity: slots)
+            firstSeen.initialize(repeating: SourceLocation(file: 0xFF_FFFF, line: 0xFF_FFFF_FFFF))
+            last = .allocate(capacity: lastTimes ? slots : 0)
+            last.initialize(repeating: Int64.min)
+            count = .allocate(capacity: slots)
+            count.initialize(repeating: 0)
+            tupleSeen = .allocate(capacity: tuples)
+            tupleSeen.initialize(repeating: false)
+            self.wanted = wanted ?? []
+            self.limit = limit
+            collectedCount = .allocate(capacity: wanted == nil ? 0 : slots)
+            collectedCount.initialize(repeating: 0)
+        }
+
+        func deallocate() {
+            firstSeen.deallocate(); last.deallocate(); count.deallocate(); tupleSeen.deallocate(); collectedCount.deallocate()
+        }
+
+        @inline(__always)
+        mutating func note(_ event: Event, roots: ThreadRoots, table: AttributeTable) {
+            let slot = Int(roots[event.ticket.rawValue])
+            count[slot] += 1
+            if event.source < firstSeen[slot] { firstSeen[slot] = event.source }
+            if !last.isEmpty { last[slot] = max(last[slot], event.time.milliseconds) }
+            if !collectedCount.isEmpty && wanted[slot] {
+                if collected.count < limit {
+                    collected.append(event)
+                    collectedCount[slot] += 1
+                } else {
+                    // Too many to hold: measuring reads them from the store.
+                    collected = SegmentedEvents()
+                    collectedCount.deallocate()
+                    collectedCount = .allocate(capacity: 0)
+                }
+            }
+            let tuple = Int(event.attributes)
+            if tuple < tupleSeen.count {
+                guard !tupleSeen[tuple] else { return }
+                tupleSeen[tuple] = true
+            }
+            let customer = table.value(event.attributes, AttributeTable.customer)
+            if customer != .none { customers.insert(customer) }
+        }
     }
 
     /// The census of the events in `file` (and, with `includeNew`, those in the merger's memory).
-    static func census(of file: StoreFile, _ store: MergedEvents, includeNew: Bool, lastTimes: Bool = false) throws(StoreError) -> Census {
+    static func census(
+        of file: StoreFile, _ store: MergedEvents, includeNew: Bool, lastTimes: Bool = false, collecting: [Bool]? = nil, limit: Int = 0
+    ) throws(StoreError) -> Census {
         let slots = store.ticketSymbols.count
-        var firstSeen = Array(repeating: SourceLocation(file: 0xFF_FFFF, line: 0xFF_FFFF_FFFF), count: slots)
-        var last = Array(repeating: Int64.min, count: lastTimes ? slots : 0)
-        var count = Array(repeating: Int32(0), count: slots)
         let roots = store.threadRoots()
         let table = store.attributeTable
-        // The customer of an attribute tuple is looked up once per tuple, not per event.
-        var tupleSeen = [Bool](repeating: false, count: table.count)
-        var customers = Set<Symbol>()
-        // Every stored event passes here: the tallies are written through buffer pointers (a nested
-        // function mutating captured arrays has each access checked for exclusivity at run time).
-        try firstSeen.withUnsafeMutableBufferPointer { firstSeen throws(StoreError) in
-            try count.withUnsafeMutableBufferPointer { count throws(StoreError) in
-                try last.withUnsafeMutableBufferPointer { last throws(StoreError) in
-                    try tupleSeen.withUnsafeMutableBufferPointer { tupleSeen throws(StoreError) in
-                        let (firstSeen, count, last, tupleSeen) = (firstSeen, count, last, tupleSeen)
-                        func note(_ event: Event) {
-                            let slot = Int(roots[event.ticket.rawValue])
-                            count[slot] += 1
-                            if event.source < firstSeen[slot] { firstSeen[slot] = event.source }
-                            if lastTimes { last[slot] = max(last[slot], event.time.milliseconds) }
-                            let tuple = Int(event.attributes)
-                            if tuple < tupleSeen.count {
-                                guard !tupleSeen[tuple] else { return }
-                                tupleSeen[tuple] = true
-                            }
-                            let customer = table.value(event.attributes, AttributeTable.customer)
-                            if customer != .none { customers.insert(customer) }
-                        }
-                        try file.forEachSegment(.events) { _, n, data in
-                            for i in 0..<n { note(EventCoding.decode(data, at: i)) }
-                        }
-                        if includeNew { store.events.forEach { _, event in note(event) } }
-                    }
-                }
-            }
+        let collects = collecting.map { $0.count == slots } ?? false
+        var tally = Tally(
+            slots: slots, lastTimes: lastTimes, tuples: table.count, wanted: collects ? collecting : nil, limit: limit)
+        defer { tally.deallocate() }
+        try file.forEachSegment(.events) { _, n, data in
+            for i in 0..<n { tally.note(EventCoding.decode(data, at: i), roots: roots, table: table) }
         }
-        var census = Census(firstSeen: firstSeen, last: last, count: count)
+        if includeNew { store.events.forEach { _, event in tally.note(event, roots: roots, table: table) } }
+        var census = Census(firstSeen: Array(tally.firstSeen), last: Array(tally.last), count: Array(tally.count))
         census.roots = roots
-        census.customers = customers
+        census.customers = tally.customers
+        census.collected = tally.collected
+        census.collectedCount = Array(tally.collectedCount)
         return census
     }
 
@@ -400,6 +460,8 @@ final class StoreSession {
         let roots = census.roots
         let rankOf = rank
         let counts = census.count
+        // The census's collected events, taken by the last pass that uses them (not held while it measures).
+        let collected = Locked<SegmentedEvents?>(census.collected), collectedCount = census.collectedCount
         return TicketSource(
             strings: strings, ticketSymbols: store.ticketSymbols, attributeTable: store.attributeTable, sequence: sequence,
             passes: passes, kept: kept,
@@ -413,23 +475,48 @@ final class StoreSession {
                 var fill = starts
                 var pool = SegmentedEvents()
                 var order = [UInt32](repeating: 0, count: starts.last!)
+                func take(_ stored: Event) {
+                    var event = stored
+                    let raw = event.ticket.rawValue
+                    let slot = roots[raw]
+                    let position = Int(rankOf[Int(slot)])
+                    guard pass.contains(position), !kept.isKept(slot) else { return }
+                    event.ticket = Symbol(rawValue: slot)
+                    let k = position - pass.lowerBound
+                    order[fill[k]] = UInt32(pool.count)
+                    fill[k] += 1
+                    pool.append(event)
+                }
+                // The census's events when it collected every event of the pass's measured tickets (in the
+                // store's order: the same lists), else every stored event again.
+                let complete =
+                    !collectedCount.isEmpty
+                    && pass.allSatisfy { kept.isKept(sequence[$0]) || collectedCount[Int(sequence[$0])] == counts[Int(sequence[$0])] }
                 if starts.last! > 0 {
-                    try file.forEachSegment(.events) { _, count, data in
-                        for i in 0..<count {
-                            var event = EventCoding.decode(data, at: i)
-                            let raw = event.ticket.rawValue
-                            let slot = roots[raw]
+                    if complete, pass.upperBound == sequence.count, var events = collected.withLock({ $0.take() }) {
+                        // The last pass takes them as they are, each event's ticket made its root, and lists
+                        // its tickets' events by their places there (the others are not listed).
+                        events.update { $0.ticket = Symbol(rawValue: roots[$0.ticket.rawValue]) }
+                        events.forEach { index, event in
+                            let slot = event.ticket.rawValue
                             let position = Int(rankOf[Int(slot)])
-                            guard pass.contains(position), !kept.isKept(slot) else { continue }
-                            event.ticket = Symbol(rawValue: slot)
+                            guard pass.contains(position), !kept.isKept(slot) else { return }
                             let k = position - pass.lowerBound
-                            order[fill[k]] = UInt32(pool.count)
+                            order[fill[k]] = UInt32(index)
                             fill[k] += 1
-                            pool.append(event)
+                        }
+                        pool = consume events
+                    } else if complete, let events = collected.withLock({ $0 }) {
+                        events.forEach { _, event in take(event) }
+                    } else {
+                        try file.forEachSegment(.events) { _, count, data in
+                            for i in 0..<count { take(EventCoding.decode(data, at: i)) }
                         }
                     }
                 }
-                var events = PassEvents(pool: consume pool, order: order, starts: starts, base: pass.lowerBound)
+                var taken = SegmentedEvents()
+                swap(&taken, &pool)
+                var events = PassEvents(pool: consume taken, order: order, starts: starts, base: pass.lowerBound)
                 events.kept = try kept.load(pass, sequence: sequence, rank: rankOf)
                 return events
             },

@@ -929,9 +929,12 @@ extension StoreTests {
 
 extension StoreTests {
     /// The kept results are indexed ahead, on a helper thread while the run reads, counts and saves,
-    /// when their compressed blocks fit an eighth of `--memory`, else as measuring begins: both ways
-    /// use the same results and give the same reports, for a night, a report at an earlier as_of
-    /// (results kept for later events are not used) and one at the latest.
+    /// when their compressed blocks fit an eighth of `--memory`, else as measuring begins; then the
+    /// census keeps the events measuring needs (tickets without a kept result, tickets the night's
+    /// events touch) when a pass's worth holds them, else measuring reads the stored events again. Both
+    /// ways use the same results and give the same reports, for a night, a report at an earlier as_of
+    /// (results kept for later events are not used) and one at the latest. (A census that misses the
+    /// touched tickets and a pass that takes its events without checking they are complete fail it.)
     @Test func keptResultsIndexedAheadOrWhenMeasuringAreTheSame() throws {
         let scratch = Scratch()
         let month = GeneratedMonth(days: 6, ticketsPerDay: 60, seed: 23)
