@@ -475,42 +475,40 @@ final class StoreSession {
                 var fill = starts
                 var pool = SegmentedEvents()
                 var order = [UInt32](repeating: 0, count: starts.last!)
-                func take(_ stored: Event) {
-                    var event = stored
-                    let raw = event.ticket.rawValue
-                    let slot = roots[raw]
-                    let position = Int(rankOf[Int(slot)])
-                    guard pass.contains(position), !kept.isKept(slot) else { return }
-                    event.ticket = Symbol(rawValue: slot)
-                    let k = position - pass.lowerBound
-                    order[fill[k]] = UInt32(pool.count)
-                    fill[k] += 1
-                    pool.append(event)
-                }
-                // The census's events when it collected every event of the pass's measured tickets (in the
-                // store's order: the same lists), else every stored event again.
+                // The census's events, when it collected every event of the measured tickets and one pass
+                // measures them all (in the store's order: the same lists); else every stored event again.
+                let census = collected.withLock { $0.take() }  // the first pass takes (or drops) them
                 let complete =
-                    !collectedCount.isEmpty
+                    pass == 0..<sequence.count && !collectedCount.isEmpty
                     && pass.allSatisfy { kept.isKept(sequence[$0]) || collectedCount[Int(sequence[$0])] == counts[Int(sequence[$0])] }
                 if starts.last! > 0 {
-                    if complete, pass.upperBound == sequence.count, var events = collected.withLock({ $0.take() }) {
-                        // The last pass takes them as they are, each event's ticket made its root, and lists
-                        // its tickets' events by their places there (the others are not listed).
+                    if complete, var events = census {
+                        // Taken as they are, each event's ticket made its root; its tickets' events are listed
+                        // by their places there (the others are not listed).
                         events.update { $0.ticket = Symbol(rawValue: roots[$0.ticket.rawValue]) }
                         events.forEach { index, event in
                             let slot = event.ticket.rawValue
                             let position = Int(rankOf[Int(slot)])
-                            guard pass.contains(position), !kept.isKept(slot) else { return }
-                            let k = position - pass.lowerBound
-                            order[fill[k]] = UInt32(index)
-                            fill[k] += 1
+                            // (A dropped ticket's events have no place.)
+                            guard position >= 0, !kept.isKept(slot) else { return }
+                            order[fill[position]] = UInt32(index)
+                            fill[position] += 1
                         }
                         pool = consume events
-                    } else if complete, let events = collected.withLock({ $0 }) {
-                        events.forEach { _, event in take(event) }
                     } else {
                         try file.forEachSegment(.events) { _, count, data in
-                            for i in 0..<count { take(EventCoding.decode(data, at: i)) }
+                            for i in 0..<count {
+                                var event = EventCoding.decode(data, at: i)
+                                let raw = event.ticket.rawValue
+                                let slot = roots[raw]
+                                let position = Int(rankOf[Int(slot)])
+                                guard pass.contains(position), !kept.isKept(slot) else { continue }
+                                event.ticket = Symbol(rawValue: slot)
+                                let k = position - pass.lowerBound
+                                order[fill[k]] = UInt32(pool.count)
+                                fill[k] += 1
+                                pool.append(event)
+                            }
                         }
                     }
                 }
