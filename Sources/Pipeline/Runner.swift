@@ -314,9 +314,10 @@ public enum Runner {
                 store, includeNew: true, lastTimes: definition.storeKeep != nil && !options.storeOnly,
                 collecting: opened.collecting(store, spilled: spill?.spilled ?? false), limit: options.memory / 8 / 36)
         } catch { throw RunError(description: error.description) }
-        debugNote(
-            "census collected \(census.collected.count) of \(census.events) events (\(census.collectedCount.isEmpty ? "not collecting" : "collecting"))"
-        )
+        if debugPhasesEnabled {
+            let collecting = census.collectedCount.isEmpty ? "not collecting" : "collecting"
+            debugNote("census collected \(census.collected.count) of \(census.events) events (\(collecting))")
+        }
         debugPhase("census")
         guard !options.storeOnly else { return (store, opened, census) }
         if let keep = definition.storeKeep { opened.applyRetention(keep: keep, census: &census, to: &store) }

@@ -460,7 +460,7 @@ final class StoreSession {
         let roots = census.roots
         let rankOf = rank
         let counts = census.count
-        // The census's collected events, taken by the last pass that uses them (not held while it measures).
+        // The census's collected events: the first pass takes them (a run measured in one pass uses them) or drops them.
         let collected = Locked<SegmentedEvents?>(census.collected), collectedCount = census.collectedCount
         return TicketSource(
             strings: strings, ticketSymbols: store.ticketSymbols, attributeTable: store.attributeTable, sequence: sequence,
@@ -477,12 +477,12 @@ final class StoreSession {
                 var order = [UInt32](repeating: 0, count: starts.last!)
                 // The census's events, when it collected every event of the measured tickets and one pass
                 // measures them all (in the store's order: the same lists); else every stored event again.
-                let census = collected.withLock { $0.take() }  // the first pass takes (or drops) them
+                let gathered = collected.withLock { $0.take() }
                 let complete =
                     pass == 0..<sequence.count && !collectedCount.isEmpty
                     && pass.allSatisfy { kept.isKept(sequence[$0]) || collectedCount[Int(sequence[$0])] == counts[Int(sequence[$0])] }
                 if starts.last! > 0 {
-                    if complete, var events = census {
+                    if complete, var events = gathered {
                         // Taken as they are, each event's ticket made its root; its tickets' events are listed
                         // by their places there (the others are not listed).
                         events.update { $0.ticket = Symbol(rawValue: roots[$0.ticket.rawValue]) }
@@ -512,9 +512,7 @@ final class StoreSession {
                         }
                     }
                 }
-                var taken = SegmentedEvents()
-                swap(&taken, &pool)
-                var events = PassEvents(pool: consume taken, order: order, starts: starts, base: pass.lowerBound)
+                var events = PassEvents(pool: consume pool, order: order, starts: starts, base: pass.lowerBound)
                 events.kept = try kept.load(pass, sequence: sequence, rank: rankOf)
                 return events
             },
