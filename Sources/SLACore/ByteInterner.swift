@@ -43,21 +43,14 @@ public struct ByteInterner: Sendable {
         let n = other.count
         var map = [Symbol](repeating: .none, count: max(n, 1))
         guard n > 1 else { return map }
-        var hashes = other.hashes
-        if hashes.count != n {
-            hashes = [UInt64](repeating: 0, count: n)
-            other.arena.withUnsafeBytes { arena in
-                for i in 1..<n {
-                    hashes[i] = Self.hash(UnsafeRawBufferPointer(rebasing: arena[other.offsets[i]..<other.offsets[i + 1]]))
-                }
-            }
-        }
         other.arena.withUnsafeBytes { otherArena in
             map.withUnsafeMutableBufferPointer { map in
-                intern(1..<n, hashes: hashes) { i in
-                    UnsafeRawBufferPointer(rebasing: otherArena[other.offsets[i]..<other.offsets[i + 1]])
-                } into: { i, symbol in
-                    map[i] = symbol
+                let string = { (i: Int) in UnsafeRawBufferPointer(rebasing: otherArena[other.offsets[i]..<other.offsets[i + 1]]) }
+                if other.hashes.count == n {
+                    // A chunk's table keeps its strings' hashes: taken, not computed again.
+                    intern(1..<n, hashes: other.hashes, string) { map[$0] = $1 }
+                } else {
+                    intern(count: n - 1, strings: { string($0 + 1) }) { map[$0 + 1] = $1 }
                 }
             }
         }
