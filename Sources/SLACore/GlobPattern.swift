@@ -43,6 +43,14 @@ public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
     public var isLiteral: Bool { !text.contains("*") && !text.contains("?") }
 
     public func matches(_ value: String) -> Bool {
+        guard bytes != nil else { return matchesCharacters(value) }
+        // Bytes, as a line's value is matched: no array of characters (a policy lookup made one per condition).
+        var value = value
+        return value.withUTF8 { matches(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Character by character: patterns with `?`, and the reference the byte matcher is tested against.
+    func matchesCharacters(_ value: String) -> Bool {
         let s = Array(ignoreCase ? Self.folded(value) : value)
         var p = 0, i = 0, starP = -1, starI = 0
         while i < s.count {

@@ -17,7 +17,9 @@ import Testing
             for ignoreCase in [false, true] {
                 let glob = GlobPattern(pattern, ignoreCase: ignoreCase)
                 let viaBytes = Array(value.utf8).withUnsafeBytes { glob.matches(utf8: $0) }
-                #expect(viaBytes == glob.matches(value), "'\(pattern)' vs '\(value)' ignoreCase \(ignoreCase)")
+                let reference = glob.matchesCharacters(value)
+                #expect(viaBytes == reference, "'\(pattern)' vs '\(value)' ignoreCase \(ignoreCase)")
+                #expect(glob.matches(value) == reference, "'\(pattern)' vs '\(value)' ignoreCase \(ignoreCase) (String)")
             }
         }
     }
