@@ -56,7 +56,8 @@ public final class Policy: Sendable {
             && extras.allSatisfy { Self.holds($0.patterns, $0.index < values.count ? values[$0.index] : nil) }
     }
 
-    private static func holds(_ patterns: [GlobPattern], _ value: String?) -> Bool {
+    /// Whether one attribute's condition holds for its value.
+    static func holds(_ patterns: [GlobPattern], _ value: String?) -> Bool {
         if patterns.isEmpty { return true }
         guard let value else { return false }
         return patterns.contains { $0.matches(value) }

@@ -19,8 +19,8 @@ public final class TimelineEvaluator {
     @exclusivity(unchecked) private var mapped: [Event] = []
     /// The last policy lookup (a ticket asks once per metric instance, with the same attributes).
     @exclusivity(unchecked) private var lastPolicy: (key: PolicyKey, policy: Int?)?
-    @exclusivity(unchecked) private var symbolPolicies = SymbolPolicyTable()
-    /// The last (customer, channel, priority) looked up in `symbolPolicies` and its policy + 1 (0: none yet).
+    @exclusivity(unchecked) private var policyMasks: PolicyMasks
+    /// The last (customer, channel, priority) looked up in `policyMasks` and its policy + 2 (1: none; 0: none yet).
     @exclusivity(unchecked) private var lastSymbols: (UInt32, UInt32, UInt32, Int) = (0, 0, 0, 0)
     /// The texts of recently used attribute values, direct-mapped by symbol (`attributeTextSymbols` holds
     /// each slot's symbol, 0: empty): every ticket's result names its customer, channel, priority and agent,
@@ -39,6 +39,7 @@ public final class TimelineEvaluator {
     ) {
         self.attributeTable = attributes
         self.policies = policies
+        policyMasks = PolicyMasks(policies)
         self.strings = strings
         self.asOf = asOf
         self.mapping = mapping
@@ -153,22 +154,18 @@ public final class TimelineEvaluator {
 
     /// The policy for a set of attribute symbols (customer, channel, priority).
     func policyIndex(_ attributes: Attributes) -> Int? {
-        if !policies.readsExtras {
-            // The common case: three symbols, looked up in a flat table (no Hasher per lookup); a ticket
-            // asks once per metric instance, mostly with the same three.
+        if policyMasks.fits {
+            // The common case: no condition on the pipeline's own attributes, at most 64 policies. A ticket
+            // asks once per metric instance, mostly with the same three symbols.
             let (c, ch, p) = (attributes.customer.rawValue, attributes.channel.rawValue, attributes.priority.rawValue)
             if lastSymbols.3 != 0 && lastSymbols.0 == c && lastSymbols.1 == ch && lastSymbols.2 == p {
                 return lastSymbols.3 == 1 ? nil : lastSymbols.3 - 2
             }
-            let found: Int?
-            if let cached = symbolPolicies.find(attributes.customer, attributes.channel, attributes.priority) {
-                found = cached
-            } else {
-                found = policies.match(
-                    customer: string(attributes.customer), channel: string(attributes.channel),
-                    priority: string(attributes.priority), extras: [])
-                symbolPolicies.insert(attributes.customer, attributes.channel, attributes.priority, policy: found)
-            }
+            // The first policy whose three conditions hold: each value's policies from a small table.
+            let holding =
+                policyMasks.mask(.customer, attributes.customer, self) & policyMasks.mask(.channel, attributes.channel, self)
+                & policyMasks.mask(.priority, attributes.priority, self)
+            let found = holding == 0 ? nil : holding.trailingZeroBitCount
             lastSymbols = (c, ch, p, found.map { $0 + 2 } ?? 1)
             return found
         }
@@ -230,51 +227,69 @@ public final class TimelineEvaluator {
 }
 
 /// Policies by (customer, channel, priority) symbols: open addressing with a multiplicative hash.
-struct SymbolPolicyTable {
-    private var keys: [(UInt32, UInt32, UInt32)] = Array(repeating: (0, 0, 0), count: 64)
-    /// The policy + 2 (1: no policy; 0: empty slot).
-    private var values: [Int32] = Array(repeating: 0, count: 64)
+/// Per attribute value, the policies whose condition on that attribute it meets (bit `i`: policy `i`),
+/// looked up by symbol; a ticket's policy is the lowest bit all three of its values share. Distinct
+/// values are few (customers, channels, priorities) where their combinations are many: a table of
+/// combinations grew past the caches and missed them on most lookups.
+struct PolicyMasks {
+    enum Field: UInt64 { case customer = 0, channel, priority }
+
+    /// Whether the masks apply: no policy reads the pipeline's own attributes, and at most 64 policies.
+    let fits: Bool
+    /// (field << 32 | symbol) + 1, and its mask; key 0: an empty slot.
+    private var slots: [(key: UInt64, mask: UInt64)] = Array(repeating: (0, 0), count: 64)
     private var count = 0
 
-    private func slot(_ a: Symbol, _ b: Symbol, _ c: Symbol) -> Int {
-        var h = UInt64(a.rawValue) &* 0x9E37_79B9_7F4A_7C15
-        h = (h ^ UInt64(b.rawValue)) &* 0xBF58_476D_1CE4_E5B9
-        h = (h ^ UInt64(c.rawValue)) &* 0x94D0_49BB_1331_11EB
-        return Int(truncatingIfNeeded: h ^ (h >> 31)) & (values.count - 1)
+    init(_ policies: PolicySet) {
+        fits = !policies.readsExtras && policies.policies.count <= 64
     }
 
-    /// The cached policy: nil when not cached, `.some(nil)` for "no policy".
-    func find(_ a: Symbol, _ b: Symbol, _ c: Symbol) -> Int?? {
-        var i = slot(a, b, c)
-        while values[i] != 0 {
-            let k = keys[i]
-            if k.0 == a.rawValue && k.1 == b.rawValue && k.2 == c.rawValue { return .some(values[i] == 1 ? nil : Int(values[i] - 2)) }
-            i = (i + 1) & (values.count - 1)
+    @inline(__always)
+    private func slot(_ key: UInt64) -> Int {
+        let h = key &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: h ^ (h >> 29)) & (slots.count - 1)
+    }
+
+    /// The policies whose condition on `field` holds for `value` (computed once per value).
+    @inline(__always)
+    mutating func mask(_ field: Field, _ value: Symbol, _ evaluator: TimelineEvaluator) -> UInt64 {
+        let key = (field.rawValue << 32 | UInt64(value.rawValue)) &+ 1
+        var i = slot(key)
+        while true {
+            let entry = slots.withUnsafeBufferPointer { $0[i] }
+            if entry.key == key { return entry.mask }
+            if entry.key == 0 { break }
+            i = (i + 1) & (slots.count - 1)
         }
-        return nil
+        return add(key, field: field, value: evaluator.string(value), policies: evaluator.policies)
     }
 
-    mutating func insert(_ a: Symbol, _ b: Symbol, _ c: Symbol, policy: Int?) {
-        if (count + 1) * 2 > values.count { grow() }
-        var i = slot(a, b, c)
-        while values[i] != 0 { i = (i + 1) & (values.count - 1) }
-        keys[i] = (a.rawValue, b.rawValue, c.rawValue)
-        values[i] = policy.map { Int32($0 + 2) } ?? 1
+    @inline(never)
+    private mutating func add(_ key: UInt64, field: Field, value: String?, policies: PolicySet) -> UInt64 {
+        var mask: UInt64 = 0
+        for (index, policy) in policies.policies.enumerated() {
+            let patterns =
+                switch field {
+                case .customer: policy.customer
+                case .channel: policy.channel
+                case .priority: policy.priority
+                }
+            if Policy.holds(patterns, value) { mask |= 1 << UInt64(index) }
+        }
+        if (count + 1) * 2 > slots.count {
+            let old = slots.filter { $0.key != 0 }
+            slots = Array(repeating: (0, 0), count: slots.count * 2)
+            for entry in old { place(entry) }
+        }
+        place((key, mask))
         count += 1
+        return mask
     }
 
-    private mutating func grow() {
-        let old = zip(keys, values).filter { $0.1 != 0 }
-        keys = Array(repeating: (0, 0, 0), count: values.count * 2)
-        values = Array(repeating: 0, count: values.count * 2)
-        count = 0
-        for (k, v) in old {
-            var i = slot(Symbol(rawValue: k.0), Symbol(rawValue: k.1), Symbol(rawValue: k.2))
-            while values[i] != 0 { i = (i + 1) & (values.count - 1) }
-            keys[i] = k
-            values[i] = v
-            count += 1
-        }
+    private mutating func place(_ entry: (key: UInt64, mask: UInt64)) {
+        var i = slot(entry.key)
+        while slots[i].key != 0 { i = (i + 1) & (slots.count - 1) }
+        slots[i] = entry
     }
 }
 

@@ -1,4 +1,5 @@
 import SLACore
+import TestSupport
 import Testing
 
 @testable import Aggregate
@@ -278,5 +279,41 @@ extension TicketResult {
         #expect(set.match(customer: "globex", channel: "chat", priority: "urgent") == 0)
         #expect(set.match(customer: "globex", channel: "chat", priority: "low") == 1)
         #expect(set.match(customer: nil, channel: nil, priority: "urgent") == 2)  // absent values never match a condition
+    }
+}
+
+/// A ticket's policy from the per-value policy masks (and, past 64 policies, the cache of combinations)
+/// is the first policy `PolicySet.match` finds by testing every condition, for random policy lists and values.
+@Suite struct PolicyLookupTests {
+    @Test func policyMasksFindWhatMatchingEveryConditionFinds() {
+        var rng = SeededGenerator(state: 41)
+        var interner = ByteInterner()
+        // Values with shared prefixes and suffixes, so globs hold for some and not others; none (symbol 0) too.
+        let words = ["acme", "acme-eu", "acme1", "beta", "beta1", "chat", "email", "urgent", "low", "x"]
+        let values = [Symbol.none] + (words + (0..<60).map { "c\($0)" }).map { interner.intern($0) }
+        let patterns = ["acme", "acme*", "*1", "beta", "c1*", "c?", "chat", "*", "low", "urgent", "*e*"]
+        let strings = SymbolTexts(interner)
+        func conditions() -> [GlobPattern] {
+            (0..<Int.random(in: 0...2, using: &rng)).map { _ in GlobPattern(patterns.randomElement(using: &rng)!) }
+        }
+        for count in [1, 3, 8, 64, 70] {
+            let policies = (0..<count).map {
+                Policy(name: "p\($0)", customer: conditions(), channel: conditions(), priority: conditions(), targets: [:])
+            }
+            let set = PolicySet(policies: policies)
+            let evaluator = TimelineEvaluator(policies: set, strings: strings, asOf: Instant(milliseconds: 0))
+            for _ in 0..<3_000 {
+                var attributes = Attributes()
+                attributes.customer = values.randomElement(using: &rng)!
+                attributes.channel = values.randomElement(using: &rng)!
+                attributes.priority = values.randomElement(using: &rng)!
+                func text(_ symbol: Symbol) -> String? { symbol.isNone ? nil : strings[Int(symbol.rawValue)] }
+                let expected = set.match(
+                    customer: text(attributes.customer), channel: text(attributes.channel), priority: text(attributes.priority))
+                #expect(evaluator.policyIndex(attributes) == expected, "\(count) policies")
+                // Asked again (the last lookup is remembered).
+                #expect(evaluator.policyIndex(attributes) == expected, "\(count) policies, again")
+            }
+        }
     }
 }
