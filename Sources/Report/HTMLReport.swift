@@ -93,6 +93,8 @@ public struct HTMLReport {
             "breaches": h.breaches, "atRisk": h.atRisk, "seconds": format1(h.seconds),
             "problemCount": problems.count, "rejected": rejectCounts.first { $0.0 == "reject" }?.1 ?? 0,
         ]
+        root["style"] = Self.style
+        root["script"] = Self.script
         root["groupHeaders"] = dimensions.map { ["name": $0.rawValue] }
         root["groupLabel"] = dimensions.map(\.rawValue).joined(separator: " × ")
         root["metricHeaders"] = Metric.allCases.map { ["name": $0.rawValue.replacingOccurrences(of: "_", with: " ")] }
@@ -179,7 +181,10 @@ public struct HTMLReport {
         }
         return [
             "ticket": t.ticket, "customer": t.customer ?? "", "over": formatSeconds(worst.worstOver), "overValue": String(worst.worstOver),
-            "hours": format1(Double(worst.worstOver) / 3_600_000), "reasons": reasons.joined(separator: "; "), "trail": worst.trail,
+            "hours": format1(Double(worst.worstOver) / 3_600_000), "reasons": reasons.joined(separator: "; "),
+            // Escaped here, a byte at a time: Mustache's escaping, a dictionary lookup per character, took
+            // most of the page's time for these few long texts.
+            "trail": Self.escape(worst.trail),
             "anchor": "t-" + Self.anchor(t.ticket),
         ]
     }

@@ -1,6 +1,6 @@
 extension HTMLReport {
-    /// The page. `{{x}}` is HTML-escaped; `{{{x}}}` is used only for the SVG and the group rows
-    /// built (and escaped) in HTMLReport.swift.
+    /// The page. `{{x}}` is HTML-escaped; `{{{x}}}` is used only for the style sheet and script below,
+    /// and for the SVG, the group rows and the audit trails built (and escaped) in HTMLReport.swift.
     static let template = """
         <!DOCTYPE html>
         <html lang="en">
@@ -9,32 +9,7 @@ extension HTMLReport {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>SLA report as of {{asOf}}</title>
         <style>
-        body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1d2430; background: #f6f7f9; }
-        header, section, footer { max-width: 1200px; margin: 0 auto; padding: 12px 20px; }
-        header { background: #fff; border-bottom: 1px solid #dde1e7; max-width: none; }
-        h1 { font-size: 22px; margin: 4px 0 8px; }
-        h2 { font-size: 17px; margin: 18px 0 8px; }
-        .badge { display: inline-block; padding: 2px 10px; border-radius: 10px; font-weight: 600; color: #fff; }
-        .badge.good { background: #2e7d32; } .badge.bad { background: #c62828; }
-        .figures { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0; }
-        .figure { background: #f0f2f5; border-radius: 6px; padding: 6px 12px; min-width: 110px; }
-        .figure b { display: block; font-size: 20px; }
-        .note { color: #5b6472; }
-        .warning { background: #fff3e0; border: 1px solid #ffb74d; padding: 8px 12px; border-radius: 6px; }
-        table { border-collapse: collapse; background: #fff; width: 100%; }
-        th, td { border-bottom: 1px solid #e3e6eb; padding: 4px 8px; text-align: right; white-space: nowrap; }
-        th { background: #eef1f5; position: sticky; top: 0; cursor: pointer; user-select: none; }
-        th.group, td.group { text-align: left; }
-        td.good { color: #1b5e20; } td.warn { color: #e65100; } td.bad { color: #b71c1c; font-weight: 600; }
-        tr.hidden { display: none; }
-        input[type=search] { padding: 6px 10px; width: 280px; border: 1px solid #c5cbd3; border-radius: 6px; margin-bottom: 8px; }
-        .scroll { max-height: 620px; overflow: auto; border: 1px solid #dde1e7; }
-        svg { width: 100%; height: auto; background: #fff; border: 1px solid #dde1e7; }
-        svg .bar { fill: #5c6bc0; } svg .axis { stroke: #9aa3ad; } svg .average { stroke: #c62828; stroke-dasharray: 5 4; }
-        svg .tick, svg .label { font-size: 11px; fill: #3d4654; }
-        details pre { background: #fff; border: 1px solid #dde1e7; padding: 8px; overflow: auto; font-size: 12px; }
-        td.reason { text-align: left; white-space: normal; }
-        footer { color: #5b6472; font-size: 12px; }
+        {{{style}}}
         </style>
         </head>
         <body>
@@ -97,7 +72,7 @@ extension HTMLReport {
         <table class="sortable" id="worst-table">
         <thead><tr><th class="group">ticket</th><th class="group">customer</th><th>over target s</th><th class="group">why</th></tr></thead>
         <tbody>
-        {{#worst}}<tr id="{{anchor}}"><td class="group">{{ticket}}</td><td class="group">{{customer}}</td><td data-v="{{overValue}}">{{over}}</td><td class="reason">{{reasons}}<details><summary>audit trail</summary><pre>{{trail}}</pre></details></td></tr>
+        {{#worst}}<tr id="{{anchor}}"><td class="group">{{ticket}}</td><td class="group">{{customer}}</td><td data-v="{{overValue}}">{{over}}</td><td class="reason">{{reasons}}<details><summary>audit trail</summary><pre>{{{trail}}}</pre></details></td></tr>
         {{/worst}}
         </tbody>
         </table>
@@ -119,6 +94,44 @@ extension HTMLReport {
 
         <footer>Written by slalog. Every figure is defined in docs/semantics.md of the slalog repository; the CSV files beside this page hold every row.</footer>
         <script>
+        {{{script}}}
+        </script>
+        </body>
+        </html>
+
+        """
+
+    /// The page's style sheet and script: fixed text, inserted as is (Mustache does not parse them on every run).
+    static let style = """
+        body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1d2430; background: #f6f7f9; }
+        header, section, footer { max-width: 1200px; margin: 0 auto; padding: 12px 20px; }
+        header { background: #fff; border-bottom: 1px solid #dde1e7; max-width: none; }
+        h1 { font-size: 22px; margin: 4px 0 8px; }
+        h2 { font-size: 17px; margin: 18px 0 8px; }
+        .badge { display: inline-block; padding: 2px 10px; border-radius: 10px; font-weight: 600; color: #fff; }
+        .badge.good { background: #2e7d32; } .badge.bad { background: #c62828; }
+        .figures { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0; }
+        .figure { background: #f0f2f5; border-radius: 6px; padding: 6px 12px; min-width: 110px; }
+        .figure b { display: block; font-size: 20px; }
+        .note { color: #5b6472; }
+        .warning { background: #fff3e0; border: 1px solid #ffb74d; padding: 8px 12px; border-radius: 6px; }
+        table { border-collapse: collapse; background: #fff; width: 100%; }
+        th, td { border-bottom: 1px solid #e3e6eb; padding: 4px 8px; text-align: right; white-space: nowrap; }
+        th { background: #eef1f5; position: sticky; top: 0; cursor: pointer; user-select: none; }
+        th.group, td.group { text-align: left; }
+        td.good { color: #1b5e20; } td.warn { color: #e65100; } td.bad { color: #b71c1c; font-weight: 600; }
+        tr.hidden { display: none; }
+        input[type=search] { padding: 6px 10px; width: 280px; border: 1px solid #c5cbd3; border-radius: 6px; margin-bottom: 8px; }
+        .scroll { max-height: 620px; overflow: auto; border: 1px solid #dde1e7; }
+        svg { width: 100%; height: auto; background: #fff; border: 1px solid #dde1e7; }
+        svg .bar { fill: #5c6bc0; } svg .axis { stroke: #9aa3ad; } svg .average { stroke: #c62828; stroke-dasharray: 5 4; }
+        svg .tick, svg .label { font-size: 11px; fill: #3d4654; }
+        details pre { background: #fff; border: 1px solid #dde1e7; padding: 8px; overflow: auto; font-size: 12px; }
+        td.reason { text-align: left; white-space: normal; }
+        footer { color: #5b6472; font-size: 12px; }
+        """
+
+    static let script = """
         (function () {
           function value(cell) {
             var v = cell.getAttribute("data-v");
@@ -153,9 +166,5 @@ extension HTMLReport {
             });
           }
         })();
-        </script>
-        </body>
-        </html>
-
         """
 }

@@ -32,6 +32,11 @@ import Testing
             process.standardOutput = out
             process.standardError = err
             try process.run()
+            // A page that blocks (a script's alert() waits for a click that never comes) is stopped: its
+            // DOM comes back empty and the test fails instead of hanging.
+            let deadline = DispatchWorkItem { if process.isRunning { process.terminate() } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: deadline)
+            defer { deadline.cancel() }
             let stdout = out.fileHandleForReading.readDataToEndOfFile()
             let stderr = err.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
@@ -92,6 +97,12 @@ import Testing
                 ("2026-03-02T09:00:00Z desk[1]: event=created ticket=X1 customer=<script>alert(1)</script> via=customer\n"
                     + "2026-03-02T19:00:00Z desk[1]: event=reply ticket=X1 agent=a\n").utf8))
         _ = try runSlalog(["run", "pipelines/demo.yaml", log, "--out", scratch.path + "/out", "-q"])
+        // In the file itself: escaped in the table and in the ticket's audit trail (escaped apart from
+        // the template's values), never raw.
+        let source = read(scratch.path + "/out/.slalog/current/report.html")
+        #expect(!source.contains("<script>alert"))
+        let trail = try #require(source.range(of: "<pre>Ticket X1").map { source[$0.upperBound...] })
+        #expect(trail.prefix(while: { $0 != "<" }).contains("customer &lt;script&gt;alert(1)&lt;/script&gt;"))
         let page = try render(scratch.path + "/out/.slalog/current/report.html")
         #expect(page.console.isEmpty, "\(page.console)")
         #expect(page.dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
