@@ -226,9 +226,8 @@ public final class TimelineEvaluator {
     }
 }
 
-/// Policies by (customer, channel, priority) symbols: open addressing with a multiplicative hash.
 /// Per attribute value, the policies whose condition on that attribute it meets (bit `i`: policy `i`),
-/// looked up by symbol; a ticket's policy is the lowest bit all three of its values share. Distinct
+/// looked up by symbol (open addressing, a multiplicative hash); a ticket's policy is the lowest bit all three of its values share. Distinct
 /// values are few (customers, channels, priorities) where their combinations are many: a table of
 /// combinations grew past the caches and missed them on most lookups.
 struct PolicyMasks {
