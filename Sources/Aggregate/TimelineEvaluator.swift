@@ -227,9 +227,10 @@ public final class TimelineEvaluator {
 }
 
 /// Per attribute value, the policies whose condition on that attribute it meets (bit `i`: policy `i`),
-/// looked up by symbol (open addressing, a multiplicative hash); a ticket's policy is the lowest bit all three of its values share. Distinct
-/// values are few (customers, channels, priorities) where their combinations are many: a table of
-/// combinations grew past the caches and missed them on most lookups.
+/// looked up by symbol (open addressing, a multiplicative hash); a ticket's policy is the lowest bit
+/// all three of its values share. Distinct values are few (customers, channels, priorities) where
+/// their combinations are many: a table of combinations grew past the caches and missed them on
+/// most lookups.
 struct PolicyMasks {
     enum Field: UInt64 { case customer = 0, channel, priority }
 
